@@ -1,0 +1,70 @@
+// Package hub is a Mercure hub (draft-dunglas-mercure-07, as the reference
+// hub v0.24 implements it): topic selectors, JWT authorization, the publish
+// and subscribe handlers, active subscriptions, and the History and
+// Transport interfaces its adapters implement. It knows nothing of matches.
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Update is one message published through the hub.
+type Update struct {
+	// ID is the SSE event id: given by the publisher or generated
+	// (urn:uuid: with a UUIDv7, see NewID).
+	ID string
+	// Topics are the update's topics: the first is canonical, the others
+	// alternates.
+	Topics  []string
+	Data    string
+	Private bool
+	Type    string
+	Retry   int64 // milliseconds; 0 means none
+	// Seq is the update's position in the history, assigned by
+	// History.AppendUpdate; it orders updates and drops duplicates between
+	// a replay and live delivery.
+	Seq int64
+}
+
+// ErrUnknownEventID is returned by History.UpdatesAfter when the hub does not
+// know (or no longer keeps) the id a subscriber asked to resume from.
+var ErrUnknownEventID = errors.New("unknown last event id")
+
+// EarliestID is the Last-Event-ID that asks for every update in the history.
+const EarliestID = "earliest"
+
+// History keeps published updates durably so that subscribers can resume.
+// internal/postgres and internal/sqlite implement it.
+type History interface {
+	// AppendUpdate stores u and returns it with Seq set. Updates that
+	// commit in Seq order: a later Seq is never visible before an earlier one.
+	AppendUpdate(ctx context.Context, u Update) (Update, error)
+	// UpdatesAfter calls fn, in Seq order, for every stored update after the
+	// one whose ID is lastID (EarliestID: all of them). It returns
+	// ErrUnknownEventID if lastID is not in the history.
+	UpdatesAfter(ctx context.Context, lastID string, fn func(Update) error) error
+	// LastUpdate returns the newest stored update, or a zero Update when
+	// there is none.
+	LastUpdate(ctx context.Context) (Update, error)
+	// PruneUpdates deletes all but the newest keep updates, and those older
+	// than before.
+	PruneUpdates(ctx context.Context, keep int, before time.Time) error
+}
+
+// NewID returns a new update id: "urn:uuid:" and a UUIDv7 (RFC 9562), so
+// that ids sort by creation time.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never returns an error on Linux
+	}
+	binary.BigEndian.PutUint64(b[0:8], uint64(time.Now().UnixMilli())<<16|uint64(binary.BigEndian.Uint16(b[6:8])))
+	b[6] = b[6]&0x0f | 0x70 // version 7
+	b[8] = b[8]&0x3f | 0x80 // variant 10
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,60 @@
+package match
+
+import "time"
+
+// Status is where a match stands.
+type Status string
+
+// The statuses a match moves through.
+const (
+	StatusScheduled Status = "scheduled"
+	StatusLive      Status = "live"
+	StatusInterval  Status = "interval"
+	StatusFinished  Status = "finished"
+	StatusPostponed Status = "postponed"
+	StatusCancelled Status = "cancelled"
+)
+
+// Side names one of the two teams of a match.
+type Side string
+
+// The two sides.
+const (
+	Home Side = "home"
+	Away Side = "away"
+)
+
+// Team is one side of a match as it is shown.
+type Team struct {
+	Name      string `json:"name"`
+	ShortName string `json:"short_name"`
+	Color     string `json:"color"` // #rrggbb
+}
+
+// Match is a fixture between two teams. Its live state is the fold of its
+// event log (State); Status and Seq are copied from that state so that lists
+// need not fold.
+type Match struct {
+	ID          int64     `json:"id"`
+	Competition string    `json:"competition"`
+	Sport       string    `json:"sport"` // a Sport's Key
+	Home        Team      `json:"home"`
+	Away        Team      `json:"away"`
+	KickOff     time.Time `json:"kick_off"`
+	TimeZone    string    `json:"time_zone"` // IANA name, e.g. Europe/Paris
+	Venue       string    `json:"venue"`
+	Status      Status    `json:"status"`
+	Seq         int64     `json:"seq"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// MatchInput is what a user gives to create a match.
+type MatchInput struct {
+	Competition string    `json:"competition"`
+	Sport       string    `json:"sport"`
+	Home        Team      `json:"home"`
+	Away        Team      `json:"away"`
+	KickOff     time.Time `json:"kick_off"`
+	TimeZone    string    `json:"time_zone"`
+	Venue       string    `json:"venue"`
+}
