@@ -1,26 +1,105 @@
 package hub
 
-import "errors"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
 
-// TODO(hub-auth helper): implement. These signatures are the contract.
+// MaxSelectorLength is the longest topic selector, in bytes, that
+// ParseSelector accepts: long enough for any real URL or template, short
+// enough that a subscriber cannot make the hub compile huge matchers.
+const MaxSelectorLength = 2048
 
 // Selector is a parsed topic selector: "*" (every topic), a literal topic,
-// or an RFC 6570 URI template (matching a topic the template could expand to).
+// or an RFC 6570 URI template (matching a topic the template could expand
+// to). The zero Selector matches nothing.
+//
+// Selectors parsed from the same string behave the same but need not be
+// ==; use String() as a map key.
 type Selector struct {
 	raw string
+	// re is nil for "*" and literal topics.
+	re *regexp.Regexp
+	// prefix is the template's literal text before its first expression:
+	// a cheap test that rejects most topics before the regexp runs.
+	prefix string
 }
 
-// ParseSelector parses a topic selector. The error says what is wrong with it.
+// ParseSelector parses a topic selector. A string without "{" is a literal
+// topic (any string, as the spec allows); one with "{" must be a valid
+// RFC 6570 URI template, compiled here once so that Match is fast. The
+// error says what is wrong with it, e.g.
+// `topic selector "https://a/{id": unclosed expression at offset 10: …`.
 func ParseSelector(s string) (Selector, error) {
-	return Selector{raw: s}, errors.New("not implemented")
+	switch {
+	case s == "":
+		return Selector{}, fmt.Errorf("topic selector is empty: give a topic, a URI template or \"*\"")
+	case len(s) > MaxSelectorLength:
+		return Selector{}, fmt.Errorf("topic selector %.40q… is %d bytes long: the limit is %d", s, len(s), MaxSelectorLength)
+	case s == "*" || !strings.Contains(s, "{"):
+		return Selector{raw: s}, nil
+	}
+	re, err := compileTemplate(s)
+	if err != nil {
+		return Selector{}, fmt.Errorf("topic selector %q: %w", s, err)
+	}
+	return Selector{raw: s, re: re, prefix: s[:strings.IndexByte(s, '{')]}, nil
+}
+
+// MustParseSelector is ParseSelector for selectors known to be valid (in
+// code and tests); it panics on error.
+func MustParseSelector(s string) Selector {
+	sel, err := ParseSelector(s)
+	if err != nil {
+		panic(err)
+	}
+	return sel
+}
+
+// ParseSelectors parses each of ss; the error names the first invalid one.
+func ParseSelectors(ss []string) ([]Selector, error) {
+	out := make([]Selector, 0, len(ss))
+	for _, s := range ss {
+		sel, err := ParseSelector(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sel)
+	}
+	return out, nil
 }
 
 // String returns the selector as it was given.
 func (s Selector) String() string { return s.raw }
 
+// IsAll reports whether s is "*", which matches every topic.
+func (s Selector) IsAll() bool { return s.raw == "*" }
+
+// IsTemplate reports whether s is a URI template (neither "*" nor literal).
+func (s Selector) IsTemplate() bool { return s.re != nil }
+
 // Literal returns the one topic s matches when s is a plain topic (no
 // template expression, not "*"), so that dispatch can index it by topic.
-func (s Selector) Literal() (topic string, ok bool) { return "", false }
+func (s Selector) Literal() (topic string, ok bool) {
+	if s.raw == "" || s.raw == "*" || s.re != nil {
+		return "", false
+	}
+	return s.raw, true
+}
 
-// Match reports whether topic matches s.
-func (s Selector) Match(topic string) bool { return false }
+// Match reports whether topic matches s, following the spec's steps: "*"
+// matches everything; a selector matches the identical string (so a
+// template matches itself, which lets selectors authorize selectors);
+// a template matches what one of its expansions could be.
+func (s Selector) Match(topic string) bool {
+	switch {
+	case s.raw == "":
+		return false
+	case s.raw == "*" || s.raw == topic:
+		return true
+	case s.re == nil:
+		return false
+	}
+	return strings.HasPrefix(topic, s.prefix) && s.re.MatchString(topic)
+}

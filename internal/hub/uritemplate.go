@@ -1,0 +1,233 @@
+package hub
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// This file compiles an RFC 6570 URI template (levels 1 to 4) into a
+// regexp that matches every string some expansion of the template could
+// produce. Written from the RFC, not from another implementation.
+//
+// The regexp is deliberately a little generous where exactness would cost
+// an exponential pattern: the variables of one expression may appear in
+// any order (an expansion keeps their order), and exploded variables match
+// any sequence of their parts. It is exact where authorization depends on
+// it: a simple or label expansion never matches "/", "?" or "#" (those are
+// percent-encoded by the expansion), a named variable must appear by its
+// name, and a prefix modifier bounds the value's length.
+
+// templateOp describes one expression operator (RFC 6570, appendix A).
+type templateOp struct {
+	first    string // written before the first defined variable
+	sep      string // written between defined variables
+	named    bool   // variables expand as name=value
+	ifEmpty  string // written after the name when the value is empty
+	reserved bool   // reserved characters pass through unencoded
+}
+
+var templateOps = map[byte]templateOp{
+	0:   {first: "", sep: ","},
+	'+': {first: "", sep: ",", reserved: true},
+	'#': {first: "#", sep: ",", reserved: true},
+	'.': {first: ".", sep: "."},
+	'/': {first: "/", sep: "/"},
+	';': {first: ";", sep: ";", named: true},
+	'?': {first: "?", sep: "&", named: true, ifEmpty: "="},
+	'&': {first: "&", sep: "&", named: true, ifEmpty: "="},
+}
+
+// templateVar is one varspec of an expression.
+type templateVar struct {
+	name    string
+	explode bool
+	prefix  int // 0: no prefix modifier
+}
+
+const (
+	// unreservedClass is RFC 3986's unreserved set, as regexp class items.
+	unreservedClass = `A-Za-z0-9\-._~`
+	// reservedClass is RFC 3986's reserved set (gen-delims and sub-delims).
+	reservedClass = `:/?#\[\]@!$&'()*+,;=`
+	pctEncoded    = `%[0-9A-Fa-f]{2}`
+	// maxPrefixUnits bounds the counted repetitions of prefix modifiers in
+	// one template, so that a 2048-byte selector cannot compile into a
+	// huge program; prefixes beyond it match any length.
+	maxPrefixUnits = 1000
+)
+
+// compileTemplate parses the URI template s and returns its matching
+// regexp. The error says what is wrong and where (offsets are in bytes).
+func compileTemplate(s string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	budget := maxPrefixUnits
+	b.WriteString(`^`)
+	for i := 0; i < len(s); {
+		open := strings.IndexByte(s[i:], '{')
+		if open < 0 {
+			b.WriteString(regexp.QuoteMeta(s[i:]))
+			break
+		}
+		b.WriteString(regexp.QuoteMeta(s[i : i+open]))
+		start := i + open
+		end := strings.IndexByte(s[start:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("unclosed expression at offset %d: add the closing \"}\"", start)
+		}
+		body := s[start+1 : start+end]
+		if nested := strings.IndexByte(body, '{'); nested >= 0 {
+			return nil, fmt.Errorf("unclosed expression at offset %d: \"{\" at offset %d opens another before \"}\"", start, start+1+nested)
+		}
+		pattern, err := expressionPattern(body, start, &budget)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(pattern)
+		i = start + end + 1
+	}
+	b.WriteString(`$`)
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		// Only counted repetitions could fail here; report them plainly.
+		return nil, fmt.Errorf("template too complex to match: %w", err)
+	}
+	return re, nil
+}
+
+// expressionPattern returns the regexp for the expression body (the text
+// between "{" and "}") that starts at offset start.
+// budget is what is left of maxPrefixUnits.
+func expressionPattern(body string, start int, budget *int) (string, error) {
+	if body == "" {
+		return "", fmt.Errorf("empty expression at offset %d: put a variable name between the braces", start)
+	}
+	op, ok := templateOps[body[0]]
+	list := body
+	if ok {
+		list = body[1:]
+	} else if strings.IndexByte("=,!@|", body[0]) >= 0 {
+		return "", fmt.Errorf("unknown operator %q at offset %d: use one of + # . / ; ? &", body[0], start+1)
+	} else {
+		op = templateOps[0]
+	}
+	if list == "" {
+		return "", fmt.Errorf("expression at offset %d has an operator but no variable", start)
+	}
+	var vars []templateVar
+	offset := start + 1 + len(body) - len(list)
+	for spec := range strings.SplitSeq(list, ",") {
+		v, err := parseVarspec(spec, offset)
+		if err != nil {
+			return "", err
+		}
+		vars = append(vars, v)
+		offset += len(spec) + 1
+	}
+	return op.pattern(vars, budget), nil
+}
+
+// parseVarspec parses "name", "name*" or "name:N" found at offset.
+func parseVarspec(spec string, offset int) (templateVar, error) {
+	v := templateVar{name: spec}
+	if name, ok := strings.CutSuffix(spec, "*"); ok {
+		v.name, v.explode = name, true
+	} else if name, max, ok := strings.Cut(spec, ":"); ok {
+		n, err := strconv.Atoi(max)
+		if err != nil || n < 1 || n > 9999 || max[0] == '0' {
+			return v, fmt.Errorf("invalid prefix %q at offset %d: want a length from 1 to 9999", max, offset+len(name)+1)
+		}
+		v.name, v.prefix = name, n
+	}
+	if v.name == "" {
+		return v, fmt.Errorf("missing variable name at offset %d", offset)
+	}
+	if i, bad := invalidVarname(v.name); bad {
+		return v, fmt.Errorf("invalid character %q in variable name %q at offset %d: use letters, digits, \"_\", \".\" and %%XX", v.name[i], v.name, offset+i)
+	}
+	return v, nil
+}
+
+// invalidVarname returns the index of the first byte that makes name an
+// invalid RFC 6570 varname: varchar *( ["."] varchar ), where varchar is
+// ALPHA / DIGIT / "_" / pct-encoded.
+func invalidVarname(name string) (int, bool) {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case c == '.' && i > 0 && i < len(name)-1 && name[i-1] != '.':
+		case c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]):
+			i += 2
+		default:
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// pattern returns the regexp for one expression of op with vars: empty
+// (every variable undefined), or op.first followed by the defined
+// variables joined by op.sep.
+func (op templateOp) pattern(vars []templateVar, budget *int) string {
+	parts := make([]string, len(vars))
+	for i, v := range vars {
+		parts[i] = op.varPattern(v, budget)
+	}
+	part := "(?:" + strings.Join(parts, "|") + ")"
+	return "(?:" + regexp.QuoteMeta(op.first) + part +
+		"(?:" + regexp.QuoteMeta(op.sep) + part + ")*)?"
+}
+
+// varPattern returns the regexp for the expansion of one defined variable.
+func (op templateOp) varPattern(v templateVar, budget *int) string {
+	char := op.charClass("")
+	switch {
+	case v.explode:
+		// A list expands to its items joined by sep (named: each as
+		// name=item); an associative array to key=value pairs.
+		return op.charClass("="+op.sep) + "*"
+	case v.prefix > 0:
+		// A prefix counts characters; a percent-encoded one is a UTF-8
+		// lead byte and up to three continuation bytes.
+		if v.prefix > *budget {
+			return op.named0(v.name, char+"*")
+		}
+		*budget -= v.prefix
+		unit := "(?:" + char + "(?:%[89ABab][0-9A-Fa-f]){0,3})"
+		return op.named0(v.name, fmt.Sprintf("%s{0,%d}", unit, v.prefix))
+	default:
+		// A string, or a list or associative array joined by ",".
+		return op.named0(v.name, op.charClass(",")+"*")
+	}
+}
+
+// named0 prefixes value with the variable's name for named operators.
+func (op templateOp) named0(name, value string) string {
+	if !op.named {
+		return value
+	}
+	name = regexp.QuoteMeta(name)
+	if op.ifEmpty == "" {
+		return name + "(?:=" + value + ")?"
+	}
+	return name + "=" + value
+}
+
+// charClass returns a regexp matching one character (or percent-encoded
+// triplet) an expansion of op may write, plus the extra characters.
+func (op templateOp) charClass(extra string) string {
+	class := unreservedClass
+	if op.reserved {
+		class += reservedClass
+	}
+	for _, c := range extra {
+		class += `\` + string(c) // extra holds only punctuation
+	}
+	return "(?:[" + class + "]|" + pctEncoded + ")"
+}
