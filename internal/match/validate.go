@@ -336,7 +336,7 @@ func (v validator) checkMatchEnd() error {
 	}
 	next := st.Period + 1
 	if next > sp.LastPeriod() {
-		return Errorf(EINVALID, "%s matches cannot end level (%d-%d); record the %s until a side leads",
+		return Errorf(EINVALID, "%s matches cannot end level (%d-%d); keep recording the %s until a side leads",
 			strings.ToLower(sp.Name), st.Home.Score, st.Away.Score, v.periodLabel(st.Period))
 	}
 	return Errorf(EINVALID, "%s matches cannot end level (%d-%d); record period_start for period %d (%s)",
