@@ -1,15 +1,30 @@
 // Package sqlite is the embedded default store (modernc.org/sqlite, no cgo):
 // it implements match.Store and hub.History.
+//
+// The database runs in WAL mode. Writes go through a pool of one connection
+// whose transactions begin IMMEDIATE, so concurrent appends queue in Go
+// instead of failing with SQLITE_BUSY, and hub updates commit in Seq order;
+// reads use a separate pool and never wait for the writer.
 package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/migrations"
 )
-
-// TODO(sqlite helper): implement. These signatures are the contract.
 
 // Options configure a DB.
 type Options struct {
@@ -22,13 +37,131 @@ type Options struct {
 }
 
 // DB is the embedded store.
-type DB struct{}
-
-// Open opens (creating if need be) the database file at path. It does not
-// migrate: call Migrate.
-func Open(ctx context.Context, path string, opts Options) (*DB, error) {
-	return nil, errors.New("not implemented")
+type DB struct {
+	write     *sql.DB // one connection, BEGIN IMMEDIATE
+	read      *sql.DB
+	opts      Options
+	logs      logCache
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Migrate applies the embedded migrations that have not run yet.
-func (db *DB) Migrate(ctx context.Context) error { return errors.New("not implemented") }
+// Open opens (creating if need be) the database file at path. It does not
+// migrate: call Migrate. path must name a file (not ":memory:"): readers and
+// the writer are separate connections to it. Options.MatchTopic is needed
+// only by AppendEvent.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path; give a file name such as scoreboard.db")
+	}
+	write, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	// The writer connection is opened first so that it is the one that
+	// creates the file and switches it to WAL before any reader arrives.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", dsn(path, "deferred"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	if err := read.PingContext(ctx); err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{write: write, read: read, opts: opts}, nil
+}
+
+// dsn builds the driver's connection string: every connection gets the
+// same pragmas, since database/sql may open new ones at any time.
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Migrate applies the embedded migrations that have not run yet. SQLite has
+// one writer at a time and goose runs each migration in a transaction, so
+// two processes migrating one file do not interleave.
+func (db *DB) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
+	if err != nil {
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	if err != nil {
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping sqlite: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database. Closing twice is harmless.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.closeErr = errors.Join(db.read.Close(), db.write.Close())
+	})
+	return db.closeErr
+}
+
+// inTx runs fn in one write transaction and commits it if fn succeeds.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// micros is how times are stored: PostgreSQL's precision, so that both
+// stores give back the same instant.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros is the inverse of micros, in UTC.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// now is the server time as the store keeps it.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}

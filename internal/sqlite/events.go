@@ -1,0 +1,227 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = `match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key`
+
+func scanEvent(row scanner) (match.Event, error) {
+	var ev match.Event
+	var detail string
+	var recordedAt int64
+	var key sql.NullString
+	if err := row.Scan(&ev.MatchID, &ev.Seq, &ev.Kind, &detail, &recordedAt, &ev.ClockMs, &ev.RecordedBy, &key); err != nil {
+		return match.Event{}, err
+	}
+	if err := json.Unmarshal([]byte(detail), &ev.EventDetail); err != nil {
+		return match.Event{}, fmt.Errorf("decode detail of event %d: %w", ev.Seq, err)
+	}
+	ev.RecordedAt = fromMicros(recordedAt)
+	ev.IdempotencyKey = key.String
+	return ev, nil
+}
+
+// Events returns the match's whole log, voided events included, in
+// sequence order. Returns ENOTFOUND.
+func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("list events of match %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	if _, err := getMatch(ctx, tx, id); err != nil {
+		return nil, fmt.Errorf("list events of match %d: %w", id, err)
+	}
+	log, err := loadLog(ctx, tx, id)
+	if err != nil {
+		return nil, fmt.Errorf("list events of match %d: %w", id, err)
+	}
+	return log, nil
+}
+
+func loadLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM match_events WHERE match_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	log := []match.Event{}
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		log = append(log, ev)
+	}
+	return log, rows.Err()
+}
+
+// AppendEvent validates in against the match's current state (see
+// match.Record) and, in one transaction, appends the event, stores the new
+// state and writes the hub update that publishes it on
+// Options.MatchTopic(id); after commit it hands that update to
+// Options.Published. A retry with an idempotency key already used for the
+// same request returns the original event and the current state, and
+// publishes nothing; with a different request it returns ECONFLICT.
+// Returns EINVALID, ENOTFOUND, ECONFLICT.
+func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
+	if db.opts.MatchTopic == nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: sqlite.Options.MatchTopic is not set", id)
+	}
+	var a appended
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		a, err = db.appendEvent(ctx, tx, id, in)
+		return err
+	})
+	if err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
+	}
+	if a.log == nil { // a retry: nothing new to publish
+		return a.ev, a.st, nil
+	}
+	db.logs.put(id, a.log)
+	if db.opts.Published != nil {
+		db.opts.Published(a.update)
+	}
+	return a.ev, a.st, nil
+}
+
+// appended is what AppendEvent's transaction produced: log and update are
+// unset when the request was a retry answered from the log.
+type appended struct {
+	ev     match.Event
+	st     match.State
+	log    []match.Event // the whole log, ev included
+	update hub.Update
+}
+
+// appendEvent is AppendEvent's transaction.
+func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.NewEvent) (appended, error) {
+	m, err := getMatch(ctx, tx, id)
+	if err != nil {
+		return appended{}, err
+	}
+	if in.IdempotencyKey != "" {
+		prev, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM match_events
+			WHERE match_id = ? AND idempotency_key = ?`, id, in.IdempotencyKey))
+		switch {
+		case err == nil:
+			if !match.SameRequest(prev, in) {
+				return appended{}, match.Errorf(match.ECONFLICT,
+					"idempotency key %q was already used for event %d, a different request; use a new key for a new event",
+					in.IdempotencyKey, prev.Seq)
+			}
+			st, err := getState(ctx, tx, id)
+			return appended{ev: prev, st: st}, err
+		case !errors.Is(err, sql.ErrNoRows):
+			return appended{}, fmt.Errorf("look up idempotency key: %w", err)
+		}
+	}
+	log, err := db.currentLog(ctx, tx, m)
+	if err != nil {
+		return appended{}, fmt.Errorf("load log: %w", err)
+	}
+	ev, st, err := match.Record(m, slices.Clip(log), in, now())
+	if err != nil {
+		return appended{}, err
+	}
+	ev.IdempotencyKey = in.IdempotencyKey // what later retries are matched by
+	if err := insertEvent(ctx, tx, ev); err != nil {
+		return appended{}, err
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return appended{}, fmt.Errorf("encode state: %w", err)
+	}
+	if err := storeState(ctx, tx, st, data); err != nil {
+		return appended{}, err
+	}
+	u, err := appendUpdate(ctx, tx, hub.Update{
+		ID:     hub.NewID(),
+		Topics: []string{db.opts.MatchTopic(id)},
+		Data:   string(data),
+	})
+	if err != nil {
+		return appended{}, err
+	}
+	return appended{ev: ev, st: st, log: append(slices.Clip(log), ev), update: u}, nil
+}
+
+// currentLog returns m's log, from the cache when the cached log ends at
+// the seq the database holds (the log is append-only, so it is then the
+// whole log), else from the database.
+func (db *DB) currentLog(ctx context.Context, tx *sql.Tx, m match.Match) ([]match.Event, error) {
+	if log, ok := db.logs.get(m.ID); ok && int64(len(log)) == m.Seq && (m.Seq == 0 || log[len(log)-1].Seq == m.Seq) {
+		return log, nil
+	}
+	return loadLog(ctx, tx, m.ID)
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, ev match.Event) error {
+	detail, err := json.Marshal(ev.EventDetail)
+	if err != nil {
+		return fmt.Errorf("encode detail: %w", err)
+	}
+	var key sql.NullString
+	if ev.IdempotencyKey != "" {
+		key = sql.NullString{String: ev.IdempotencyKey, Valid: true}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO match_events
+		(match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.MatchID, ev.Seq, ev.Kind, string(detail), micros(ev.RecordedAt), ev.ClockMs, ev.RecordedBy, key)
+	if isUnique(err) {
+		// Only one writer, so this means Record numbered the event wrongly.
+		return fmt.Errorf("insert event %d: sequence or idempotency key already taken: %w", ev.Seq, err)
+	}
+	if err != nil {
+		return fmt.Errorf("insert event %d: %w", ev.Seq, err)
+	}
+	return nil
+}
+
+// logCache keeps the logs of the matches appended to lately, so that an
+// append need not read its whole log back: Record needs it all. Entries
+// are checked against the stored seq before use, so a stale one (another
+// process appended) is never trusted.
+type logCache struct {
+	mu   sync.Mutex
+	logs map[int64][]match.Event
+}
+
+// logCacheSize bounds the cache; a busy day has far fewer live matches.
+const logCacheSize = 256
+
+func (c *logCache) get(id int64) ([]match.Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	log, ok := c.logs[id]
+	return log, ok
+}
+
+func (c *logCache) put(id int64, log []match.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.logs == nil {
+		c.logs = make(map[int64][]match.Event)
+	}
+	if _, ok := c.logs[id]; !ok && len(c.logs) >= logCacheSize {
+		for k := range c.logs { // evict one at random
+			delete(c.logs, k)
+			break
+		}
+	}
+	c.logs[id] = log
+}

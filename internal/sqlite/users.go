@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// CreateUser stores a user with the hash of its password. Emails are unique
+// regardless of case. Returns EINVALID, ECONFLICT (email taken).
+func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, error) {
+	if err := in.Validate(); err != nil {
+		return match.User{}, fmt.Errorf("create user: %w", err)
+	}
+	hash, err := match.HashPassword(in.Password)
+	if err != nil {
+		return match.User{}, fmt.Errorf("create user: %w", err)
+	}
+	u := match.User{Email: in.Email, Role: in.Role, PasswordHash: hash, CreatedAt: now()}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO users (email, role, password_hash, created_at)
+			VALUES (?, ?, ?, ?) RETURNING id`, u.Email, u.Role, u.PasswordHash, micros(u.CreatedAt)).Scan(&u.ID)
+	})
+	if isUnique(err) {
+		return match.User{}, match.Errorf(match.ECONFLICT, "a user with email %q already exists; pick another email", in.Email)
+	}
+	if err != nil {
+		return match.User{}, fmt.Errorf("create user %q: %w", in.Email, err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns one user, matching the email regardless of case.
+// Returns ENOTFOUND.
+func (db *DB) UserByEmail(ctx context.Context, email string) (match.User, error) {
+	var u match.User
+	var createdAt int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at
+		FROM users WHERE email = ?`, email).Scan(&u.ID, &u.Email, &u.Role, &u.PasswordHash, &createdAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return match.User{}, match.Errorf(match.ENOTFOUND, "no user has email %q", email)
+	}
+	if err != nil {
+		return match.User{}, fmt.Errorf("get user %q: %w", email, err)
+	}
+	u.CreatedAt = fromMicros(createdAt)
+	return u, nil
+}
+
+// Secret returns the value stored under name, storing generate()'s result
+// first if there is none. The insert does nothing when another caller got
+// there first, and everyone returns what the table holds, so concurrent
+// first calls agree on one value.
+func (db *DB) Secret(ctx context.Context, name string, generate func() (string, error)) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("get secret %q: %w", name, err)
+	}
+	gen, err := generate()
+	if err != nil {
+		return "", fmt.Errorf("generate secret %q: %w", name, err)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO NOTHING`, name, gen, micros(now())); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	})
+	if err != nil {
+		return "", fmt.Errorf("store secret %q: %w", name, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,239 @@
+package storetest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// collect returns the updates UpdatesAfter(lastID) gives.
+func collect(t *testing.T, s Store, lastID string) ([]hub.Update, error) {
+	t.Helper()
+	var got []hub.Update
+	err := s.UpdatesAfter(testContext(t), lastID, func(u hub.Update) error {
+		got = append(got, u)
+		return nil
+	})
+	return got, err
+}
+
+func appendUpdates(t *testing.T, s Store, n int, tag string) []hub.Update {
+	t.Helper()
+	ctx := testContext(t)
+	var out []hub.Update
+	for i := range n {
+		u := hub.Update{
+			ID:     hub.NewID(),
+			Topics: []string{fmt.Sprintf("https://example.org/books/%s%d", tag, i), "https://example.org/books"},
+			Data:   fmt.Sprintf("line one %d\nline two", i),
+			Type:   "message",
+		}
+		if i%2 == 1 {
+			u.Private, u.Type, u.Retry = true, "", 2500
+		}
+		got, err := s.AppendUpdate(ctx, u)
+		if err != nil {
+			t.Fatalf("AppendUpdate: %v", err)
+		}
+		if got.Seq == 0 || (len(out) > 0 && got.Seq <= out[len(out)-1].Seq) {
+			t.Fatalf("AppendUpdate: got seq %d, want one greater than the last (%v)", got.Seq, out)
+		}
+		u.Seq = got.Seq
+		if diff := cmp.Diff(u, got); diff != "" {
+			t.Fatalf("AppendUpdate returned another update (-given +got):\n%s", diff)
+		}
+		out = append(out, got)
+	}
+	return out
+}
+
+// testHistory appends updates and replays them from every point.
+func testHistory(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	s, _, _ := openFresh(t, open)
+	last, err := s.LastUpdate(ctx)
+	if err != nil || !cmp.Equal(last, hub.Update{}) {
+		t.Errorf("LastUpdate of an empty history: got %+v, %v, want a zero Update", last, err)
+	}
+	if got, err := collect(t, s, hub.EarliestID); err != nil || len(got) != 0 {
+		t.Errorf("UpdatesAfter(earliest) of an empty history: got %v, %v, want none", got, err)
+	}
+	us := appendUpdates(t, s, 5, "a")
+	tests := []struct {
+		name   string
+		lastID string
+		want   []hub.Update
+	}{
+		{"earliest", hub.EarliestID, us},
+		{"after the first", us[0].ID, us[1:]},
+		{"after the third", us[2].ID, us[3:]},
+		{"after the last", us[4].ID, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := collect(t, s, tt.lastID)
+			if err != nil {
+				t.Fatalf("UpdatesAfter(%s): %v", tt.lastID, err)
+			}
+			if diff := cmp.Diff(tt.want, got, eventOpts); diff != "" {
+				t.Errorf("UpdatesAfter(%s) (-want +got):\n%s", tt.lastID, diff)
+			}
+		})
+	}
+	if _, err := collect(t, s, "urn:uuid:00000000-0000-7000-8000-000000000000"); !errors.Is(err, hub.ErrUnknownEventID) {
+		t.Errorf("UpdatesAfter(unknown id): got %v, want hub.ErrUnknownEventID", err)
+	}
+	last, err = s.LastUpdate(ctx)
+	if err != nil {
+		t.Fatalf("LastUpdate: %v", err)
+	}
+	if diff := cmp.Diff(us[4], last); diff != "" {
+		t.Errorf("LastUpdate (-want +got):\n%s", diff)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err = s.UpdatesAfter(ctx, hub.EarliestID, func(hub.Update) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("UpdatesAfter with fn failing: got %v after %d calls, want fn's error after 1", err, calls)
+	}
+	if _, err := s.AppendUpdate(ctx, us[1]); err == nil {
+		t.Errorf("AppendUpdate with an id already stored: got nil error, want an error (ids resume subscribers)")
+	}
+	// A long history replays whole and in order.
+	more := appendUpdates(t, s, 600, "b")
+	got, err := collect(t, s, us[4].ID)
+	if err != nil || len(got) != len(more) || got[0].ID != more[0].ID || got[len(got)-1].ID != more[len(more)-1].ID {
+		t.Errorf("UpdatesAfter over %d updates: got %d (err %v), want them all in order", len(more), len(got), err)
+	}
+}
+
+// testPrune bounds the history by count and by age.
+func testPrune(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	s, _, _ := openFresh(t, open)
+	old := appendUpdates(t, s, 3, "old")
+	// Sleeps only separate the two batches in time; nothing is timed.
+	time.Sleep(5 * time.Millisecond)
+	cut := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	recent := appendUpdates(t, s, 4, "new")
+
+	if err := s.PruneUpdates(ctx, 0, cut); err != nil {
+		t.Fatalf("PruneUpdates(0, cut): %v", err)
+	}
+	got, err := collect(t, s, hub.EarliestID)
+	if err != nil {
+		t.Fatalf("UpdatesAfter: %v", err)
+	}
+	if diff := cmp.Diff(recent, got, eventOpts); diff != "" {
+		t.Errorf("after pruning by age (-want +got):\n%s", diff)
+	}
+	if _, err := collect(t, s, old[2].ID); !errors.Is(err, hub.ErrUnknownEventID) {
+		t.Errorf("UpdatesAfter(pruned id): got %v, want hub.ErrUnknownEventID", err)
+	}
+	if err := s.PruneUpdates(ctx, 2, time.Time{}); err != nil {
+		t.Fatalf("PruneUpdates(2, zero): %v", err)
+	}
+	got, _ = collect(t, s, hub.EarliestID)
+	if diff := cmp.Diff(recent[2:], got, eventOpts); diff != "" {
+		t.Errorf("after keeping 2 (-want +got):\n%s", diff)
+	}
+	if err := s.PruneUpdates(ctx, 10, time.Time{}); err != nil {
+		t.Fatalf("PruneUpdates(10, zero): %v", err)
+	}
+	got, _ = collect(t, s, recent[2].ID)
+	if diff := cmp.Diff(recent[3:], got, eventOpts); diff != "" {
+		t.Errorf("keeping more than there are deleted some (-want +got):\n%s", diff)
+	}
+	// Seqs are never reused after a prune.
+	next := appendUpdates(t, s, 1, "next")
+	if next[0].Seq <= recent[3].Seq {
+		t.Errorf("after pruning: got seq %d, want more than %d", next[0].Seq, recent[3].Seq)
+	}
+	if err := s.PruneUpdates(ctx, 0, time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("PruneUpdates(0, future): %v", err)
+	}
+	if last, err := s.LastUpdate(ctx); err != nil || last.ID != "" {
+		t.Errorf("after pruning everything: got last %+v, %v, want none", last, err)
+	}
+}
+
+// testAppendEventPublishes checks that AppendEvent writes exactly one hub
+// update, on the match's topic with its state, and hands it to Published
+// once committed; and that a refused append writes and publishes nothing.
+func testAppendEventPublishes(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	pub := &published{}
+	s, _ := open(t, Config{Topic: Topic, Published: pub.add})
+	m := createMatch(t, ctx, s, input("volleyball", 9))
+	var mu sync.Mutex
+	var seen []int64 // the match's stored seq as Published sees it
+	pub.check = func(u hub.Update) {
+		st, err := s.State(ctx, m.ID)
+		if err != nil {
+			t.Errorf("State inside Published: %v", err)
+		}
+		mu.Lock()
+		seen = append(seen, st.Seq)
+		mu.Unlock()
+	}
+	start, err := s.LastUpdate(ctx)
+	if err != nil {
+		t.Fatalf("LastUpdate: %v", err)
+	}
+	ev, st := appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "1"})
+	lastID := start.ID
+	if lastID == "" {
+		lastID = hub.EarliestID
+	}
+	got, err := collect(t, s, lastID)
+	if err != nil {
+		t.Fatalf("UpdatesAfter: %v", err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("after one AppendEvent: got %d hub updates, want 1: %+v", len(got), got)
+	}
+	u := got[0]
+	if diff := cmp.Diff([]string{Topic(m.ID)}, u.Topics); diff != "" {
+		t.Errorf("update topics (-want +got):\n%s", diff)
+	}
+	if u.ID == "" || u.Private {
+		t.Errorf("update: got id %q private %v, want an id and a public update", u.ID, u.Private)
+	}
+	var data match.State
+	if err := json.Unmarshal([]byte(u.Data), &data); err != nil {
+		t.Fatalf("update data is not a state: %v\n%s", err, u.Data)
+	}
+	if diff := cmp.Diff(st, data, stateOpts); diff != "" {
+		t.Errorf("update data (-appended state +published):\n%s", diff)
+	}
+	pubs := pub.list()
+	if len(pubs) != 1 {
+		t.Fatalf("Published: got %d calls, want 1", len(pubs))
+	}
+	if diff := cmp.Diff(u, pubs[0]); diff != "" {
+		t.Errorf("Published update differs from the stored one (-stored +published):\n%s", diff)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != ev.Seq {
+		t.Errorf("inside Published: got stored seqs %v, want [%d] (called after commit)", seen, ev.Seq)
+	}
+
+	_, _, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindVoid, EventDetail: match.EventDetail{VoidSeq: 42}, IdempotencyKey: "2"})
+	wantCode(t, "void of a missing event", err, match.EINVALID)
+	if got, _ := collect(t, s, u.ID); len(got) != 0 {
+		t.Errorf("after a refused append: got %d hub updates, want 0", len(got))
+	}
+	if n := len(pub.list()); n != 1 {
+		t.Errorf("after a refused append: got %d Published calls, want 1", n)
+	}
+}
