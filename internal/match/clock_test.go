@@ -42,7 +42,7 @@ func TestClockThroughAMatch(t *testing.T) {
 		t.Fatalf("after stop: got %+v, want stopped at 3m read at %v", got, s.now)
 	}
 	s.tick(time.Minute).kind(KindClockStart) // a minute stopped does not count
-	s.tick(2 * time.Minute).goal(Home, "two_pointer")
+	s.tick(2*time.Minute).goal(Home, "two_pointer")
 	if got := s.log[len(s.log)-1].ClockMs; got != 5*minute {
 		t.Errorf("score clock_ms: got %d, want %d", got, 5*minute)
 	}

@@ -66,7 +66,9 @@ func TestFoldSports(t *testing.T) {
 		},
 		{
 			name: "handball", sport: "handball",
-			play: func(s *scorer) { s.points(Home, "goal", 14).points(Away, "goal", 12).nextPeriod().points(Away, "goal", 15).kind(KindMatchEnd) },
+			play: func(s *scorer) {
+				s.points(Home, "goal", 14).points(Away, "goal", 12).nextPeriod().points(Away, "goal", 15).kind(KindMatchEnd)
+			},
 			home: 14, away: 27, winner: Away, periods: [][2]int{{14, 12}, {0, 15}},
 		},
 		{

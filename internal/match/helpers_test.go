@@ -22,8 +22,8 @@ type scorer struct {
 func newScorer(t testing.TB, sport string) *scorer {
 	t.Helper()
 	m := Match{ID: 7, Sport: sport, Competition: "Cup",
-		Home: Team{Name: "Lions", ShortName: "LIO", Color: "#112233"},
-		Away: Team{Name: "Tigers", ShortName: "TIG", Color: "#445566"},
+		Home:    Team{Name: "Lions", ShortName: "LIO", Color: "#112233"},
+		Away:    Team{Name: "Tigers", ShortName: "TIG", Color: "#445566"},
 		KickOff: t0, TimeZone: "UTC", Status: StatusScheduled}
 	return &scorer{t: t, m: m, now: t0, st: Fold(m, nil)}
 }
