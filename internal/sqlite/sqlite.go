@@ -93,7 +93,9 @@ func dsn(path, txlock string) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", txlock)
-	return "file:" + path + "?" + q.Encode()
+	// A file: URI, so that a path holding '?', '#' or '%' is escaped
+	// rather than read as URI syntax.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // Migrate applies the embedded migrations that have not run yet. SQLite has

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -65,6 +66,26 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
+// TestOddPath opens a file whose name holds URI syntax, and reopens it.
+func TestOddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a dir?x=1#frag", "50% of it?.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, path, sqlite.Options{MatchTopic: storetest.Topic})
+	if _, err := db.Secret(t.Context(), "k", func() (string, error) { return "v", nil }); err != nil {
+		t.Fatalf("Secret: %v", err)
+	}
+	db.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: got %v, want it at %s", err, path)
+	}
+	db = openDB(t, path, sqlite.Options{MatchTopic: storetest.Topic})
+	if v, err := db.Secret(t.Context(), "k", func() (string, error) { return "other", nil }); err != nil || v != "v" {
+		t.Errorf("Secret after reopening: got %q, %v, want %q", v, err, "v")
+	}
+}
+
 // TestOpenErrors checks that a bad path is a clear error, not a panic.
 func TestOpenErrors(t *testing.T) {
 	tests := []struct {
@@ -94,31 +115,56 @@ func TestAppendWithoutTopic(t *testing.T) {
 	}
 }
 
-// BenchmarkAppendEvent appends notes to matches of up to 1,000 events,
-// starting a new match then, so that the figure is for a realistic log.
+// BenchmarkAppendEvent appends notes to one match at a time, starting a
+// new match every 1,000 events, so that the figure is for logs of 1 to 1,000
+// events (the state, timeline included, is encoded on every append).
 func BenchmarkAppendEvent(b *testing.B) {
-	ctx := context.Background()
 	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
 	b.ReportAllocs()
 	var m match.Match
-	n := 0
 	for i := 0; b.Loop(); i++ {
-		if n == 0 || n == 1000 {
-			var err error
-			if m, err = db.CreateMatch(ctx, benchInput()); err != nil {
-				b.Fatalf("CreateMatch: %v", err)
-			}
-			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
-				b.Fatalf("AppendEvent(start): %v", err)
-			}
-			n = 1
+		if i%1000 == 0 {
+			m = benchMatch(b, db)
 		}
-		_, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote,
-			EventDetail: match.EventDetail{Text: "bench"}, IdempotencyKey: fmt.Sprint(i)})
-		if err != nil {
-			b.Fatalf("AppendEvent: %v", err)
+		appendNote(b, db, m.ID, fmt.Sprint(i))
+	}
+}
+
+// BenchmarkAppendEventParallel appends from GOMAXPROCS goroutines, each to
+// its own match: the writes queue for the one writer connection.
+func BenchmarkAppendEventParallel(b *testing.B) {
+	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var m match.Match
+		for i := 0; pb.Next() && !b.Failed(); i++ {
+			if i%1000 == 0 {
+				m = benchMatch(b, db)
+			}
+			appendNote(b, db, m.ID, fmt.Sprint(i))
 		}
-		n++
+	})
+}
+
+// benchMatch creates a live match. It reports errors with Errorf: it runs
+// in RunParallel's goroutines, where Fatalf may not be called.
+func benchMatch(b *testing.B, db *sqlite.DB) match.Match {
+	m, err := db.CreateMatch(context.Background(), benchInput())
+	if err != nil {
+		b.Errorf("CreateMatch: %v", err)
+		return m
+	}
+	if _, _, err := db.AppendEvent(context.Background(), m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
+		b.Errorf("AppendEvent(start): %v", err)
+	}
+	return m
+}
+
+func appendNote(b *testing.B, db *sqlite.DB, id int64, key string) {
+	_, _, err := db.AppendEvent(context.Background(), id, match.NewEvent{Kind: match.KindNote,
+		EventDetail: match.EventDetail{Text: "bench"}, IdempotencyKey: key})
+	if err != nil {
+		b.Errorf("AppendEvent: %v", err)
 	}
 }
 
