@@ -8,18 +8,32 @@ import "time"
 // out first; the rest are applied in order. A sport unknown to this build
 // folds with no score kinds, so its scores count zero.
 func Fold(m Match, log []Event) State {
-	f := newFolder(m)
-	counts := counting(log)
-	for i, ev := range log {
-		if counts[i] && ev.Kind != KindVoid {
-			f.apply(ev)
-		}
-	}
+	f, _ := foldLog(m, log, 0)
 	st := f.state()
 	if len(log) > 0 {
 		st.Seq = log[len(log)-1].Seq
 	}
 	return st
+}
+
+// foldLog folds the counting events of log into a folder whose timeline
+// has room for spare more events, and returns which events count.
+func foldLog(m Match, log []Event, spare int) (*folder, []bool) {
+	counts := counting(log)
+	n := spare
+	for i, ev := range log {
+		if counts[i] && ev.Kind != KindVoid {
+			n++
+		}
+	}
+	f := newFolder(m)
+	f.st.Timeline = make([]Event, 0, n)
+	for i, ev := range log {
+		if counts[i] && ev.Kind != KindVoid {
+			f.apply(ev)
+		}
+	}
+	return f, counts
 }
 
 // counting reports, for each event of log, whether it still counts: a void

@@ -27,13 +27,7 @@ func Record(m Match, log []Event, in NewEvent, now time.Time) (Event, State, err
 		return Event{}, State{}, Errorf(ECONFLICT,
 			"match %d is at seq %d, you last saw %d; reload and try again", m.ID, last, *in.ExpectedSeq)
 	}
-	f := newFolder(m)
-	counts := counting(log)
-	for i, ev := range log {
-		if counts[i] && ev.Kind != KindVoid {
-			f.apply(ev)
-		}
-	}
+	f, counts := foldLog(m, log, 1)
 	before := f.state()
 	before.Seq = last
 	v := validator{sport: sp, st: before, log: log, counts: counts}
