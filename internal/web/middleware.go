@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -82,6 +83,10 @@ func routeOf(r *http.Request) string {
 	return "unmatched"
 }
 
+// probes are the routes that orchestrators and Prometheus poll every few
+// seconds: logged at debug level, so that they do not drown the rest.
+var probes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
 // logRequests logs one line per request when it ends; for an event stream
 // that is when the subscriber leaves.
 func (s *server) logRequests(next http.Handler) http.Handler {
@@ -89,10 +94,15 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rw := wrap(w)
 		next.ServeHTTP(rw, r)
-		s.log.InfoContext(r.Context(), "request",
+		route := routeOf(r)
+		level := slog.LevelInfo
+		if probes[route] && rw.code() < 500 {
+			level = slog.LevelDebug
+		}
+		s.log.Log(r.Context(), level, "request",
 			"method", r.Method,
 			"path", r.URL.Path,
-			"route", routeOf(r),
+			"route", route,
 			"status", rw.code(),
 			"bytes", rw.bytes,
 			"duration", time.Since(start),

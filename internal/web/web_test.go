@@ -279,3 +279,17 @@ func TestDemoPage(t *testing.T) {
 		t.Errorf("DEMO off: got %d, want 404", status)
 	}
 }
+
+func TestRequestLogs(t *testing.T) {
+	t.Parallel()
+	srv, logs := newTestServer(t, Deps{})
+	get(t, srv.URL+"/healthz")
+	get(t, srv.URL+"/nope")
+	got := logs.String()
+	if strings.Contains(got, "path=/healthz") {
+		t.Errorf("a probe was logged at info level, want debug; logs:\n%s", got)
+	}
+	if want := `msg=request method=GET path=/nope route=unmatched status=404`; !strings.Contains(got, want) {
+		t.Errorf("logs: got\n%s\nwant a line with %q", got, want)
+	}
+}
