@@ -3,12 +3,13 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 )
-
-// TODO(hub-delivery helper): implement. These signatures are the contract.
 
 // Config configures a Hub. The binary fills it from the environment.
 type Config struct {
@@ -33,34 +34,246 @@ type Config struct {
 	Subscriptions bool
 	// RetainUpdates and RetainFor bound the history: the hub prunes all but
 	// the newest RetainUpdates updates and those older than RetainFor.
+	// Zero (or less) leaves that bound off; with both off the history
+	// grows without bound.
 	RetainUpdates int
 	RetainFor     time.Duration
 	// Logger receives the hub's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// QueueSize is how many updates may wait for one subscriber before it
+	// is disconnected as too slow; 0 means DefaultQueueSize.
+	QueueSize int
+	// WriteTimeout bounds each write to a subscriber; 0 means
+	// DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
 
-// Hub is a Mercure hub.
-type Hub struct{}
+// Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
+// authorization, history) hands encoded updates to its delivery path (the
+// registry of subscribers and their writers), which knows nothing of the
+// protocol.
+type Hub struct {
+	cfg     Config
+	log     *slog.Logger
+	history History
+	reg     *registry
+	cors    corsPolicy
 
-// New validates c and returns a hub ready to serve.
-func New(c Config) (*Hub, error) { return nil, errors.New("not implemented") }
+	// publishMu makes append-then-dispatch atomic for Publish, so that
+	// updates published through the hub are dispatched in Seq order.
+	publishMu sync.Mutex
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	retained  chan struct{} // closed when the retention goroutine is done
+	ctx       context.Context
+	cancel    context.CancelFunc
+}
+
+// New validates c and returns a hub ready to serve. It reads the newest
+// update of the history (the Last-Event-ID of the first subscribers) and,
+// when c bounds the history, starts the goroutine that prunes it (see
+// Prune); Shutdown stops it.
+func New(c Config) (*Hub, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	readCtx, readCancel := context.WithTimeout(ctx, 30*time.Second)
+	defer readCancel()
+	last, err := c.History.LastUpdate(readCtx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("new hub: read the newest update of the history: %w", err)
+	}
+	h := &Hub{
+		cfg:      c,
+		log:      c.Logger,
+		history:  c.History,
+		reg:      newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
+		cors:     newCORSPolicy(c.CORSOrigins),
+		closing:  make(chan struct{}),
+		retained: make(chan struct{}),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	h.reg.onSlow = h.tooSlow
+	if c.RetainUpdates > 0 || c.RetainFor > 0 {
+		go h.retain()
+	} else {
+		close(h.retained)
+	}
+	return h, nil
+}
+
+// validate checks c; the error names the field and what to fix.
+func (c Config) validate() error {
+	switch {
+	case c.History == nil:
+		return errors.New("new hub: Config.History is required: give the store that keeps the updates")
+	case c.SubscriberKey == nil && !c.AllowAnonymous:
+		return errors.New("new hub: anonymous subscribers are refused and there is no subscriber key, so nobody could subscribe: set a subscriber key or allow anonymous subscribers")
+	case c.Heartbeat < 0:
+		return fmt.Errorf("new hub: heartbeat interval %s is negative", c.Heartbeat)
+	case c.QueueSize < 0:
+		return fmt.Errorf("new hub: queue size %d is negative", c.QueueSize)
+	case c.WriteTimeout < 0:
+		return fmt.Errorf("new hub: write timeout %s is negative", c.WriteTimeout)
+	}
+	for _, list := range []struct {
+		name    string
+		origins []string
+	}{{"CORS origin", c.CORSOrigins}, {"publish origin", c.PublishOrigins}} {
+		for _, o := range list.origins {
+			if err := checkOrigin(o); err != nil {
+				return fmt.Errorf("new hub: %s %q: %w", list.name, o, err)
+			}
+		}
+	}
+	return nil
+}
 
 // ServeHTTP serves GET and POST /.well-known/mercure and the subscriptions
 // API below it; mount it at /.well-known/mercure and below.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
+	h.cors.apply(w, r)
+	rest := hubPath(r)
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		h.cors.preflight(w, r)
+		return
+	}
+	switch {
+	case rest == "" || rest == "/":
+		switch r.Method {
+		case http.MethodGet:
+			h.subscribe(w, r)
+		case http.MethodPost:
+			h.publish(w, r)
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			refuse(w, http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
+		}
+	case rest == "/subscriptions" || strings.HasPrefix(rest, "/subscriptions/"):
+		h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
+	default:
+		refuse(w, http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
+	}
+}
+
+// wellKnown is the hub's path; every route is below it.
+const wellKnown = "/.well-known/mercure"
+
+// hubPath returns the escaped request path after /.well-known/mercure, so
+// that the hub works wherever it is mounted (under a prefix too).
+func hubPath(r *http.Request) string {
+	p := r.URL.EscapedPath()
+	if i := strings.Index(p, wellKnown); i >= 0 {
+		return p[i+len(wellKnown):]
+	}
+	return p
+}
+
+// refuse answers with status and a plain-text message saying why.
+func refuse(w http.ResponseWriter, status int, format string, args ...any) {
+	http.Error(w, fmt.Sprintf(format, args...), status)
 }
 
 // Publish stores u in the history (generating its ID when empty) and
-// delivers it to the subscribers it may reach.
+// delivers it to the subscribers it may reach. Updates published through
+// Publish are dispatched in the order the history stored them.
 func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
-	return Update{}, errors.New("not implemented")
+	if len(u.Topics) == 0 {
+		return Update{}, errors.New("publish: the update has no topic")
+	}
+	if u.ID == "" {
+		u.ID = NewID()
+	}
+	h.publishMu.Lock()
+	defer h.publishMu.Unlock()
+	stored, err := h.history.AppendUpdate(ctx, u)
+	if err != nil {
+		return Update{}, fmt.Errorf("publish %s: %w", u.ID, err)
+	}
+	h.Dispatch(stored)
+	return stored, nil
 }
 
 // Dispatch delivers u, already stored in the history (Seq set), to the
-// subscribers it may reach. Stores call it after commit.
-func (h *Hub) Dispatch(u Update) {}
+// subscribers it may reach. Stores call it after commit. It encodes u once,
+// finds its subscribers through the selector index and never blocks on
+// one: a subscriber whose queue is full is disconnected.
+func (h *Hub) Dispatch(u Update) {
+	n := h.reg.dispatch(&u, newEvent(u))
+	h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
+}
+
+// tooSlow disconnects s, whose queue is full; it reconnects and replays
+// what it missed from the history, and the others never wait for it.
+func (h *Hub) tooSlow(s *subscriber) {
+	s.kill("too slow: its queue of updates was full")
+}
+
+// SubscriberCount returns the number of open streams.
+func (h *Hub) SubscriberCount() int { return h.reg.count() }
 
 // Shutdown ends every open stream at once, so that http.Server.Shutdown
 // need not wait for idle subscribers; register it with RegisterOnShutdown.
-func (h *Hub) Shutdown() {}
+// New subscriptions are refused with 503 afterwards; publishing still
+// works. It also stops the retention goroutine and waits for it.
+func (h *Hub) Shutdown() {
+	h.closeOnce.Do(func() {
+		close(h.closing)
+		h.reg.close("the hub is shutting down")
+		h.cancel()
+	})
+	<-h.retained
+}
+
+// retain prunes the history at start and then every pruneInterval, until
+// Shutdown. Pruning on a timer rather than on publish keeps publishing at
+// one INSERT, and bounds the history even when nothing is published.
+func (h *Hub) retain() {
+	defer close(h.retained)
+	t := time.NewTicker(pruneInterval)
+	defer t.Stop()
+	for {
+		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
+			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
+		}
+		select {
+		case <-t.C:
+		case <-h.closing:
+			return
+		}
+	}
+}
+
+// Prune applies the retention bounds (Config.RetainUpdates, RetainFor) to
+// the history now. The hub calls it at start and every minute; a
+// subscriber resuming from a pruned id gets what is still retained (see
+// the subscribe handler).
+func (h *Hub) Prune(ctx context.Context) error {
+	if h.cfg.RetainUpdates <= 0 && h.cfg.RetainFor <= 0 {
+		return nil
+	}
+	var before time.Time
+	if h.cfg.RetainFor > 0 {
+		before = time.Now().Add(-h.cfg.RetainFor)
+	}
+	if err := h.history.PruneUpdates(ctx, h.cfg.RetainUpdates, before); err != nil {
+		return fmt.Errorf("prune history: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package hub
+
+import "time"
+
+// Limits the handlers enforce. Each refusal names the limit it hit, so a
+// client that runs into one knows what to change.
+const (
+	// MaxSubscriptionTopics is how many topic selectors one subscription
+	// request may carry (the spec lets a hub set an arbitrary limit).
+	MaxSubscriptionTopics = 64
+	// MaxUpdateTopics is how many topics (canonical and alternates) one
+	// published update may carry.
+	MaxUpdateTopics = 64
+	// MaxTopicLength is the longest topic a publisher may give, in bytes;
+	// the same as the longest selector, so every topic is subscribable.
+	MaxTopicLength = MaxSelectorLength
+	// MaxIDLength is the longest update id a publisher may give, in bytes.
+	MaxIDLength = 512
+	// MaxTypeLength is the longest event type a publisher may give.
+	MaxTypeLength = 256
+	// MaxPublishBody is the largest publish request body, in bytes.
+	MaxPublishBody = 1 << 20
+)
+
+// Defaults of the Config fields that leave the zero value to the hub.
+const (
+	// DefaultHeartbeat is the interval of keep-alive comments; it is shorter
+	// than the idle timeouts of common proxies and load balancers (30–60s).
+	DefaultHeartbeat = 15 * time.Second
+	// DefaultQueueSize is how many encoded updates wait for a subscriber
+	// before it counts as too slow and is disconnected.
+	DefaultQueueSize = 256
+	// DefaultWriteTimeout bounds each write to a subscriber: one whose
+	// connection takes longer to accept bytes is disconnected.
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// pruneInterval is how often the retention goroutine prunes the history.
+const pruneInterval = time.Minute

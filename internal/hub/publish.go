@@ -1,0 +1,203 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// publish serves POST /.well-known/mercure: it authorizes the publisher,
+// reads the form, stores the update and dispatches it, and answers 200
+// text/plain with the update's id.
+//
+// The id: a publisher may give one (it becomes the SSE id that subscribers
+// resume from); it must not start with "#" (the spec), must not be the
+// reserved "earliest", and must not be in the history already (409): two
+// updates with one id would make resuming from it ambiguous. Without one,
+// the hub generates a urn:uuid: UUIDv7.
+func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
+	claims, ok := h.publisherClaims(w, r)
+	if !ok {
+		return
+	}
+	u, status, msg := readUpdate(w, r)
+	if status != 0 {
+		refuse(w, status, "%s", msg)
+		return
+	}
+	if len(claims.Publish) == 0 {
+		refuse(w, http.StatusForbidden, "the token's mercure.publish claim is missing or empty, so it may not publish any update")
+		return
+	}
+	for _, t := range u.Topics {
+		if !claims.CanPublish(t) {
+			refuse(w, http.StatusForbidden, "the token may not publish to topic %q: no selector of its mercure.publish claim matches it", t)
+			return
+		}
+	}
+	stored, err := h.Publish(r.Context(), u)
+	if err != nil {
+		if h.isDuplicate(r, u.ID) {
+			refuse(w, http.StatusConflict, "an update with id %q is already in the history: ids must be unique; omit id to let the hub generate one", u.ID)
+			return
+		}
+		h.log.ErrorContext(r.Context(), "hub: publish", "id", u.ID, "topics", u.Topics, "err", err)
+		refuse(w, http.StatusInternalServerError, "internal error: the update was not stored")
+		return
+	}
+	h.log.DebugContext(r.Context(), "hub: published", "id", stored.ID, "seq", stored.Seq, "topics", stored.Topics)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprint(w, stored.ID)
+}
+
+// isDuplicate reports whether id, which failed to append, is already in
+// the history. Asked only after a failure, so a publish costs one INSERT.
+func (h *Hub) isDuplicate(r *http.Request, id string) bool {
+	errStop := errors.New("stop")
+	err := h.history.UpdatesAfter(r.Context(), id, func(Update) error { return errStop })
+	return err == nil || errors.Is(err, errStop)
+}
+
+// publisherClaims authenticates a publisher, or refuses the request and
+// returns false. A token from the mercureAuthorization cookie must come
+// with an Origin (or Referer) in Config.PublishOrigins: a cookie is sent
+// by the browser on any site's behalf (CSRF).
+func (h *Hub) publisherClaims(w http.ResponseWriter, r *http.Request) (Claims, bool) {
+	token, fromCookie, err := TokenFrom(r)
+	if err != nil {
+		refuse(w, authStatus(err), "%s", err.Error())
+		return Claims{}, false
+	}
+	if token == "" {
+		refuse(w, http.StatusUnauthorized, "publishing needs a JWT with a mercure.publish claim: send it in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the %s cookie", CookieName)
+		return Claims{}, false
+	}
+	if h.cfg.PublisherKey == nil {
+		refuse(w, http.StatusForbidden, "publishing is disabled on this hub: it has no publisher key")
+		return Claims{}, false
+	}
+	if fromCookie {
+		if msg := h.checkPublishOrigin(r); msg != "" {
+			refuse(w, http.StatusForbidden, "%s", msg)
+			return Claims{}, false
+		}
+	}
+	claims, err := h.cfg.PublisherKey.Verify(token)
+	if err != nil {
+		refuse(w, authStatus(err), "%s", err.Error())
+		return Claims{}, false
+	}
+	return claims, true
+}
+
+// checkPublishOrigin returns why a cookie-authenticated publish is
+// refused, or "".
+func (h *Hub) checkPublishOrigin(r *http.Request) string {
+	if slices.Contains(h.cfg.PublishOrigins, "*") {
+		return ""
+	}
+	origin := requestOrigin(r)
+	switch {
+	case origin == "":
+		return "a publish authenticated by the " + CookieName + " cookie must carry an Origin or Referer header (CSRF protection)"
+	case len(h.cfg.PublishOrigins) == 0:
+		return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: no origin is (set PUBLISH_ALLOWED_ORIGINS)", origin, CookieName)
+	}
+	for _, o := range h.cfg.PublishOrigins {
+		if normalizeOrigin(o) == normalizeOrigin(origin) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: add it to PUBLISH_ALLOWED_ORIGINS", origin, CookieName)
+}
+
+// authStatus is the HTTP status of an error from TokenFrom or Verify.
+func authStatus(err error) int {
+	var ae *AuthError
+	if errors.As(err, &ae) && ae.Status != 0 {
+		return ae.Status
+	}
+	return http.StatusUnauthorized
+}
+
+// readUpdate reads and checks a publish form. On a bad request it returns
+// the status and the message saying what is wrong.
+func readUpdate(w http.ResponseWriter, r *http.Request) (Update, int, string) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return Update{}, http.StatusUnsupportedMediaType, fmt.Sprintf("publish body must be application/x-www-form-urlencoded, got Content-Type %q", r.Header.Get("Content-Type"))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxPublishBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return Update{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("publish body is larger than %d bytes", int64(MaxPublishBody))
+		}
+		return Update{}, http.StatusBadRequest, fmt.Sprintf("publish body is not a valid form: %v", err)
+	}
+	f := r.PostForm
+	u := Update{Topics: f["topic"], Data: f.Get("data"), Type: f.Get("type"), ID: f.Get("id")}
+	_, u.Private = f["private"] // present with any value, even empty (spec)
+	if msg := checkTopics(u.Topics); msg != "" {
+		return Update{}, http.StatusBadRequest, msg
+	}
+	if msg := checkID(u.ID); msg != "" {
+		return Update{}, http.StatusBadRequest, msg
+	}
+	switch {
+	case len(u.Type) > MaxTypeLength:
+		return Update{}, http.StatusBadRequest, fmt.Sprintf("type is %d bytes long: the limit is %d", len(u.Type), MaxTypeLength)
+	case strings.ContainsAny(u.Type, "\r\n"):
+		return Update{}, http.StatusBadRequest, "type must be one line: it contains a line break"
+	}
+	if f.Has("retry") {
+		retry, err := strconv.ParseInt(f.Get("retry"), 10, 64)
+		if err != nil || retry < 0 {
+			return Update{}, http.StatusBadRequest, fmt.Sprintf("retry must be a non-negative integer (the reconnection time in milliseconds), got %q", f.Get("retry"))
+		}
+		u.Retry = retry
+	}
+	return u, 0, ""
+}
+
+// checkTopics returns what is wrong with a publish's topics, or "".
+func checkTopics(topics []string) string {
+	if len(topics) == 0 {
+		return "missing topic: give at least one topic parameter (the first is the canonical topic, the others alternates)"
+	}
+	if len(topics) > MaxUpdateTopics {
+		return fmt.Sprintf("an update has %d topics: the limit is %d", len(topics), MaxUpdateTopics)
+	}
+	for i, t := range topics {
+		switch {
+		case t == "":
+			return fmt.Sprintf("topic #%d is empty: give an IRI such as https://example.org/books/1", i+1)
+		case len(t) > MaxTopicLength:
+			return fmt.Sprintf("topic %.40q… is %d bytes long: the limit is %d", t, len(t), MaxTopicLength)
+		}
+	}
+	return ""
+}
+
+// checkID returns what is wrong with a publisher's id, or "" (an empty id
+// asks the hub to generate one).
+func checkID(id string) string {
+	switch {
+	case id == "":
+		return ""
+	case strings.HasPrefix(id, "#"):
+		return fmt.Sprintf("id %q must not start with \"#\": the hub keeps those for itself", id)
+	case id == EarliestID:
+		return "id \"earliest\" is reserved: it asks a hub for its whole history"
+	case len(id) > MaxIDLength:
+		return fmt.Sprintf("id is %d bytes long: the limit is %d", len(id), MaxIDLength)
+	case strings.ContainsAny(id, "\r\n\x00"):
+		return "id must be one line without NUL: it contains a line break or NUL"
+	}
+	return ""
+}

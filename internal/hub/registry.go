@@ -1,0 +1,257 @@
+package hub
+
+import (
+	"sync"
+)
+
+// subscriber is one open stream on the delivery side: what it selects, what
+// its token lets it see, and the queue its writer drains. The protocol layer
+// builds it; the registry and the writer only move bytes.
+type subscriber struct {
+	id        string // urn:uuid:…, the {subscriber} of subscription topics
+	selectors []Selector
+	claims    Claims
+	queue     chan *event
+	done      chan struct{} // closed by kill
+	closeOnce sync.Once
+	reason    string // why done was closed; set before closing it
+	// abort unblocks a write in progress (it sets a past write deadline),
+	// so that a subscriber stuck on a full socket leaves at once.
+	abort func()
+	// mark is the generation of the last dispatch that considered this
+	// subscriber, so that one matched by several selectors gets an update
+	// once. Guarded by registry.mu.
+	mark uint64
+}
+
+func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int) *subscriber {
+	return &subscriber{
+		id:        id,
+		selectors: selectors,
+		claims:    claims,
+		queue:     make(chan *event, queueSize),
+		done:      make(chan struct{}),
+		abort:     func() {},
+	}
+}
+
+// kill ends the subscriber's stream; the first reason wins.
+func (s *subscriber) kill(reason string) {
+	s.closeOnce.Do(func() {
+		s.reason = reason
+		close(s.done)
+		s.abort()
+	})
+}
+
+// mayReceive reports whether the subscriber's token lets it see an update
+// with topics: always for a public one; for a private one, one of its
+// topics (canonical or alternate) must match the token's mercure.subscribe.
+func (s *subscriber) mayReceive(private bool, topics []string) bool {
+	return !private || (len(s.claims.Subscribe) > 0 && s.claims.CanSubscribe(topics))
+}
+
+// selects reports whether one of the subscriber's selectors matches one of
+// topics. Dispatch does not need it (the index answers); replay does.
+func (s *subscriber) selects(topics []string) bool {
+	for _, sel := range s.selectors {
+		for _, t := range topics {
+			if sel.Match(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wants reports whether u goes to the subscriber.
+func (s *subscriber) wants(u Update) bool {
+	return s.selects(u.Topics) && s.mayReceive(u.Private, u.Topics)
+}
+
+// pattern is one distinct non-literal selector ("*" or a template) and its
+// subscribers: it is matched once per update, however many use it.
+type pattern struct {
+	sel  Selector
+	subs map[*subscriber]struct{}
+}
+
+// lastUpdate is the newest stored update the hub has dispatched.
+type lastUpdate struct {
+	id  string
+	seq int64
+}
+
+// registry indexes the open subscribers by their selectors. An update finds
+// its subscribers by looking its topics up in the literal index and by
+// matching it against each distinct pattern, never by visiting every
+// subscriber: an update nobody selects costs a few map lookups, however
+// many subscribers there are.
+//
+// One mutex guards it all; dispatch holds it while it enqueues (a
+// non-blocking send per subscriber), which serializes dispatches so that
+// subscribers see updates in the order the hub dispatched them, and makes
+// "registered before or after an update" exact.
+type registry struct {
+	mu       sync.Mutex
+	literal  map[string]map[*subscriber]struct{}
+	patterns map[string]*pattern
+	byID     map[string]*subscriber
+	gen      uint64
+	last     lastUpdate
+	closed   bool
+	// onSlow is called (under mu) for a subscriber whose queue was full.
+	onSlow func(*subscriber)
+}
+
+func newRegistry(last lastUpdate) *registry {
+	return &registry{
+		literal:  make(map[string]map[*subscriber]struct{}),
+		patterns: make(map[string]*pattern),
+		byID:     make(map[string]*subscriber),
+		last:     last,
+		onSlow:   func(*subscriber) {},
+	}
+}
+
+// add registers s and returns the newest update dispatched before it, the
+// point from which s receives every update. ok is false once the registry
+// is closed (the hub is shutting down).
+func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return lastUpdate{}, false
+	}
+	r.byID[s.id] = s
+	for _, sel := range s.selectors {
+		if topic, ok := sel.Literal(); ok {
+			subs := r.literal[topic]
+			if subs == nil {
+				subs = make(map[*subscriber]struct{})
+				r.literal[topic] = subs
+			}
+			subs[s] = struct{}{}
+			continue
+		}
+		p := r.patterns[sel.String()]
+		if p == nil {
+			p = &pattern{sel: sel, subs: make(map[*subscriber]struct{})}
+			r.patterns[sel.String()] = p
+		}
+		p.subs[s] = struct{}{}
+	}
+	return r.last, true
+}
+
+// remove unregisters s; after it returns, no dispatch touches s.
+func (r *registry) remove(s *subscriber) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.byID, s.id)
+	for _, sel := range s.selectors {
+		if topic, ok := sel.Literal(); ok {
+			if subs := r.literal[topic]; subs != nil {
+				delete(subs, s)
+				if len(subs) == 0 {
+					delete(r.literal, topic)
+				}
+			}
+			continue
+		}
+		if p := r.patterns[sel.String()]; p != nil {
+			delete(p.subs, s)
+			if len(p.subs) == 0 {
+				delete(r.patterns, sel.String())
+			}
+		}
+	}
+}
+
+// dispatch enqueues ev, the encoding of u, for every subscriber that
+// selects one of u's topics and may receive it, and returns how many it
+// reached. A subscriber whose queue is full is killed, never waited for.
+func (r *registry) dispatch(u *Update, ev *event) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if u.Seq > r.last.seq {
+		r.last = lastUpdate{id: u.ID, seq: u.Seq}
+	}
+	r.gen++
+	n := 0
+	for _, t := range u.Topics {
+		for s := range r.literal[t] {
+			n += r.offer(s, u, ev)
+		}
+	}
+	for _, p := range r.patterns {
+		if !p.matchesAny(u.Topics) {
+			continue
+		}
+		for s := range p.subs {
+			n += r.offer(s, u, ev)
+		}
+	}
+	return n
+}
+
+// offer enqueues ev for s unless this dispatch already considered s.
+func (r *registry) offer(s *subscriber, u *Update, ev *event) int {
+	if s.mark == r.gen {
+		return 0
+	}
+	s.mark = r.gen
+	if !s.mayReceive(u.Private, u.Topics) {
+		return 0
+	}
+	select {
+	case s.queue <- ev:
+		return 1
+	default:
+		r.onSlow(s)
+		return 0
+	}
+}
+
+func (p *pattern) matchesAny(topics []string) bool {
+	for _, t := range topics {
+		if p.sel.Match(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastDispatched returns the newest stored update dispatched so far.
+func (r *registry) lastDispatched() lastUpdate {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// count returns the number of open subscribers.
+func (r *registry) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
+// close refuses new subscribers and kills the open ones.
+func (r *registry) close(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for _, s := range r.byID {
+		s.kill(reason)
+	}
+}
+
+// snapshot calls fn for each open subscriber, under the lock: fn must be
+// quick and must not call back into the registry.
+func (r *registry) snapshot(fn func(*subscriber)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.byID {
+		fn(s)
+	}
+}

@@ -1,0 +1,225 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// subscribe serves GET /.well-known/mercure: it checks the topic
+// selectors and the token, registers the subscriber, replays the history
+// it asked for, then streams live updates until the client leaves, the
+// token expires, the subscriber falls behind or the hub shuts down.
+//
+// Resuming (Last-Event-ID header, else lastEventID query parameter):
+//   - a known id: every later update the subscriber may see, then live
+//     ones; the Last-Event-ID response header is that id;
+//   - "earliest": the whole retained history; the header is "earliest";
+//   - an id the history does not hold (pruned, never stored, or from
+//     another hub): the whole retained history that the subscriber may
+//     see, so that nothing still retained is missed; the header is
+//     "earliest" (the spec's value for an id that does not exist), which
+//     tells the client it may have lost updates and should re-fetch;
+//   - none: live updates only; the header is the id of the newest update
+//     dispatched before the subscriber registered ("earliest" if none),
+//     exactly the update preceding the first one it will get.
+//
+// The subscriber is registered before the history is read, so updates
+// published meanwhile wait in its queue; those the replay already sent
+// (Seq not above the last replayed one) are dropped: no gap, no duplicate.
+func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
+	selectors, msg := parseTopicSelectors(r.URL.Query()["topic"])
+	if msg != "" {
+		refuse(w, http.StatusBadRequest, "%s", msg)
+		return
+	}
+	claims, ok := h.subscriberClaims(w, r)
+	if !ok {
+		return
+	}
+	lastID := r.Header.Get("Last-Event-ID")
+	if lastID == "" {
+		lastID = r.URL.Query().Get("lastEventID")
+	}
+	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
+	rc := http.NewResponseController(w)
+	s.abort = func() { rc.SetWriteDeadline(time.Now()) }
+	last, ok := h.reg.add(s)
+	if !ok {
+		refuse(w, http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
+		return
+	}
+	defer h.reg.remove(s)
+	h.announce(s, true)
+	defer h.announce(s, false)
+	log := h.log.With("subscriber_id", s.id)
+	log.DebugContext(r.Context(), "hub: subscribed", "topics", r.URL.Query()["topic"], "last_event_id", lastID)
+
+	sw := &sseWriter{w: w, rc: rc, timeout: h.cfg.WriteTimeout}
+	boundary, err := h.replay(r.Context(), s, sw, lastID, last)
+	if err != nil {
+		if !sw.started {
+			log.ErrorContext(r.Context(), "hub: replay history", "last_event_id", lastID, "err", err)
+			refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
+			return
+		}
+		log.DebugContext(r.Context(), "hub: stream ended during replay", "err", err)
+		return
+	}
+	reason := h.stream(r.Context(), s, sw, boundary)
+	log.DebugContext(r.Context(), "hub: stream ended", "reason", reason)
+}
+
+// parseTopicSelectors parses a subscription's topic parameters, or returns
+// what is wrong with them.
+func parseTopicSelectors(topics []string) ([]Selector, string) {
+	if len(topics) == 0 {
+		return nil, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")"
+	}
+	if len(topics) > MaxSubscriptionTopics {
+		return nil, fmt.Sprintf("a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
+	}
+	selectors := make([]Selector, 0, len(topics))
+	seen := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		sel, err := ParseSelector(t)
+		if err != nil {
+			return nil, fmt.Sprintf("topic parameter is not a valid topic selector: %v", err)
+		}
+		if !seen[t] { // a repeated selector would be one more subscription event, not one more match
+			seen[t] = true
+			selectors = append(selectors, sel)
+		}
+	}
+	return selectors, ""
+}
+
+// subscriberClaims authenticates a subscriber, or refuses the request and
+// returns false. No token is anonymous (if allowed); a bad token is an
+// error even when anonymous subscribers are allowed, so that a client
+// with an expired token learns it instead of silently missing private
+// updates. A valid token without a mercure claim grants nothing private
+// but is still honoured (and its exp ends the stream).
+func (h *Hub) subscriberClaims(w http.ResponseWriter, r *http.Request) (Claims, bool) {
+	token, _, err := TokenFrom(r)
+	if err != nil {
+		refuse(w, authStatus(err), "%s", err.Error())
+		return Claims{}, false
+	}
+	if token == "" {
+		if !h.cfg.AllowAnonymous {
+			refuse(w, http.StatusUnauthorized, "this hub needs a subscriber JWT: send it in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the %s cookie", CookieName)
+			return Claims{}, false
+		}
+		return Claims{}, true
+	}
+	if h.cfg.SubscriberKey == nil {
+		refuse(w, http.StatusUnauthorized, "this hub has no subscriber key, so it cannot verify the JWT sent: subscribe without a token")
+		return Claims{}, false
+	}
+	claims, err := h.cfg.SubscriberKey.Verify(token)
+	if err != nil && !errors.Is(err, ErrNoMercureClaim) {
+		refuse(w, authStatus(err), "%s", err.Error())
+		return Claims{}, false
+	}
+	return claims, true
+}
+
+// replay starts the stream and sends the history lastID asks for (see
+// subscribe). It returns the Seq of the last update it read, the boundary
+// below which queued live updates are duplicates.
+func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID string, last lastUpdate) (int64, error) {
+	if lastID == "" {
+		header := last.id
+		if header == "" {
+			header = EarliestID
+		}
+		return 0, sw.start(header)
+	}
+	header := lastID
+	var boundary int64
+	fn := func(u Update) error {
+		if !sw.started {
+			if err := sw.start(header); err != nil {
+				return err
+			}
+		}
+		boundary = max(boundary, u.Seq)
+		if !s.wants(u) {
+			return nil
+		}
+		return sw.write(encodeEvent(u))
+	}
+	err := h.history.UpdatesAfter(ctx, lastID, fn)
+	if errors.Is(err, ErrUnknownEventID) && !sw.started {
+		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
+		header = EarliestID
+		err = h.history.UpdatesAfter(ctx, EarliestID, fn)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !sw.started {
+		return boundary, sw.start(header)
+	}
+	return boundary, sw.flush()
+}
+
+// stream writes live updates, and heartbeats when idle, until the stream
+// ends; it returns why.
+func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary int64) string {
+	heartbeat := time.NewTicker(h.cfg.Heartbeat)
+	defer heartbeat.Stop()
+	var expired <-chan time.Time
+	if exp := s.claims.ExpiresAt; !exp.IsZero() {
+		t := time.NewTimer(time.Until(exp))
+		defer t.Stop()
+		expired = t.C
+	}
+	for {
+		select {
+		case ev := <-s.queue:
+			if err := h.writeQueued(s, sw, ev, boundary); err != nil {
+				return "write: " + err.Error()
+			}
+		case <-heartbeat.C:
+			if err := sw.write(comment); err != nil {
+				return "write heartbeat: " + err.Error()
+			}
+			if err := sw.flush(); err != nil {
+				return "flush heartbeat: " + err.Error()
+			}
+		case <-expired:
+			return "the token expired at " + s.claims.ExpiresAt.Format(time.RFC3339)
+		case <-s.done:
+			return s.reason
+		case <-h.closing:
+			return "the hub is shutting down"
+		case <-ctx.Done():
+			return "the client left"
+		}
+	}
+}
+
+// writeQueued writes ev and whatever else is already queued (at most a
+// queue's worth), then flushes once: a burst costs one flush, not one per
+// update.
+func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int64) error {
+	for n := 1; ; n++ {
+		if ev.seq == 0 || ev.seq > boundary {
+			if err := sw.write(ev.data); err != nil {
+				return err
+			}
+		}
+		if n >= h.cfg.QueueSize {
+			return sw.flush()
+		}
+		select {
+		case ev = <-s.queue:
+		default:
+			return sw.flush()
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package hub
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// SubscriptionsPath is the path of the active subscriptions API and the
+// prefix of subscription topics.
+const SubscriptionsPath = wellKnown + "/subscriptions"
+
+// jsonLDContext is the spec's fixed JSON-LD context.
+const jsonLDContext = "https://mercure.rocks/"
+
+// subscriptionDoc is the JSON-LD document of one subscription, in
+// subscription events and in the API.
+type subscriptionDoc struct {
+	Context     string `json:"@context,omitempty"`
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Topic       string `json:"topic"`
+	Subscriber  string `json:"subscriber"`
+	Active      bool   `json:"active"`
+	Payload     any    `json:"payload,omitempty"`
+	LastEventID string `json:"lastEventID,omitempty"`
+}
+
+// subscriptionsDoc is the JSON-LD document of a collection of them.
+type subscriptionsDoc struct {
+	Context       string            `json:"@context"`
+	ID            string            `json:"id"`
+	Type          string            `json:"type"`
+	LastEventID   string            `json:"lastEventID"`
+	Subscriptions []subscriptionDoc `json:"subscriptions"`
+}
+
+// SubscriptionTopic returns the topic of the subscription events of
+// subscriber's subscription to selector: the spec's
+// /.well-known/mercure/subscriptions/{topic}/{subscriber}, each variable
+// percent-encoded as RFC 6570 expands it.
+func SubscriptionTopic(selector, subscriber string) string {
+	return SubscriptionsPath + "/" + escapeVar(selector) + "/" + escapeVar(subscriber)
+}
+
+// escapeVar percent-encodes every byte but RFC 3986's unreserved
+// characters, as an RFC 6570 simple expansion does.
+func escapeVar(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) * 3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+func newSubscriptionDoc(s *subscriber, sel Selector, active bool) subscriptionDoc {
+	return subscriptionDoc{
+		ID:         SubscriptionTopic(sel.String(), s.id),
+		Type:       "Subscription",
+		Topic:      sel.String(),
+		Subscriber: s.id,
+		Active:     active,
+		Payload:    s.claims.Payload,
+	}
+}
+
+// announce dispatches the subscription events of s (one per selector)
+// when Config.Subscriptions is on: private updates, as the spec requires.
+//
+// They are dispatched locally and NOT stored in the history: fans
+// connecting by the thousand must not mean thousands of INSERTs, and a
+// subscription's state is what the API answers, not something to replay.
+// Their ids are fresh and unknown to the history, so a client resuming
+// from one gets the retained history it may see (see subscribe); a client
+// keeping a list of subscriptions re-reads the API after reconnecting.
+func (h *Hub) announce(s *subscriber, active bool) {
+	if !h.cfg.Subscriptions {
+		return
+	}
+	select {
+	case <-h.closing:
+		return // everyone is leaving: nobody to tell
+	default:
+	}
+	for _, sel := range s.selectors {
+		doc := newSubscriptionDoc(s, sel, active)
+		doc.Context = jsonLDContext
+		data, err := json.Marshal(doc)
+		if err != nil {
+			h.log.Error("hub: encode subscription event", "subscriber_id", s.id, "err", err)
+			continue
+		}
+		u := Update{ID: NewID(), Topics: []string{doc.ID}, Data: string(data), Private: true}
+		h.reg.dispatch(&u, newEvent(u))
+	}
+}
+
+// subscriptionsAPI serves GET /.well-known/mercure/subscriptions,
+// …/subscriptions/{topic} and …/subscriptions/{topic}/{subscriber}. rest
+// is the escaped path after /subscriptions. The client needs a subscriber
+// JWT whose mercure.subscribe matches the requested URL (spec).
+func (h *Hub) subscriptionsAPI(w http.ResponseWriter, r *http.Request, rest string) {
+	if !h.cfg.Subscriptions {
+		refuse(w, http.StatusNotFound, "the active subscriptions API is disabled on this hub")
+		return
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET, OPTIONS")
+		refuse(w, http.StatusMethodNotAllowed, "method %s is not allowed: the subscriptions API answers GET", r.Method)
+		return
+	}
+	var parts []string
+	if rest = strings.TrimPrefix(rest, "/"); rest != "" {
+		parts = strings.Split(rest, "/")
+	}
+	if len(parts) > 2 {
+		refuse(w, http.StatusNotFound, "%s is not a subscriptions API URL: use %s[/{topic}[/{subscriber}]] with each part percent-encoded", r.URL.Path, SubscriptionsPath)
+		return
+	}
+	self := SubscriptionsPath
+	for i, p := range parts {
+		v, err := url.PathUnescape(p)
+		if err != nil || v == "" {
+			refuse(w, http.StatusBadRequest, "path segment %q is not a valid percent-encoded topic selector or subscriber id", p)
+			return
+		}
+		parts[i] = v
+		self += "/" + escapeVar(v)
+	}
+	if !h.authorizeAPI(w, r, self) {
+		return
+	}
+	docs := h.subscriptions(parts)
+	lastID := h.reg.lastDispatched().id
+	if lastID == "" {
+		lastID = EarliestID
+	}
+	if len(parts) == 2 {
+		if len(docs) == 0 {
+			refuse(w, http.StatusNotFound, "no active subscription of subscriber %q to topic selector %q", parts[1], parts[0])
+			return
+		}
+		doc := docs[0]
+		doc.Context, doc.LastEventID = jsonLDContext, lastID
+		writeJSONLD(w, r, doc)
+		return
+	}
+	writeJSONLD(w, r, subscriptionsDoc{Context: jsonLDContext, ID: self, Type: "Subscriptions", LastEventID: lastID, Subscriptions: docs})
+}
+
+// authorizeAPI checks that the request carries a subscriber JWT whose
+// mercure.subscribe matches self (or the URL as requested), or refuses it.
+func (h *Hub) authorizeAPI(w http.ResponseWriter, r *http.Request, self string) bool {
+	token, _, err := TokenFrom(r)
+	if err != nil {
+		refuse(w, authStatus(err), "%s", err.Error())
+		return false
+	}
+	if token == "" || h.cfg.SubscriberKey == nil {
+		refuse(w, http.StatusUnauthorized, "the subscriptions API needs a subscriber JWT whose mercure.subscribe matches %s", self)
+		return false
+	}
+	claims, err := h.cfg.SubscriberKey.Verify(token)
+	if err != nil && !errors.Is(err, ErrNoMercureClaim) {
+		refuse(w, authStatus(err), "%s", err.Error())
+		return false
+	}
+	if !claims.Subscribes(self) && !claims.Subscribes(r.URL.EscapedPath()) {
+		refuse(w, http.StatusForbidden, "the token's mercure.subscribe does not match %s, so it may not read these subscriptions", self)
+		return false
+	}
+	return true
+}
+
+// subscriptions returns the documents of the active subscriptions, all or
+// those of filter[0] (a selector) and filter[1] (a subscriber id), sorted
+// by id.
+func (h *Hub) subscriptions(filter []string) []subscriptionDoc {
+	docs := []subscriptionDoc{}
+	h.reg.snapshot(func(s *subscriber) {
+		if len(filter) == 2 && s.id != filter[1] {
+			return
+		}
+		for _, sel := range s.selectors {
+			if len(filter) > 0 && sel.String() != filter[0] {
+				continue
+			}
+			docs = append(docs, newSubscriptionDoc(s, sel, true))
+		}
+	})
+	slices.SortFunc(docs, func(a, b subscriptionDoc) int { return cmp.Compare(a.ID, b.ID) })
+	return docs
+}
+
+// writeJSONLD answers with v as application/ld+json, with an ETag of the
+// body, and 304 when the client already has it: the list changes with
+// every connection, so clients revalidate (must-revalidate) and cheaply.
+func writeJSONLD(w http.ResponseWriter, r *http.Request, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		refuse(w, http.StatusInternalServerError, "internal error: could not encode the subscriptions")
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, must-revalidate")
+	h.Set("Link", "<"+wellKnown+`>; rel="mercure"`)
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/ld+json")
+	w.Write(body)
+}
+
+// etagMatches reports whether an If-None-Match value lists etag.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
