@@ -226,7 +226,11 @@ func (k *Key) checkAlgorithm(token string) error {
 		if h.Alg == "" {
 			return unauthorized(nil, "token header has no alg; this hub accepts only %s", k.alg)
 		}
-		return unauthorized(nil, "token is signed with %.20s; this hub accepts only %s", h.Alg, k.alg)
+		alg := h.Alg
+		if len(alg) > 20 || strings.IndexFunc(alg, func(r rune) bool { return r < '!' || r > '~' }) >= 0 {
+			alg = fmt.Sprintf("%.20q", alg) // attacker-chosen: keep the message short and printable
+		}
+		return unauthorized(nil, "token is signed with %s; this hub accepts only %s", alg, k.alg)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ type Selector struct {
 	// re is nil for "*" and literal topics.
 	re *regexp.Regexp
 	// prefix is the template's literal text before its first expression:
-	// a cheap test that rejects most topics before the regexp runs.
+	// a cheap test that rejects most topics; re matches what follows it.
 	prefix string
 }
 
@@ -40,11 +40,11 @@ func ParseSelector(s string) (Selector, error) {
 	case s == "*" || !strings.Contains(s, "{"):
 		return Selector{raw: s}, nil
 	}
-	re, err := compileTemplate(s)
+	prefix, re, err := compileTemplate(s)
 	if err != nil {
 		return Selector{}, fmt.Errorf("topic selector %q: %w", s, err)
 	}
-	return Selector{raw: s, re: re, prefix: s[:strings.IndexByte(s, '{')]}, nil
+	return Selector{raw: s, re: re, prefix: prefix}, nil
 }
 
 // MustParseSelector is ParseSelector for selectors known to be valid (in
@@ -101,5 +101,6 @@ func (s Selector) Match(topic string) bool {
 	case s.re == nil:
 		return false
 	}
-	return strings.HasPrefix(topic, s.prefix) && s.re.MatchString(topic)
+	rest, ok := strings.CutPrefix(topic, s.prefix)
+	return ok && s.re.MatchString(rest)
 }

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -90,6 +91,8 @@ func TestParseSelectorErrors(t *testing.T) {
 		{"{.a.}", `invalid character '.' in variable name "a." at offset 3`},
 		{"{a..b}", `invalid character '.' in variable name "a..b" at offset 3`},
 		{"{a%2}", `invalid character '%' in variable name "a%2" at offset 2`},
+		{strings.Repeat("{a}", MaxTemplateExpressions) + "/{b}", `more than 20 expressions (at offset 61): use fewer, or "{+path}" for a whole path`},
+		{"{?" + strings.Repeat("a,", MaxTemplateVariables) + "b}", `more than 40 variables (at offset 82): use fewer`},
 		{"{?x,y z}", `invalid character ' ' in variable name "y z" at offset 5`},
 	}
 	for _, tc := range tests {
@@ -118,6 +121,7 @@ func TestSelectorKinds(t *testing.T) {
 		{"a}b", true, false, false},
 		{"https://example.com/{id}", false, false, true},
 		{"{a%20b.c_1}", false, false, true},
+		{strings.Repeat("{a}", MaxTemplateExpressions) + "/", false, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.selector, func(t *testing.T) {
@@ -181,6 +185,20 @@ func BenchmarkSelectorMatch(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkSelectorMatchWorstCase matches a long topic against the most
+// expensive selector the limits allow.
+func BenchmarkSelectorMatchWorstCase(b *testing.B) {
+	var sel strings.Builder
+	for i := range MaxTemplateExpressions {
+		fmt.Fprintf(&sel, "{;a%d,b%d:5}", i, i)
+	}
+	s := MustParseSelector(sel.String())
+	topic := strings.Repeat(";a0=x", 400)
+	for b.Loop() {
+		s.Match(topic)
 	}
 }
 

@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,53 +54,79 @@ const (
 	reservedClass = `:/?#\[\]@!$&'()*+,;=`
 	pctEncoded    = `%[0-9A-Fa-f]{2}`
 	// maxPrefixUnits bounds the counted repetitions of prefix modifiers in
-	// one template, so that a 2048-byte selector cannot compile into a
-	// huge program; prefixes beyond it match any length.
-	maxPrefixUnits = 1000
+	// one template, so that a selector cannot compile into a big program
+	// (matching costs the program's size times the topic's length);
+	// prefixes beyond it match any length.
+	maxPrefixUnits = 100
 )
 
-// compileTemplate parses the URI template s and returns its matching
-// regexp. The error says what is wrong and where (offsets are in bytes).
-func compileTemplate(s string) (*regexp.Regexp, error) {
+// MaxTemplateExpressions and MaxTemplateVariables are the most
+// expressions and variables a URI template topic selector may have. Real
+// ones have a few; the bounds keep the cost of matching a subscriber's
+// selector small whatever it sends.
+const (
+	MaxTemplateExpressions = 20
+	MaxTemplateVariables   = 40
+)
+
+// templateBudget is what a template may still use of the limits above.
+type templateBudget struct {
+	prefixUnits int
+	variables   int
+}
+
+// compileTemplate parses the URI template s and returns its literal
+// prefix (the text before its first expression) and a regexp matching
+// what follows the prefix in an expansion: Match tests the prefix with
+// strings.HasPrefix and runs the regexp on the rest only. The error says
+// what is wrong and where (offsets are in bytes).
+func compileTemplate(s string) (prefix string, re *regexp.Regexp, err error) {
 	var b strings.Builder
-	budget := maxPrefixUnits
+	budget := templateBudget{prefixUnits: maxPrefixUnits, variables: MaxTemplateVariables}
 	b.WriteString(`^`)
-	for i := 0; i < len(s); {
+	i := strings.IndexByte(s, '{')
+	if i < 0 {
+		i = len(s)
+	}
+	prefix = s[:i]
+	for n := 0; i < len(s); n++ {
 		open := strings.IndexByte(s[i:], '{')
 		if open < 0 {
 			b.WriteString(regexp.QuoteMeta(s[i:]))
 			break
 		}
+		if n == MaxTemplateExpressions {
+			return "", nil, fmt.Errorf("more than %d expressions (at offset %d): use fewer, or \"{+path}\" for a whole path", MaxTemplateExpressions, i+open)
+		}
 		b.WriteString(regexp.QuoteMeta(s[i : i+open]))
 		start := i + open
 		end := strings.IndexByte(s[start:], '}')
 		if end < 0 {
-			return nil, fmt.Errorf("unclosed expression at offset %d: add the closing \"}\"", start)
+			return "", nil, fmt.Errorf("unclosed expression at offset %d: add the closing \"}\"", start)
 		}
 		body := s[start+1 : start+end]
 		if nested := strings.IndexByte(body, '{'); nested >= 0 {
-			return nil, fmt.Errorf("unclosed expression at offset %d: \"{\" at offset %d opens another before \"}\"", start, start+1+nested)
+			return "", nil, fmt.Errorf("unclosed expression at offset %d: \"{\" at offset %d opens another before \"}\"", start, start+1+nested)
 		}
 		pattern, err := expressionPattern(body, start, &budget)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		b.WriteString(pattern)
 		i = start + end + 1
 	}
 	b.WriteString(`$`)
-	re, err := regexp.Compile(b.String())
+	re, err = regexp.Compile(b.String())
 	if err != nil {
 		// Only counted repetitions could fail here; report them plainly.
-		return nil, fmt.Errorf("template too complex to match: %w", err)
+		return "", nil, fmt.Errorf("template too complex to match: %w", err)
 	}
-	return re, nil
+	return prefix, re, nil
 }
 
 // expressionPattern returns the regexp for the expression body (the text
 // between "{" and "}") that starts at offset start.
-// budget is what is left of maxPrefixUnits.
-func expressionPattern(body string, start int, budget *int) (string, error) {
+func expressionPattern(body string, start int, budget *templateBudget) (string, error) {
 	if body == "" {
 		return "", fmt.Errorf("empty expression at offset %d: put a variable name between the braces", start)
 	}
@@ -121,6 +148,9 @@ func expressionPattern(body string, start int, budget *int) (string, error) {
 		v, err := parseVarspec(spec, offset)
 		if err != nil {
 			return "", err
+		}
+		if budget.variables--; budget.variables < 0 {
+			return "", fmt.Errorf("more than %d variables (at offset %d): use fewer", MaxTemplateVariables, offset)
 		}
 		vars = append(vars, v)
 		offset += len(spec) + 1
@@ -174,18 +204,35 @@ func isHex(c byte) bool {
 // pattern returns the regexp for one expression of op with vars: empty
 // (every variable undefined), or op.first followed by the defined
 // variables joined by op.sep.
-func (op templateOp) pattern(vars []templateVar, budget *int) string {
-	parts := make([]string, len(vars))
-	for i, v := range vars {
-		parts[i] = op.varPattern(v, budget)
+func (op templateOp) pattern(vars []templateVar, budget *templateBudget) string {
+	var parts []string
+	bounded := false // a prefix part cannot absorb the separators
+	for _, v := range vars {
+		p := op.varPattern(v, budget)
+		if !slices.Contains(parts, p) { // identical branches defeat one-pass matching
+			parts = append(parts, p)
+		}
+		bounded = bounded || v.prefix > 0 && !v.explode
 	}
-	part := "(?:" + strings.Join(parts, "|") + ")"
-	return "(?:" + regexp.QuoteMeta(op.first) + part +
-		"(?:" + regexp.QuoteMeta(op.sep) + part + ")*)?"
+	part := parts[0]
+	if len(parts) > 1 {
+		part = "(?:" + strings.Join(parts, "|") + ")"
+	}
+	first := regexp.QuoteMeta(op.first)
+	if !op.named && !bounded && (op.sep == "," || op.sep == ".") {
+		// Every part already matches the separator (simple, reserved and
+		// fragment values hold ","; label values hold "."), so one part
+		// matches the whole list.
+		if first == "" {
+			return part // matches the empty expansion already; a "?" would make the regexp ambiguous
+		}
+		return "(?:" + first + part + ")?"
+	}
+	return "(?:" + first + part + "(?:" + regexp.QuoteMeta(op.sep) + part + ")*)?"
 }
 
 // varPattern returns the regexp for the expansion of one defined variable.
-func (op templateOp) varPattern(v templateVar, budget *int) string {
+func (op templateOp) varPattern(v templateVar, budget *templateBudget) string {
 	char := op.charClass("")
 	switch {
 	case v.explode:
@@ -195,10 +242,10 @@ func (op templateOp) varPattern(v templateVar, budget *int) string {
 	case v.prefix > 0:
 		// A prefix counts characters; a percent-encoded one is a UTF-8
 		// lead byte and up to three continuation bytes.
-		if v.prefix > *budget {
+		if v.prefix > budget.prefixUnits {
 			return op.named0(v.name, char+"*")
 		}
-		*budget -= v.prefix
+		budget.prefixUnits -= v.prefix
 		unit := "(?:" + char + "(?:%[89ABab][0-9A-Fa-f]){0,3})"
 		return op.named0(v.name, fmt.Sprintf("%s{0,%d}", unit, v.prefix))
 	default:

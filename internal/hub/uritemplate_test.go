@@ -88,12 +88,12 @@ func TestTemplateMatchesRFCExpansions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range rfcExpansions {
 		t.Run(tc.template, func(t *testing.T) {
-			re, err := compileTemplate(tc.template)
+			s, err := ParseSelector(tc.template)
 			if err != nil {
-				t.Fatalf("compileTemplate(%q): got error %v, want none", tc.template, err)
+				t.Fatalf("ParseSelector(%q): got error %v, want none", tc.template, err)
 			}
-			if !re.MatchString(tc.expansion) {
-				t.Errorf("template %q matching %q: got false, want true (regexp %s)", tc.template, tc.expansion, re)
+			if !s.Match(tc.expansion) {
+				t.Errorf("template %q matching %q: got false, want true (regexp %s)", tc.template, tc.expansion, s.re)
 			}
 		})
 	}
@@ -124,12 +124,12 @@ func TestTemplateRejectsWhatNoExpansionGives(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.template+" "+tc.topic, func(t *testing.T) {
-			re, err := compileTemplate(tc.template)
+			s, err := ParseSelector(tc.template)
 			if err != nil {
-				t.Fatalf("compileTemplate(%q): got error %v, want none", tc.template, err)
+				t.Fatalf("ParseSelector(%q): got error %v, want none", tc.template, err)
 			}
-			if re.MatchString(tc.topic) {
-				t.Errorf("template %q matching %q: got true, want false (regexp %s)", tc.template, tc.topic, re)
+			if s.Match(tc.topic) {
+				t.Errorf("template %q matching %q: got true, want false (regexp %s)", tc.template, tc.topic, s.re)
 			}
 		})
 	}
@@ -139,8 +139,8 @@ func TestTemplateLongPrefixesStaySmall(t *testing.T) {
 	t.Parallel()
 	// Many long prefixes in one selector must not compile into a huge
 	// program: past the budget a prefix matches any length.
-	s := strings.Repeat("{a:9999}", MaxSelectorLength/len("{a:9999}"))
-	re, err := compileTemplate(s)
+	s := strings.Repeat("{a:9999}", MaxTemplateExpressions)
+	_, re, err := compileTemplate(s)
 	if err != nil {
 		t.Fatalf("compileTemplate: got error %v, want none", err)
 	}
