@@ -74,22 +74,32 @@ func loadLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // Options.Published. A retry with an idempotency key already used for the
 // same request returns the original event and the current state, and
 // publishes nothing; with a different request it returns ECONFLICT.
-// Returns EINVALID, ENOTFOUND, ECONFLICT.
+// Published is called before AppendEvent returns, in Seq order across
+// concurrent appends. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
 	if db.opts.MatchTopic == nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: sqlite.Options.MatchTopic is not set", id)
 	}
-	var a appended
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		a, err = db.appendEvent(ctx, tx, id, in)
-		return err
-	})
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: begin: %w", id, err)
+	}
+	a, err := db.appendEvent(ctx, tx, id, in)
+	if err != nil {
+		tx.Rollback()
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
 	if a.log == nil { // a retry: nothing new to publish
+		tx.Rollback()
 		return a.ev, a.st, nil
+	}
+	// Held from before commit until Published returns, so that the next
+	// append, which may start as soon as this one commits, publishes after
+	// it: the hub receives updates in Seq order.
+	db.publishMu.Lock()
+	defer db.publishMu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: commit: %w", id, err)
 	}
 	db.logs.put(id, a.log)
 	if db.opts.Published != nil {

@@ -42,6 +42,7 @@ type DB struct {
 	read      *sql.DB
 	opts      Options
 	logs      logCache
+	publishMu sync.Mutex // orders AppendEvent's Published calls by Seq
 	closeOnce sync.Once
 	closeErr  error
 }
