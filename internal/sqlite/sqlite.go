@@ -32,7 +32,9 @@ type Options struct {
 	// writes the match's new state as an update on that topic.
 	MatchTopic func(matchID int64) string
 	// Published is called after commit with each update AppendEvent wrote,
-	// so that the hub delivers it. May be nil.
+	// so that the hub delivers it. May be nil. Calls come in Seq order: the
+	// next append waits for this one's call to return before it commits, so
+	// Published must be quick and must not write to the store.
 	Published func(hub.Update)
 }
 
