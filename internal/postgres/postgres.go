@@ -5,30 +5,155 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
+	"github.com/scoreboard/scoreboard/migrations"
 )
-
-// TODO(postgres helper): implement. These signatures are the contract.
 
 // Options configure a DB.
 type Options struct {
 	// MatchTopic returns the hub topic of a match (its IRI). AppendEvent
-	// writes the match's new state as an update on that topic.
+	// writes the match's new state as an update on that topic. nil means
+	// "/matches/{id}".
 	MatchTopic func(matchID int64) string
 	// Published is called after commit with each update AppendEvent wrote,
 	// so that the hub delivers it. May be nil.
 	Published func(hub.Update)
+	// Logger receives a line per migration Migrate applies; nil discards
+	// them.
+	Logger *slog.Logger
 }
 
 // DB is the PostgreSQL store.
-type DB struct{}
+type DB struct {
+	pool *pgxpool.Pool
+	opts Options
+}
+
+// Both interfaces are the contract; fail the build, not a test, if one
+// drifts.
+var (
+	_ match.Store = (*DB)(nil)
+	_ hub.History = (*DB)(nil)
+)
+
+// defaultConnectTimeout bounds a connection attempt when the URL sets no
+// connect_timeout, so that an unroutable host fails instead of hanging.
+const defaultConnectTimeout = 10 * time.Second
+
+// MigrateLockID is the session advisory lock that Migrate holds while it
+// migrates, so that instances starting together take turns (advisory locks
+// are per database). It is goose's default, so that the goose CLI run
+// against the same database takes turns with them too.
+const MigrateLockID = lock.DefaultLockID
 
 // Open connects to the PostgreSQL database at url (postgres://…). It does not
 // migrate: call Migrate.
 func Open(ctx context.Context, url string, opts Options) (*DB, error) {
-	return nil, errors.New("not implemented")
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse PostgreSQL URL: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	addr := net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", addr, err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", addr, err)
+	}
+	if opts.MatchTopic == nil {
+		opts.MatchTopic = func(id int64) string { return "/matches/" + strconv.FormatInt(id, 10) }
+	}
+	return &DB{pool: pool, opts: opts}, nil
 }
 
-// Migrate applies the embedded migrations that have not run yet, under an advisory lock so that instances starting together do not race.
-func (db *DB) Migrate(ctx context.Context) error { return errors.New("not implemented") }
+// Migrate applies the embedded migrations that have not run yet, under an
+// advisory lock so that instances starting together do not race.
+func (db *DB) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations.Postgres, "postgres")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// goose polls the lock; the shortest period it allows is a second, and
+	// five minutes is plenty for any migration another instance runs.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(MigrateLockID), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	opts := []goose.ProviderOption{goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true)}
+	if db.opts.Logger != nil {
+		opts = append(opts, goose.WithSlog(db.opts.Logger))
+	} else {
+		opts = append(opts, goose.WithLogger(goose.NopLogger()))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping PostgreSQL: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database's connections. Closing twice is harmless.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Pool returns the connection pool, for tools and tests that need SQL the
+// store does not offer.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// notFound maps pgx.ErrNoRows to an ENOTFOUND error saying what is missing,
+// and wraps any other error with what was being done.
+func notFound(err error, what string, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return match.Errorf(match.ENOTFOUND, format, args...)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation on
+// the named constraint or index ("" for any).
+func isUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return false
+	}
+	return constraint == "" || pgErr.ConstraintName == constraint
+}
+
+// now is the server time of a write, cut to what timestamptz keeps
+// (microseconds) so that what a write returns equals what a read returns.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

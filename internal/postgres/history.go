@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// historyLockID is the transaction advisory lock every insert into
+// hub_updates takes, as the last statement before commit. Holding it from
+// nextval to commit makes the order of seq the order of commits, which is
+// what History promises: a later seq is never visible before an earlier one.
+// (The value is arbitrary; it only has to differ from MigrateLockID.)
+const historyLockID int64 = 0x73636f7265627264 // "scorebrd"
+
+// pageSize bounds how many updates UpdatesAfter reads at once, so that a
+// long replay neither holds a connection while fn writes to a slow
+// subscriber nor loads the whole history in memory.
+const pageSize = 500
+
+// updateColumns are what scanUpdate reads, in its order.
+const updateColumns = `seq, id, topics, data, private, type, retry`
+
+func scanUpdate(row pgx.Row) (hub.Update, error) {
+	var u hub.Update
+	err := row.Scan(&u.Seq, &u.ID, &u.Topics, &u.Data, &u.Private, &u.Type, &u.Retry)
+	return u, err
+}
+
+// AppendUpdate stores u (generating its ID when empty) and returns it with
+// Seq set. Updates commit in Seq order. Returns EINVALID (no topic),
+// ECONFLICT (ID already in the history).
+func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error) {
+	if u.ID == "" {
+		u.ID = hub.NewID()
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		u, err = insertUpdate(ctx, tx, u)
+		return err
+	})
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("append update: %w", err)
+	}
+	return u, nil
+}
+
+// insertUpdate stores u within tx, which must commit right after: it takes
+// the history's lock, held until then.
+func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, error) {
+	if len(u.Topics) == 0 {
+		return hub.Update{}, match.Errorf(match.EINVALID, "update %s has no topic; give it at least one", u.ID)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, historyLockID); err != nil {
+		return hub.Update{}, fmt.Errorf("lock history: %w", err)
+	}
+	err := tx.QueryRow(ctx, `
+		INSERT INTO hub_updates (id, topics, data, private, type, retry, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+		u.ID, u.Topics, u.Data, u.Private, u.Type, u.Retry, now()).Scan(&u.Seq)
+	if isUniqueViolation(err, "") {
+		return hub.Update{}, match.Errorf(match.ECONFLICT, "an update with id %s was already published; use another id", u.ID)
+	}
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("insert update: %w", err)
+	}
+	return u, nil
+}
+
+// UpdatesAfter calls fn, in Seq order, for every stored update after the
+// one whose ID is lastID (hub.EarliestID: all of them), stopping at fn's
+// first error, which it returns. It returns hub.ErrUnknownEventID if lastID
+// is not in the history.
+func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Update) error) error {
+	var after int64
+	if lastID != hub.EarliestID {
+		err := db.pool.QueryRow(ctx, `SELECT seq FROM hub_updates WHERE id = $1`, lastID).Scan(&after)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return hub.ErrUnknownEventID
+		}
+		if err != nil {
+			return fmt.Errorf("find update %s: %w", lastID, err)
+		}
+	}
+	for {
+		rows, err := db.pool.Query(ctx, `SELECT `+updateColumns+` FROM hub_updates
+			WHERE seq > $1 ORDER BY seq LIMIT $2`, after, pageSize)
+		if err != nil {
+			return fmt.Errorf("read updates after %d: %w", after, err)
+		}
+		page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hub.Update, error) { return scanUpdate(row) })
+		if err != nil {
+			return fmt.Errorf("read updates after %d: %w", after, err)
+		}
+		for _, u := range page {
+			if err := fn(u); err != nil {
+				return err
+			}
+			after = u.Seq
+		}
+		if len(page) < pageSize {
+			return nil
+		}
+	}
+}
+
+// LastUpdate returns the newest stored update, or a zero Update when there
+// is none.
+func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
+	u, err := scanUpdate(db.pool.QueryRow(ctx, `SELECT `+updateColumns+` FROM hub_updates ORDER BY seq DESC LIMIT 1`))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.Update{}, nil
+	}
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("read last update: %w", err)
+	}
+	return u, nil
+}
+
+// PruneUpdates deletes all but the newest keep updates, and those stored
+// before before. keep <= 0 sets no bound on the count, and a zero before
+// none on the age.
+func (db *DB) PruneUpdates(ctx context.Context, keep int, before time.Time) error {
+	if keep > 0 {
+		if _, err := db.pool.Exec(ctx, `
+			DELETE FROM hub_updates WHERE seq <= (
+				SELECT seq FROM hub_updates ORDER BY seq DESC OFFSET $1 LIMIT 1)`, keep); err != nil {
+			return fmt.Errorf("prune updates beyond the newest %d: %w", keep, err)
+		}
+	}
+	if !before.IsZero() {
+		if _, err := db.pool.Exec(ctx, `DELETE FROM hub_updates WHERE created_at < $1`, before); err != nil {
+			return fmt.Errorf("prune updates older than %s: %w", before.Format(time.RFC3339), err)
+		}
+	}
+	return nil
+}

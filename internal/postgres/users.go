@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// CreateUser validates in and stores it normalized (the email trimmed and
+// lower-cased) with a hash of the password. Emails are unique whatever their
+// case. Returns EINVALID, ECONFLICT (email taken).
+func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, error) {
+	if err := in.Validate(); err != nil {
+		return match.User{}, fmt.Errorf("create user: %w", err)
+	}
+	in = in.Normalize()
+	hash, err := match.HashPassword(in.Password)
+	if err != nil {
+		return match.User{}, fmt.Errorf("create user: %w", err)
+	}
+	u := match.User{Email: in.Email, Role: in.Role, PasswordHash: hash, CreatedAt: now()}
+	err = db.pool.QueryRow(ctx, `
+		INSERT INTO users (email, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
+		RETURNING id`, u.Email, u.Role, u.PasswordHash, u.CreatedAt).Scan(&u.ID)
+	if isUniqueViolation(err, "users_email_lower") {
+		return match.User{}, match.Errorf(match.ECONFLICT, "a user with email %s already exists; choose another email", in.Email)
+	}
+	if err != nil {
+		return match.User{}, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with that email, however it is typed (see
+// match.NormalizeEmail). Returns ENOTFOUND.
+func (db *DB) UserByEmail(ctx context.Context, email string) (match.User, error) {
+	var u match.User
+	err := db.pool.QueryRow(ctx, `
+		SELECT id, email, role, password_hash, created_at FROM users WHERE lower(email) = $1`,
+		match.NormalizeEmail(email)).Scan(&u.ID, &u.Email, &u.Role, &u.PasswordHash, &u.CreatedAt)
+	if err != nil {
+		return match.User{}, notFound(err, "read user", "no user has email %s", email)
+	}
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, nil
+}
+
+// Secret returns the value stored under name, storing generate()'s result
+// first if there is none. Concurrent first calls may each generate a value,
+// but only the first stored is kept and all of them return it.
+func (db *DB) Secret(ctx context.Context, name string, generate func() (string, error)) (string, error) {
+	var value string
+	err := db.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value)
+	if err == nil {
+		return value, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("read secret %s: %w", name, err)
+	}
+	value, err = generate()
+	if err != nil {
+		return "", fmt.Errorf("generate secret %s: %w", name, err)
+	}
+	// DO NOTHING, then read: whoever lost the race reads the winner's value.
+	if _, err := db.pool.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+		name, value); err != nil {
+		return "", fmt.Errorf("store secret %s: %w", name, err)
+	}
+	if err := db.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value); err != nil {
+		return "", fmt.Errorf("read secret %s: %w", name, err)
+	}
+	return value, nil
+}
