@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/sqlite"
 )
@@ -334,4 +336,15 @@ func (th *testHub) tryPublish(tok string, f form) (string, error) {
 		return "", fmt.Errorf("got status %d (%s), want 200", resp.StatusCode, b)
 	}
 	return string(b), nil
+}
+
+// signHS256 signs claims with secret: for tokens Key.Sign cannot make
+// (a mercure.payload).
+func signHS256(t testing.TB, secret string, claims map[string]any) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(claims)).SignedString([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

@@ -1,0 +1,102 @@
+package hub
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestEncodeEvent(t *testing.T) {
+	tests := []struct {
+		name string
+		u    Update
+		want string
+	}{
+		{"data only", Update{ID: "urn:1", Data: "hello"}, "id: urn:1\ndata: hello\n\n"},
+		{"empty data still has a data line", Update{ID: "urn:1"}, "id: urn:1\ndata: \n\n"},
+		{"every field", Update{ID: "urn:1", Type: "score", Retry: 3000, Data: "a"}, "id: urn:1\nevent: score\nretry: 3000\ndata: a\n\n"},
+		{"lines split on LF, CRLF and CR", Update{ID: "urn:1", Data: "a\nb\r\nc\rd"}, "id: urn:1\ndata: a\ndata: b\ndata: c\ndata: d\n\n"},
+		{"trailing newline", Update{ID: "urn:1", Data: "a\n"}, "id: urn:1\ndata: a\ndata: \n\n"},
+		{"line breaks removed from id and type", Update{ID: "urn:\n1", Type: "a\r\nb", Data: "x"}, "id: urn:1\nevent: ab\ndata: x\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(encodeEvent(tt.u)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSubscriptionTopicEscapesReservedCharacters(t *testing.T) {
+	got := SubscriptionTopic("https://example.com/{selector}", "urn:uuid:bb3de268-05b0-4c65-b44e-8f9acefc29d6")
+	want := "/.well-known/mercure/subscriptions/https%3A%2F%2Fexample.com%2F%7Bselector%7D/urn%3Auuid%3Abb3de268-05b0-4c65-b44e-8f9acefc29d6"
+	if got != want {
+		t.Errorf("got %q, want %q (the spec's example)", got, want)
+	}
+	if got := escapeVar("a b+é"); got != "a%20b%2B%C3%A9" {
+		t.Errorf("got %q, want %q", got, "a%20b%2B%C3%A9")
+	}
+}
+
+// newTestSubscriber registers a subscriber with selectors in r.
+func newTestSubscriber(t testing.TB, r *registry, queue int, selectors ...string) *subscriber {
+	t.Helper()
+	sels, err := ParseSelectors(selectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSubscriber(NewID(), sels, Claims{}, queue)
+	if _, ok := r.add(s); !ok {
+		t.Fatal("registry closed")
+	}
+	return s
+}
+
+func TestRegistryIndex(t *testing.T) {
+	r := newRegistry(lastUpdate{})
+	lit := newTestSubscriber(t, r, 4, "https://example.com/a")
+	tmpl := newTestSubscriber(t, r, 4, "https://example.com/{x}")
+	tmpl2 := newTestSubscriber(t, r, 4, "https://example.com/{x}", "https://example.com/a")
+	all := newTestSubscriber(t, r, 4, "*")
+	other := newTestSubscriber(t, r, 4, "https://example.com/b/c")
+	u := Update{ID: "1", Topics: []string{"https://example.com/a", "urn:alt"}, Seq: 1}
+	if n := r.dispatch(&u, newEvent(u)); n != 4 {
+		t.Errorf("dispatch: got %d deliveries, want 4", n)
+	}
+	for name, s := range map[string]*subscriber{"literal": lit, "template": tmpl, "template and literal": tmpl2, "*": all} {
+		if got := len(s.queue); got != 1 {
+			t.Errorf("%s: got %d queued, want 1", name, got)
+		}
+	}
+	if got := len(other.queue); got != 0 {
+		t.Errorf("unmatched: got %d queued, want 0", got)
+	}
+	if got := r.lastDispatched(); got != (lastUpdate{id: "1", seq: 1}) {
+		t.Errorf("last: got %+v, want id 1 seq 1", got)
+	}
+	// Removing subscribers empties the index.
+	for _, s := range []*subscriber{lit, tmpl, tmpl2, all, other} {
+		r.remove(s)
+	}
+	if len(r.literal) != 0 || len(r.patterns) != 0 || len(r.byID) != 0 {
+		t.Errorf("after removing all: %d literal topics, %d patterns, %d subscribers; want none", len(r.literal), len(r.patterns), len(r.byID))
+	}
+}
+
+func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
+	r := newRegistry(lastUpdate{})
+	r.onSlow = func(s *subscriber) { s.kill("too slow") }
+	slow := newTestSubscriber(t, r, 2, "a")
+	for i := range 3 {
+		u := Update{ID: fmt.Sprint(i), Topics: []string{"a"}, Seq: int64(i + 1)}
+		r.dispatch(&u, newEvent(u))
+	}
+	select {
+	case <-slow.done:
+		if slow.reason != "too slow" {
+			t.Errorf("reason: got %q, want %q", slow.reason, "too slow")
+		}
+	default:
+		t.Error("a subscriber whose queue overflowed is still open")
+	}
+}
