@@ -26,7 +26,11 @@ const (
 )
 
 // EventDetail is the part of an event that the recorder chooses; which
-// fields apply depends on the kind. It is stored as JSON.
+// fields apply depends on the kind. It is stored as JSON. Team is the side
+// of the player concerned: a score kind that counts for the opponent (an
+// own goal) credits the other side. Period 0 means the next period for
+// period_start and the current one for period_end. A score_correction sets
+// the match score, or in a set-based sport the current set's points.
 type EventDetail struct {
 	Team       Side   `json:"team,omitempty"`         // score, card, substitution, timeout
 	ScoreKind  string `json:"score_kind,omitempty"`   // score: one of the sport's ScoreKinds

@@ -84,7 +84,7 @@ func TestRecordRejects(t *testing.T) {
 			NewEvent{Kind: KindMatchEnd}, `basketball matches cannot end level (0-0); record period_start for period 5 (OT 1)`},
 		{"hockey shoot-out level", "ice_hockey", func(s *scorer) {
 			s.kind(KindMatchStart).nextPeriod().nextPeriod().nextPeriod().nextPeriod().goal(Home, "goal").goal(Away, "goal")
-		}, NewEvent{Kind: KindMatchEnd}, `ice hockey matches cannot end level (0-0); keep recording the Shoot-out until a side leads`},
+		}, NewEvent{Kind: KindMatchEnd}, `ice hockey matches cannot end level (0-0, shoot-out 1-1); keep recording the Shoot-out until a side leads`},
 		{"clock already running", "football", started, NewEvent{Kind: KindClockStart}, `the clock is already running`},
 		{"clock already stopped", "football", func(s *scorer) { s.kind(KindMatchStart).kind(KindClockStop) }, NewEvent{Kind: KindClockStop},
 			`the clock is already stopped`},

@@ -200,19 +200,43 @@ func keysOf[T any](items []T, key func(T) string) string {
 	return strings.Join(ks, ", ")
 }
 
-// SportByKey returns the sport with the given key.
+// SportByKey returns the sport with the given key. The value is the
+// caller's own: changing it changes no rule.
 func SportByKey(key string) (Sport, bool) {
 	for _, s := range registry {
 		if s.Key == key {
-			return s, true
+			return s.clone(), true
 		}
 	}
 	return Sport{}, false
 }
 
-// Sports returns every sport the scoreboard knows, in a stable order.
+// Sports returns every sport the scoreboard knows, in a stable order (the
+// order a form lists them in).
 func Sports() []Sport {
-	return slices.Clone(registry)
+	out := make([]Sport, len(registry))
+	for i, s := range registry {
+		out[i] = s.clone()
+	}
+	return out
+}
+
+// clone copies what a Sport shares by reference, so that no caller can
+// change the registry.
+func (s Sport) clone() Sport {
+	s.Periods.Names = slices.Clone(s.Periods.Names)
+	s.ExtraTime.Names = slices.Clone(s.ExtraTime.Names)
+	s.Scores = slices.Clone(s.Scores)
+	s.Cards = slices.Clone(s.Cards)
+	if s.ShootOut != nil {
+		so := *s.ShootOut
+		s.ShootOut = &so
+	}
+	if s.Sets != nil {
+		sr := *s.Sets
+		s.Sets = &sr
+	}
+	return s
 }
 
 // SportKeys returns the keys of every known sport, comma-separated, for

@@ -94,3 +94,18 @@ func TestSportScoreKind(t *testing.T) {
 		t.Errorf("ice_hockey has no minor penalty, want one")
 	}
 }
+
+func TestSportsAreCopies(t *testing.T) {
+	t.Parallel()
+	sp, _ := SportByKey("volleyball")
+	sp.Scores[0].Points = 99
+	sp.Sets.Points = 1
+	Sports()[0].Cards[0].Key = "green"
+	again, _ := SportByKey("volleyball")
+	if again.Scores[0].Points != 1 || again.Sets.Points != 25 {
+		t.Errorf("after changing a returned sport: got point worth %d, sets to %d; want 1 and 25", again.Scores[0].Points, again.Sets.Points)
+	}
+	if fb, _ := SportByKey("football"); fb.Cards[0].Key != "yellow" {
+		t.Errorf("after changing Sports()[0]: got first card %q, want yellow", fb.Cards[0].Key)
+	}
+}

@@ -335,9 +335,13 @@ func (v validator) checkMatchEnd() error {
 		return nil
 	}
 	next := st.Period + 1
+	if so := st.ShootOut; so != nil && next > sp.LastPeriod() {
+		return Errorf(EINVALID, "%s matches cannot end level (%d-%d, %s %d-%d); keep recording the %s until a side leads",
+			strings.ToLower(sp.Name), st.Home.Score, st.Away.Score, strings.ToLower(v.periodLabel(st.Period)),
+			so.Home, so.Away, v.periodLabel(st.Period))
+	}
 	if next > sp.LastPeriod() {
-		return Errorf(EINVALID, "%s matches cannot end level (%d-%d); keep recording the %s until a side leads",
-			strings.ToLower(sp.Name), st.Home.Score, st.Away.Score, v.periodLabel(st.Period))
+		return nil // the rules leave no way to break the tie
 	}
 	return Errorf(EINVALID, "%s matches cannot end level (%d-%d); record period_start for period %d (%s)",
 		strings.ToLower(sp.Name), st.Home.Score, st.Away.Score, next, v.periodLabel(next))
