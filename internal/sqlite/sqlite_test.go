@@ -163,17 +163,21 @@ func TestAppendWithoutTopic(t *testing.T) {
 }
 
 // BenchmarkAppendEvent appends notes to one match at a time, starting a
-// new match every 1,000 events, so that the figure is for logs of 1 to 1,000
-// events (the state, timeline included, is encoded on every append).
+// new match every n events, so that the figure is for logs of 1 to n
+// events: the whole state, timeline included, is encoded on every append.
 func BenchmarkAppendEvent(b *testing.B) {
-	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
-	b.ReportAllocs()
-	var m match.Match
-	for i := 0; b.Loop(); i++ {
-		if i%1000 == 0 {
-			m = benchMatch(b, db)
-		}
-		appendNote(b, db, m.ID, fmt.Sprint(i))
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("log=1..%d", n), func(b *testing.B) {
+			db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
+			b.ReportAllocs()
+			var m match.Match
+			for i := 0; b.Loop(); i++ {
+				if i%n == 0 {
+					m = benchMatch(b, db)
+				}
+				appendNote(b, db, m.ID, fmt.Sprint(i))
+			}
+		})
 	}
 }
 
