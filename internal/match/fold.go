@@ -95,7 +95,9 @@ func (f *folder) apply(ev Event) {
 			f.openPeriod(1, t)
 		}
 	case KindPeriodStart:
-		f.openPeriod(resolvePeriodStart(ev.Period, st.Period), t)
+		// Record never lets a period be skipped; a log that did anyway
+		// still folds, one period on, rather than opening a billion.
+		f.openPeriod(min(resolvePeriodStart(ev.Period, st.Period), st.Period+1), t)
 		st.Status = StatusLive
 	case KindPeriodEnd:
 		if resolvePeriodEnd(ev.Period, st.Period) == st.Period && st.Period > 0 {

@@ -188,3 +188,28 @@ func want[T comparable](got, w T) string {
 	}
 	return "got " + fmtAny(got) + ", want " + fmtAny(w) + "; "
 }
+
+func TestFoldOddLogs(t *testing.T) {
+	t.Parallel()
+	m := Match{ID: 1, Sport: "basketball"}
+	log := []Event{
+		{Seq: 1, Kind: KindPeriodStart, EventDetail: EventDetail{Period: 1 << 40}, RecordedAt: t0},
+		{Seq: 2, Kind: KindVoid, EventDetail: EventDetail{VoidSeq: 2}},
+		{Seq: 3, Kind: KindVoid, EventDetail: EventDetail{VoidSeq: 7}},
+		{Seq: 4, Kind: KindScore, EventDetail: EventDetail{Team: "nobody", ScoreKind: "two_pointer"}},
+		{Seq: 5, Kind: KindScore, EventDetail: EventDetail{Team: Away, ScoreKind: "home_run"}},
+		{Seq: 6, Kind: KindScoreCorrection, EventDetail: EventDetail{Home: ptr(4)}},
+		{Seq: 7, Kind: "teleport"},
+		{Seq: 8, Kind: KindScore, EventDetail: EventDetail{Team: Home, ScoreKind: "three_pointer"}},
+	}
+	st := Fold(m, log)
+	if st.Period != 1 || len(st.Periods) != 1 || st.Status != StatusLive {
+		t.Errorf("period: got %d with %d periods, status %s; want period 1 of 1, live", st.Period, len(st.Periods), st.Status)
+	}
+	if st.Home.Score != 3 || st.Away.Score != 0 || st.Seq != 8 {
+		t.Errorf("score: got %d-%d at seq %d, want 3-0 at seq 8", st.Home.Score, st.Away.Score, st.Seq)
+	}
+	if len(st.Timeline) != 6 {
+		t.Errorf("timeline: got %d events, want 6 (voids left out, a self-void and a forward void cancel nothing)", len(st.Timeline))
+	}
+}
