@@ -218,6 +218,19 @@ func testIdempotency(t *testing.T, open Opener) {
 		t.Errorf("refused reuse of a key changed the store (-before +after):\n%s", diff)
 	}
 
+	// Without a key, every append is a new event.
+	n1, _ := appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "keyless"}})
+	n2, _ := appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "keyless"}})
+	if n2.Seq != n1.Seq+1 || n1.IdempotencyKey != "" {
+		t.Errorf("two appends without a key: got seqs %d, %d (key %q), want two events in a row and no key", n1.Seq, n2.Seq, n1.IdempotencyKey)
+	}
+
+	// A late retry gets the original event and the state as it is now.
+	late, lateSt := appendOK(t, ctx, s, m.ID, in)
+	if late.Seq != first.Seq || lateSt.Seq != n2.Seq {
+		t.Errorf("late retry: got event %d, state seq %d, want event %d and the current seq %d", late.Seq, lateSt.Seq, first.Seq, n2.Seq)
+	}
+
 	// Keys belong to a match: another match may use the same one.
 	m2 := createMatch(t, ctx, s, input("basketball", 10))
 	appendOK(t, ctx, s, m2.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"})
