@@ -28,7 +28,7 @@ func benchmarkFanOut(b *testing.B, n int) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		u := Update{ID: NewID(), Topics: []string{topic}, Data: data, Seq: int64(i + 1)}
-		if got := r.dispatch(&u, newEvent(u)); got != n {
+		if got, _ := r.dispatch(&u, newEvent(u)); got != n {
 			b.Fatalf("delivered to %d, want %d", got, n)
 		}
 		for _, s := range subs {
@@ -53,7 +53,7 @@ func BenchmarkDispatchUnwatched10000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		u := Update{ID: NewID(), Topics: []string{SubscriptionTopic("https://scores.example.org/matches/1", "urn:uuid:x")}, Private: true}
-		if got := r.dispatch(&u, newEvent(u)); got != 0 {
+		if got, _ := r.dispatch(&u, newEvent(u)); got != 0 {
 			b.Fatalf("delivered to %d, want 0", got)
 		}
 	}

@@ -58,11 +58,6 @@ func (p corsPolicy) preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// allows reports whether origin is one p lets in.
-func (p corsPolicy) allows(origin string) bool {
-	return p.any || slices.Contains(p.origins, normalizeOrigin(origin))
-}
-
 // normalizeOrigin lowercases an origin and drops a trailing slash, as
 // origins are compared in configuration.
 func normalizeOrigin(o string) string {

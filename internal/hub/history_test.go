@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -229,5 +230,32 @@ func TestPruneKeepsTheNewestUpdates(t *testing.T) {
 	}
 	if got := s.readIDs(t, 2); !cmp.Equal(got, ids[3:]) {
 		t.Errorf("got %q, want the two retained %q", got, ids[3:])
+	}
+}
+
+func TestHubPrunesTheHistoryAtStart(t *testing.T) {
+	t.Parallel()
+	history := newSQLite(t)
+	th := newHub(t, hub.Config{AllowAnonymous: true, History: history})
+	ids := th.publishN(t, "a", "u", 5)
+	tests := []struct {
+		name string
+		c    hub.Config
+		want []string
+	}{
+		{"by count", hub.Config{RetainUpdates: 3}, ids[2:]},
+		{"by age", hub.Config{RetainFor: time.Nanosecond}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.AllowAnonymous, tt.c.History = true, history
+			th2 := newHub(t, tt.c)
+			s := subscribe(t, th2.subURL([]string{"a"}, "lastEventID", hub.EarliestID))
+			live := th2.publish(t, form{"topic": {"a"}})
+			want := append(append([]string(nil), tt.want...), live)
+			if got := s.readIDs(t, len(want)); !cmp.Equal(got, want) {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
 	}
 }

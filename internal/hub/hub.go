@@ -58,6 +58,9 @@ type Hub struct {
 	history History
 	reg     *registry
 	cors    corsPolicy
+	// volatile maps the ids of recent subscription events, which are not
+	// stored, to where a client resuming from one picks up the history.
+	volatile *volatileIDs
 
 	// publishMu makes append-then-dispatch atomic for Publish, so that
 	// updates published through the hub are dispatched in Seq order.
@@ -72,8 +75,8 @@ type Hub struct {
 
 // New validates c and returns a hub ready to serve. It reads the newest
 // update of the history (the Last-Event-ID of the first subscribers) and,
-// when c bounds the history, starts the goroutine that prunes it (see
-// Prune); Shutdown stops it.
+// when c bounds the history, prunes it once and starts the goroutine that
+// prunes it every minute (see Prune); Shutdown stops it.
 func New(c Config) (*Hub, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -104,6 +107,7 @@ func New(c Config) (*Hub, error) {
 		history:  c.History,
 		reg:      newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
 		cors:     newCORSPolicy(c.CORSOrigins),
+		volatile: newVolatileIDs(volatileIDsKept),
 		closing:  make(chan struct{}),
 		retained: make(chan struct{}),
 		ctx:      ctx,
@@ -111,6 +115,9 @@ func New(c Config) (*Hub, error) {
 	}
 	h.reg.onSlow = h.tooSlow
 	if c.RetainUpdates > 0 || c.RetainFor > 0 {
+		if err := h.Prune(readCtx); err != nil {
+			h.log.Error("hub: prune history", "retain_updates", c.RetainUpdates, "retain_for", c.RetainFor, "err", err)
+		}
 		go h.retain()
 	} else {
 		close(h.retained)
@@ -215,13 +222,14 @@ func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 // finds its subscribers through the selector index and never blocks on
 // one: a subscriber whose queue is full is disconnected.
 func (h *Hub) Dispatch(u Update) {
-	n := h.reg.dispatch(&u, newEvent(u))
+	n, _ := h.reg.dispatch(&u, newEvent(u))
 	h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
 }
 
 // tooSlow disconnects s, whose queue is full; it reconnects and replays
 // what it missed from the history, and the others never wait for it.
 func (h *Hub) tooSlow(s *subscriber) {
+	s.slow.Store(true)
 	s.kill("too slow: its queue of updates was full")
 }
 
@@ -241,21 +249,22 @@ func (h *Hub) Shutdown() {
 	<-h.retained
 }
 
-// retain prunes the history at start and then every pruneInterval, until
-// Shutdown. Pruning on a timer rather than on publish keeps publishing at
-// one INSERT, and bounds the history even when nothing is published.
+// retain prunes the history every pruneInterval (New pruned it once
+// already), until Shutdown. Pruning on a timer rather than on publish keeps
+// publishing at one INSERT, and bounds the history by age even when
+// nothing is published.
 func (h *Hub) retain() {
 	defer close(h.retained)
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
 	for {
-		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
-			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
-		}
 		select {
 		case <-t.C:
 		case <-h.closing:
 			return
+		}
+		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
+			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // subscriber is one open stream on the delivery side: what it selects, what
@@ -22,6 +23,8 @@ type subscriber struct {
 	// subscriber, so that one matched by several selectors gets an update
 	// once. Guarded by registry.mu.
 	mark uint64
+	// slow is set when the subscriber was killed for a full queue.
+	slow atomic.Bool
 }
 
 func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int) *subscriber {
@@ -170,8 +173,10 @@ func (r *registry) remove(s *subscriber) {
 
 // dispatch enqueues ev, the encoding of u, for every subscriber that
 // selects one of u's topics and may receive it, and returns how many it
-// reached. A subscriber whose queue is full is killed, never waited for.
-func (r *registry) dispatch(u *Update, ev *event) int {
+// reached and the newest stored update dispatched so far (u itself if it
+// is the newest). A subscriber whose queue is full is killed, never
+// waited for.
+func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if u.Seq > r.last.seq {
@@ -192,7 +197,7 @@ func (r *registry) dispatch(u *Update, ev *event) int {
 			n += r.offer(s, u, ev)
 		}
 	}
-	return n
+	return n, r.last
 }
 
 // offer enqueues ev for s unless this dispatch already considered s.

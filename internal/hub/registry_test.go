@@ -60,7 +60,7 @@ func TestRegistryIndex(t *testing.T) {
 	all := newTestSubscriber(t, r, 4, "*")
 	other := newTestSubscriber(t, r, 4, "https://example.com/b/c")
 	u := Update{ID: "1", Topics: []string{"https://example.com/a", "urn:alt"}, Seq: 1}
-	if n := r.dispatch(&u, newEvent(u)); n != 4 {
+	if n, _ := r.dispatch(&u, newEvent(u)); n != 4 {
 		t.Errorf("dispatch: got %d deliveries, want 4", n)
 	}
 	for name, s := range map[string]*subscriber{"literal": lit, "template": tmpl, "template and literal": tmpl2, "*": all} {

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -113,7 +114,7 @@ func (sw *sseWriter) start(lastEventID string) error {
 
 // write writes b under a fresh deadline.
 func (sw *sseWriter) write(b []byte) error {
-	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil && err != http.ErrNotSupported {
+	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
 	_, err := sw.w.Write(b)
@@ -122,7 +123,7 @@ func (sw *sseWriter) write(b []byte) error {
 
 // flush sends what is buffered to the client.
 func (sw *sseWriter) flush() error {
-	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil && err != http.ErrNotSupported {
+	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
 	return sw.rc.Flush()

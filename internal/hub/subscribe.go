@@ -22,6 +22,8 @@ import (
 //     see, so that nothing still retained is missed; the header is
 //     "earliest" (the spec's value for an id that does not exist), which
 //     tells the client it may have lost updates and should re-fetch;
+//   - the id of a recent subscription event (not stored): the stored
+//     updates dispatched after it; the header is that id;
 //   - none: live updates only; the header is the id of the newest update
 //     dispatched before the subscriber registered ("earliest" if none),
 //     exactly the update preceding the first one it will get.
@@ -69,6 +71,11 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := h.stream(r.Context(), s, sw, boundary)
+	if s.slow.Load() {
+		// worth an operator's eye: a client or its network cannot keep up
+		log.WarnContext(r.Context(), "hub: disconnected a subscriber that could not keep up", "queue_size", h.cfg.QueueSize, "reason", reason)
+		return
+	}
 	log.DebugContext(r.Context(), "hub: stream ended", "reason", reason)
 }
 
@@ -152,7 +159,15 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return sw.write(encodeEvent(u))
 	}
-	err := h.history.UpdatesAfter(ctx, lastID, fn)
+	from := lastID
+	if at, ok := h.volatile.lookup(lastID); ok {
+		// a subscription event: resume from the stored update before it
+		from = at.id
+		if from == "" {
+			from = EarliestID
+		}
+	}
+	err := h.history.UpdatesAfter(ctx, from, fn)
 	if errors.Is(err, ErrUnknownEventID) && !sw.started {
 		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
 		header = EarliestID

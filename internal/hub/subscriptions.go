@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // SubscriptionsPath is the path of the active subscriptions API and the
@@ -85,9 +86,12 @@ func newSubscriptionDoc(s *subscriber, sel Selector, active bool) subscriptionDo
 // They are dispatched locally and NOT stored in the history: fans
 // connecting by the thousand must not mean thousands of INSERTs, and a
 // subscription's state is what the API answers, not something to replay.
-// Their ids are fresh and unknown to the history, so a client resuming
-// from one gets the retained history it may see (see subscribe); a client
-// keeping a list of subscriptions re-reads the API after reconnecting.
+// Their ids are not in the history: the hub remembers the last
+// volatileIDsKept of those it delivered, each with the newest stored
+// update dispatched before it, so that a client resuming from one gets
+// the stored updates after that point. Subscription events it missed
+// meanwhile are gone: a client keeping a list of subscriptions re-reads
+// the API after reconnecting (as the spec suggests, with its lastEventID).
 func (h *Hub) announce(s *subscriber, active bool) {
 	if !h.cfg.Subscriptions {
 		return
@@ -106,7 +110,9 @@ func (h *Hub) announce(s *subscriber, active bool) {
 			continue
 		}
 		u := Update{ID: NewID(), Topics: []string{doc.ID}, Data: string(data), Private: true}
-		h.reg.dispatch(&u, newEvent(u))
+		if n, last := h.reg.dispatch(&u, newEvent(u)); n > 0 {
+			h.volatile.add(u.ID, last)
+		}
 	}
 }
 
@@ -239,4 +245,38 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// volatileIDsKept is how many ids of delivered subscription events the hub
+// remembers for clients that resume from one.
+const volatileIDsKept = 4096
+
+// volatileIDs remembers the ids of recent events that are not stored and
+// the newest stored update at the time of each, in a bounded ring.
+type volatileIDs struct {
+	mu   sync.Mutex
+	at   map[string]lastUpdate
+	ring []string
+	next int
+}
+
+func newVolatileIDs(n int) *volatileIDs {
+	return &volatileIDs{at: make(map[string]lastUpdate, n), ring: make([]string, n)}
+}
+
+func (v *volatileIDs) add(id string, last lastUpdate) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.at, v.ring[v.next])
+	v.ring[v.next] = id
+	v.at[id] = last
+	v.next = (v.next + 1) % len(v.ring)
+}
+
+// lookup returns the newest stored update when id was dispatched.
+func (v *volatileIDs) lookup(id string) (lastUpdate, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	last, ok := v.at[id]
+	return last, ok
 }

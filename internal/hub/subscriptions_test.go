@@ -199,3 +199,47 @@ func getJSON[T any](t *testing.T, rawURL, tok string, wantStatus int) T {
 	}
 	return v
 }
+
+// A client that resumes from the id of a subscription event (not stored
+// in the history) gets the stored updates published after that event,
+// not the whole history.
+func TestResumeFromSubscriptionEventID(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, Subscriptions: true})
+	tok := token(t, th.subKey, nil, []string{subscriptionsTemplate}, 0)
+	topics := []string{subscriptionsTemplate, "https://example.com/a"}
+	th.publish(t, form{"topic": {"https://example.com/a"}, "data": {"before"}})
+	watcher := subscribe(t, th.subURL(topics), "Authorization", "Bearer "+tok)
+	watcher.next(t) // its own two subscription events
+	watcher.next(t)
+	subscribe(t, th.subURL([]string{"https://example.com/b"}))
+	e := watcher.next(t)
+	if !strings.Contains(e.Data, `"type":"Subscription"`) {
+		t.Fatalf("got %+v, want a subscription event", e)
+	}
+	watcher.close()
+	missed := th.publishN(t, "https://example.com/a", "missed ", 2)
+
+	s := subscribe(t, th.subURL(topics), "Authorization", "Bearer "+tok, "Last-Event-ID", e.ID)
+	if got := s.resp.Header.Get("Last-Event-ID"); got != e.ID {
+		t.Errorf("Last-Event-ID response header: got %q, want %q", got, e.ID)
+	}
+	var got []string
+	for len(got) < 2 {
+		if ev := s.next(t); !strings.Contains(ev.Data, `"Subscription"`) {
+			got = append(got, ev.ID)
+		}
+	}
+	if !cmp.Equal(got, missed) {
+		t.Errorf("got %q, want exactly the updates after the event %q", got, missed)
+	}
+}
+
+func TestSubscriptionsAPILastEventIDIsEarliestWithoutUpdates(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, Subscriptions: true})
+	doc := getJSON[subscriptionsDoc](t, th.url+"/subscriptions", token(t, th.subKey, nil, []string{"*"}, 0), http.StatusOK)
+	if doc.LastEventID != hub.EarliestID || doc.Subscriptions == nil {
+		t.Errorf("got lastEventID %q and subscriptions %v, want %q and an empty list", doc.LastEventID, doc.Subscriptions, hub.EarliestID)
+	}
+}

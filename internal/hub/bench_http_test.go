@@ -1,0 +1,68 @@
+package hub_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+)
+
+// BenchmarkFanOutHTTP1000 is the end-to-end fan-out: one update dispatched
+// to 1,000 real SSE clients over loopback HTTP/1.1, each reading the
+// stream; an iteration ends when every client has read the update.
+func BenchmarkFanOutHTTP1000(b *testing.B) {
+	const clients = 1000
+	th := newHub(b, hub.Config{AllowAnonymous: true, Heartbeat: time.Hour})
+	topic := "https://scores.example.org/matches/42"
+	tr := &http.Transport{MaxIdleConnsPerHost: clients}
+	client := &http.Client{Transport: tr}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pending sync.WaitGroup
+	var ready sync.WaitGroup
+	ready.Add(clients)
+	for range clients {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, th.subURL([]string{topic}), nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatalf("subscribe: %v", err)
+		}
+		go func() {
+			defer resp.Body.Close()
+			r := bufio.NewReader(resp.Body)
+			first := true
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line != "\n" {
+					continue
+				}
+				if first { // the opening comment: registered
+					first = false
+					ready.Done()
+					continue
+				}
+				pending.Done()
+			}
+		}()
+	}
+	ready.Wait()
+	data := `{"id":42,"status":"live","seq":17,"home":{"score":2},"away":{"score":1}}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pending.Add(clients)
+		th.Dispatch(hub.Update{ID: hub.NewID(), Topics: []string{topic}, Data: data, Seq: int64(i + 1)})
+		pending.Wait()
+	}
+	b.ReportMetric(float64(clients)*float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+	b.StopTimer()
+	cancel()
+	th.Shutdown()
+}
