@@ -59,6 +59,7 @@ func BenchmarkAppendEvent(b *testing.B) {
 	db := pgtest.Open(b, postgres.Options{})
 	var id int64
 	var matches int
+	b.ResetTimer()
 	for i := range int64(b.N) {
 		if i%100 == 0 {
 			b.StopTimer()
@@ -99,6 +100,7 @@ func BenchmarkAppendEventParallel(b *testing.B) {
 	ctx := context.Background()
 	db := pgtest.Open(b, postgres.Options{})
 	var matches atomic.Int64
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var id int64
 		for i := int64(0); pb.Next(); i++ {
