@@ -34,9 +34,7 @@ const streamTimeout = 30 * time.Second
 func newSQLite(t testing.TB) *sqlite.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{
-		MatchTopic: func(id int64) string { return "https://example.com/matches/" + strconv.FormatInt(id, 10) },
-	})
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{MatchTopic: matchTopic})
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
@@ -46,6 +44,9 @@ func newSQLite(t testing.TB) *sqlite.DB {
 	}
 	return db
 }
+
+// matchTopic is the stores' MatchTopic in these tests.
+func matchTopic(id int64) string { return "https://example.com/matches/" + strconv.FormatInt(id, 10) }
 
 func mustKey(t testing.TB, secret string) *hub.Key {
 	t.Helper()

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/postgres"
+	"github.com/scoreboard/scoreboard/internal/postgres/pgtest"
 )
 
 // publishN publishes n updates on topic with data prefix+i and returns
@@ -114,9 +116,24 @@ func TestReplayMustNotSendPrivateUpdatesToUnauthorizedSubscribers(t *testing.T) 
 	}
 }
 
-func TestReconnectionReceivesExactlyTheMissedUpdatesSQLite(t *testing.T) {
+func TestReconnectionReceivesExactlyTheMissedUpdates(t *testing.T) {
 	t.Parallel()
-	testReconnection(t, newSQLite(t))
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testReconnection(t, open(t))
+		})
+	}
+}
+
+// stores opens each real History for a test: SQLite always, PostgreSQL
+// when it answers (pgtest skips, or fails when SCOREBOARD_TEST_REQUIRE
+// names it).
+var stores = map[string]func(t *testing.T) hub.History{
+	"sqlite": func(t *testing.T) hub.History { return newSQLite(t) },
+	"postgres": func(t *testing.T) hub.History {
+		return pgtest.Open(t, postgres.Options{MatchTopic: matchTopic})
+	},
 }
 
 // testReconnection cuts a subscriber mid-stream, publishes while it is
@@ -160,7 +177,16 @@ func testReconnection(t *testing.T, history hub.History) {
 // came from the replay or live.
 func TestReplayThenLiveHasNoGapAndNoDuplicate(t *testing.T) {
 	t.Parallel()
-	th := newHub(t, hub.Config{AllowAnonymous: true})
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testReplayThenLive(t, open(t))
+		})
+	}
+}
+
+func testReplayThenLive(t *testing.T, history hub.History) {
+	th := newHub(t, hub.Config{AllowAnonymous: true, History: history})
 	const total, subscribers = 120, 6
 	first := th.publishN(t, "a", "seed ", 10)
 	var mu sync.Mutex
