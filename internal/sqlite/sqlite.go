@@ -101,9 +101,11 @@ func dsn(path, txlock string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Migrate applies the embedded migrations that have not run yet. SQLite has
-// one writer at a time and goose runs each migration in a transaction, so
-// two processes migrating one file do not interleave.
+// Migrate applies the embedded migrations that have not run yet. goose
+// runs each migration in a transaction, and SQLite has one writer at a time;
+// when another process migrates the same file at once, a migration it
+// applied first makes ours fail, so Migrate looks again and succeeds once
+// nothing is pending.
 func (db *DB) Migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
 	if err != nil {
@@ -113,10 +115,20 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate sqlite: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate sqlite: %w", err)
+	const attempts = 5 // one per migration another process may apply under us
+	for i := 1; ; i++ {
+		_, err := p.Up(ctx)
+		if err == nil {
+			return nil
+		}
+		pending, perr := p.HasPending(ctx)
+		if perr == nil && !pending {
+			return nil
+		}
+		if i == attempts || ctx.Err() != nil {
+			return fmt.Errorf("migrate sqlite: %w", err)
+		}
 	}
-	return nil
 }
 
 // Ping reports whether the database answers.

@@ -133,6 +133,42 @@ func TestOddPath(t *testing.T) {
 	}
 }
 
+// TestMigrateConcurrently migrates one new file from several handles at
+// once, as several processes starting together would: all succeed.
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "c.db")
+	const instances = 4
+	dbs := make([]*sqlite.DB, instances)
+	for i := range dbs {
+		db, err := sqlite.Open(t.Context(), path, sqlite.Options{MatchTopic: storetest.Topic})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	errs := make([]error, instances)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, db := range dbs {
+		wg.Go(func() {
+			<-start
+			errs[i] = db.Migrate(t.Context())
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: Migrate: got %v, want nil", i, err)
+		}
+	}
+	if _, err := dbs[0].CreateMatch(t.Context(), benchInput()); err != nil {
+		t.Errorf("CreateMatch after migrating: %v", err)
+	}
+}
+
 // TestOpenErrors checks that a bad path is a clear error, not a panic.
 func TestOpenErrors(t *testing.T) {
 	tests := []struct {
