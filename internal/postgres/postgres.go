@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"path"
 	"strconv"
 	"time"
 
@@ -101,18 +102,20 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer sqlDB.Close()
-	opts := []goose.ProviderOption{goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true)}
-	if db.opts.Logger != nil {
-		opts = append(opts, goose.WithSlog(db.opts.Logger))
-	} else {
-		opts = append(opts, goose.WithLogger(goose.NopLogger()))
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, opts...)
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	results, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if db.opts.Logger != nil {
+		for _, r := range results {
+			db.opts.Logger.InfoContext(ctx, "migration applied", "version", r.Source.Version,
+				"file", path.Base(r.Source.Path), "duration", r.Duration)
+		}
 	}
 	return nil
 }
