@@ -58,3 +58,30 @@ func BenchmarkDispatchUnwatched10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConnectWithSubscriptionEvents is one subscriber connecting (and
+// its subscription event dispatched) while 15,000 fans of 50 matches are
+// connected and active subscriptions are on: the cost of a connection
+// storm, per connection. The reference hub visits every subscriber for
+// each such event.
+func BenchmarkConnectWithSubscriptionEvents(b *testing.B) {
+	h := &Hub{
+		cfg:      Config{Subscriptions: true},
+		reg:      newRegistry(lastUpdate{}),
+		volatile: newVolatileIDs(volatileIDsKept),
+		closing:  make(chan struct{}),
+	}
+	for i := range 15000 {
+		newTestSubscriber(b, h.reg, DefaultQueueSize, fmt.Sprintf("https://scores.example.org/matches/%d", i%50))
+	}
+	sels := []Selector{MustParseSelector("https://scores.example.org/matches/7")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := newSubscriber(NewID(), sels, Claims{}, DefaultQueueSize)
+		h.reg.add(s)
+		h.announce(s, true)
+		h.reg.remove(s)
+		h.announce(s, false)
+	}
+}

@@ -223,7 +223,9 @@ func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 // one: a subscriber whose queue is full is disconnected.
 func (h *Hub) Dispatch(u Update) {
 	n, _ := h.reg.dispatch(&u, newEvent(u))
-	h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
+	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
+		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
+	}
 }
 
 // tooSlow disconnects s, whose queue is full; it reconnects and replays
