@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,7 +94,9 @@ func create(t testing.TB, migrated bool) string {
 	if server.fatal != nil {
 		t.Fatalf("prepare PostgreSQL template: %v", server.fatal)
 	}
-	name := "scoreboard_test_" + randomHex(8)
+	// The creation time in the name lets a later binary drop what a killed
+	// one left (see dropLeftovers).
+	name := fmt.Sprintf("%s%d_%s", testPrefix, time.Now().Unix(), randomHex(6))
 	template := server.template
 	if !migrated {
 		template = "template0"
@@ -158,6 +162,35 @@ func setup() {
 	}
 	server.admin = admin
 	server.template, server.fatal = ensureTemplate(ctx)
+	dropLeftovers(ctx)
+}
+
+// testPrefix starts the name of every test database.
+const testPrefix = "scoreboard_test_"
+
+// leftoverAge is how old a test database must be for dropLeftovers to
+// take it for one a killed test binary left: far longer than any test runs.
+const leftoverAge = 6 * time.Hour
+
+// dropLeftovers drops the test databases that binaries killed before their
+// cleanup left behind. It is best effort: a failure only leaves them.
+func dropLeftovers(ctx context.Context) {
+	rows, err := server.admin.Query(ctx, `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, testPrefix)
+	if err != nil {
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, name := range names {
+		created, _, _ := strings.Cut(strings.TrimPrefix(name, testPrefix), "_")
+		sec, err := strconv.ParseInt(created, 10, 64)
+		if err != nil || time.Since(time.Unix(sec, 0)) < leftoverAge {
+			continue
+		}
+		server.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+quote(name)+` WITH (FORCE)`)
+	}
 }
 
 // ensureTemplate returns the name of the template database for the
