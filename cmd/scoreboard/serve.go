@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/web"
+)
+
+// Server timeouts. There is no WriteTimeout: event streams last as long as
+// their subscriber stays, and the hub sets a deadline on each write instead.
+// There is no ReadTimeout either: it would cut streams off after it passed
+// (net/http cancels a request's context when its connection's read deadline
+// expires); the hub bounds request bodies itself.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 10 * time.Second
+)
+
+// serveCmd runs `scoreboard serve`: migrate, then serve HTTP until ctx is
+// done, then shut down gracefully.
+func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	if help, err := parseFlags(fs, args, "scoreboard serve", stdout); help || err != nil {
+		return err
+	}
+
+	// The store tells the hub about the updates it commits, but the hub
+	// needs the store (its history) to exist first: the closure bridges
+	// the two. Nothing is published before the server accepts requests, and
+	// the hub is set by then.
+	var hubRef atomic.Pointer[hub.Hub]
+	db, err := openStore(ctx, c, logger, func(u hub.Update) {
+		if h := hubRef.Load(); h != nil {
+			h.Dispatch(u)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", c.DB, err)
+	}
+	keys, err := hubKeys(ctx, c, db)
+	if err != nil {
+		return err
+	}
+	h, err := hub.New(hub.Config{
+		History:        db,
+		PublisherKey:   keys.Publisher,
+		SubscriberKey:  keys.Subscriber,
+		AllowAnonymous: c.Hub.AllowAnonymous,
+		CORSOrigins:    c.Hub.CORSOrigins,
+		PublishOrigins: c.Hub.PublishOrigins,
+		Heartbeat:      c.Hub.Heartbeat,
+		Subscriptions:  c.Hub.Subscriptions,
+		RetainUpdates:  c.Hub.HistorySize,
+		RetainFor:      c.Hub.HistoryMaxAge,
+		Logger:         logger.With("component", "hub"),
+	})
+	if err != nil {
+		return err
+	}
+	// Shutdown is idempotent and waits for the hub's history pruning, which
+	// must end before the store closes (deferred earlier, so run later).
+	defer h.Shutdown()
+	hubRef.Store(h)
+
+	handler := web.NewHandler(web.Deps{
+		Store:     db,
+		Hub:       h,
+		PublicURL: c.PublicURL,
+		Demo:      c.Demo,
+		Logger:    logger,
+	})
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (SCOREBOARD_ADDR): %w", c.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(h.Shutdown)
+	return serveUntilDone(ctx, srv, ln, logger, c)
+}
+
+// serveUntilDone serves on ln until ctx is done, then shuts srv down: it
+// stops accepting, the hub closes its streams, and requests in flight get
+// shutdownTimeout to finish.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.Logger, c config) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "public_url", c.PublicURL, "database", c.DB.String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	logger.InfoContext(ctx, "shutting down", "cause", context.Cause(ctx))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down HTTP server: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve HTTP: %w", err)
+	}
+	logger.InfoContext(ctx, "stopped")
+	return nil
+}
+
+// migrateCmd runs `scoreboard migrate`.
+func migrateCmd(ctx context.Context, c config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	if help, err := parseFlags(fs, args, "scoreboard migrate", stdout); help || err != nil {
+		return err
+	}
+	db, err := openStore(ctx, c, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", c.DB, err)
+	}
+	logger.InfoContext(ctx, "migrated", "database", c.DB.String())
+	return nil
+}
+
+// parseFlags parses a sub-command's flags. help is true when the user asked
+// for -h (the usage is then printed to stdout). Positional arguments are
+// refused: no sub-command takes any.
+func parseFlags(fs *flag.FlagSet, args []string, synopsis string, stdout io.Writer) (help bool, err error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: %s\n", synopsis)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return true, nil
+		}
+		return false, usageErrorf("%v; usage: %s", err, synopsis)
+	}
+	if fs.NArg() > 0 {
+		return false, usageErrorf("unexpected argument %q; usage: %s", fs.Arg(0), synopsis)
+	}
+	return false, nil
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
+	"github.com/scoreboard/scoreboard/internal/postgres"
+	"github.com/scoreboard/scoreboard/internal/sqlite"
+)
+
+// store is what the binary needs from a database: the domain's store, the
+// hub's history, and migrations. Both internal/sqlite and internal/postgres
+// are one.
+type store interface {
+	match.Store
+	hub.History
+	Migrate(ctx context.Context) error
+}
+
+// openStore opens the database DATABASE_URL names. published receives the
+// updates the store wrote, after commit. A database that cannot be opened
+// (an unreachable PostgreSQL, a SQLite path that cannot be created) is a
+// configuration error: the user must fix DATABASE_URL or the server.
+func openStore(ctx context.Context, c config, logger *slog.Logger, published func(hub.Update)) (store, error) {
+	topic := func(id int64) string { return c.PublicURL + "/matches/" + strconv.FormatInt(id, 10) }
+	var s store
+	var err error
+	switch c.DB.Kind {
+	case "sqlite":
+		s, err = sqlite.Open(ctx, c.DB.Path, sqlite.Options{MatchTopic: topic, Published: published})
+	case "postgres":
+		s, err = postgres.Open(ctx, c.DB.URL, postgres.Options{MatchTopic: topic, Published: published, Logger: logger})
+	default:
+		return nil, usageErrorf("DATABASE_URL: unknown database kind %q", c.DB.Kind)
+	}
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("DATABASE_URL (%s): %w", c.DB, err)}
+	}
+	return s, nil
+}
+
+// Names of the hub keys the binary generates when the environment sets
+// none, kept in the database so that every instance and every restart (and
+// `scoreboard token hub`) agree on them.
+const (
+	publisherSecret  = "hub_publisher_key"
+	subscriberSecret = "hub_subscriber_key"
+)
+
+// hubKeys returns the hub's publisher and subscriber keys: those the
+// environment sets, else HS256 secrets generated once and kept in db.
+func hubKeys(ctx context.Context, c config, db match.Store) (hub.Keys, error) {
+	keys := c.Hub.Keys
+	var err error
+	if keys.Publisher == nil {
+		if keys.Publisher, err = storedKey(ctx, db, publisherSecret); err != nil {
+			return hub.Keys{}, err
+		}
+	}
+	if keys.Subscriber == nil {
+		if keys.Subscriber, err = storedKey(ctx, db, subscriberSecret); err != nil {
+			return hub.Keys{}, err
+		}
+	}
+	return keys, nil
+}
+
+func storedKey(ctx context.Context, db match.Store, name string) (*hub.Key, error) {
+	secret, err := db.Secret(ctx, name, newSecret)
+	if err != nil {
+		return nil, fmt.Errorf("hub key %s: %w", name, err)
+	}
+	k, err := hub.NewKey(hub.HS256, secret)
+	if err != nil {
+		return nil, fmt.Errorf("hub key %s: %w", name, err)
+	}
+	return k, nil
+}
+
+// newSecret returns 256 random bits, URL-safe base64: an HS256 key as
+// strong as the algorithm allows, and a password nobody will guess.
+func newSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate secret: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
