@@ -38,6 +38,7 @@ func (db *DB) CreateMatch(ctx context.Context, in match.MatchInput) (match.Match
 	if err := in.Validate(); err != nil {
 		return match.Match{}, fmt.Errorf("create match: %w", err)
 	}
+	in = in.Normalize()
 	m := match.Match{
 		Competition: in.Competition, Sport: in.Sport, Home: in.Home, Away: in.Away,
 		KickOff: fromMicros(micros(in.KickOff)), TimeZone: in.TimeZone, Venue: in.Venue,

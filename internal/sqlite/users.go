@@ -15,6 +15,7 @@ func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, e
 	if err := in.Validate(); err != nil {
 		return match.User{}, fmt.Errorf("create user: %w", err)
 	}
+	in = in.Normalize()
 	hash, err := match.HashPassword(in.Password)
 	if err != nil {
 		return match.User{}, fmt.Errorf("create user: %w", err)

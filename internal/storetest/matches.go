@@ -99,6 +99,28 @@ func testMatches(t *testing.T, open Opener) {
 		wantCode(t, "Matches(status halftime)", err, match.EINVALID)
 	})
 	t.Run("bad input", func(t *testing.T) { testBadMatchInput(t, s) })
+	t.Run("normalized input", func(t *testing.T) { testNormalizedMatchInput(t, s) })
+}
+
+// testNormalizedMatchInput checks that a store keeps what
+// MatchInput.Normalize makes of the input (trimmed names, derived short
+// names, default colours), as the domain defines it.
+func testNormalizedMatchInput(t *testing.T, s Store) {
+	ctx := testContext(t)
+	in := input("handball", 30)
+	in.Competition = "  " + in.Competition + "  "
+	in.Home.ShortName, in.Home.Color = "", ""
+	in.Away.ShortName, in.Away.Color = "", ""
+	m := createMatch(t, ctx, s, in)
+	want := in.Normalize()
+	got, err := s.Match(ctx, m.ID)
+	if err != nil {
+		t.Fatalf("Match(%d): %v", m.ID, err)
+	}
+	if got.Competition != want.Competition || got.Home != want.Home || got.Away != want.Away {
+		t.Errorf("stored match: got %q %+v %+v, want the normalized %q %+v %+v",
+			got.Competition, got.Home, got.Away, want.Competition, want.Home, want.Away)
+	}
 }
 
 func testBadMatchInput(t *testing.T, s Store) {
