@@ -140,11 +140,14 @@ func loadHubConfig(env func(name, def string) string) (hubConfig, error) {
 	check(err)
 	h.Heartbeat, err = parseDuration("HEARTBEAT_INTERVAL", env("HEARTBEAT_INTERVAL", defaultHeartbeat.String()), time.Second)
 	check(err)
-	h.HistoryMaxAge, err = parseDuration("SCOREBOARD_HUB_HISTORY_MAX_AGE", env("SCOREBOARD_HUB_HISTORY_MAX_AGE", "168h"), time.Minute)
-	check(err)
+	// For both history bounds, 0 turns the bound off.
+	if age := env("SCOREBOARD_HUB_HISTORY_MAX_AGE", defaultHistoryMaxAge.String()); age != "0" {
+		h.HistoryMaxAge, err = parseDuration("SCOREBOARD_HUB_HISTORY_MAX_AGE", age, time.Minute)
+		check(err)
+	}
 	h.HistorySize, err = strconv.Atoi(env("SCOREBOARD_HUB_HISTORY_SIZE", strconv.Itoa(defaultHistorySize)))
-	if err != nil || h.HistorySize < 1 {
-		check(fmt.Errorf("SCOREBOARD_HUB_HISTORY_SIZE: %q is not a positive whole number of updates (for example 100000)", env("SCOREBOARD_HUB_HISTORY_SIZE", "")))
+	if err != nil || h.HistorySize < 0 {
+		check(fmt.Errorf("SCOREBOARD_HUB_HISTORY_SIZE: %q is not a number of updates; use for example 100000, or 0 to keep them all", env("SCOREBOARD_HUB_HISTORY_SIZE", "")))
 	}
 	return h, errors.Join(errs...)
 }

@@ -140,8 +140,8 @@ func (m *metrics) write(w *bufio.Writer) {
 	fmt.Fprintf(w, "http_requests_in_flight %d\n", m.inFlight)
 }
 
-// quote escapes a label value as the text format requires.
-func quote(v string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	return `"` + r.Replace(v) + `"`
-}
+// labelEscaper escapes a label value as the text format requires.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// quote returns v as a quoted label value.
+func quote(v string) string { return `"` + labelEscaper.Replace(v) + `"` }

@@ -293,3 +293,10 @@ func TestRequestLogs(t *testing.T) {
 		t.Errorf("logs: got\n%s\nwant a line with %q", got, want)
 	}
 }
+
+func TestQuoteLabel(t *testing.T) {
+	t.Parallel()
+	if got, want := quote("a\"b\\c\nd"), `"a\"b\\c\nd"`; got != want {
+		t.Errorf("quote: got %s, want %s", got, want)
+	}
+}
