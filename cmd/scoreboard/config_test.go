@@ -64,7 +64,9 @@ func TestLoadConfig(t *testing.T) {
 				return []any{c.Hub.HistorySize, c.Hub.HistoryMaxAge}, []any{50, 24 * time.Hour}
 			}},
 		{"history bounds off", map[string]string{"SCOREBOARD_HUB_HISTORY_SIZE": "0", "SCOREBOARD_HUB_HISTORY_MAX_AGE": "0"},
-			func(c config) (any, any) { return []any{c.Hub.HistorySize, c.Hub.HistoryMaxAge}, []any{0, time.Duration(0)} }},
+			func(c config) (any, any) {
+				return []any{c.Hub.HistorySize, c.Hub.HistoryMaxAge}, []any{0, time.Duration(0)}
+			}},
 		{"JWT_KEY sets both keys", map[string]string{"JWT_KEY": "0123456789abcdef0123456789abcdef"},
 			func(c config) (any, any) {
 				return []bool{c.Hub.Keys.Publisher != nil, c.Hub.Keys.Subscriber != nil}, []bool{true, true}
