@@ -51,7 +51,7 @@ func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.DebugContext(r.Context(), "hub: published", "id", stored.ID, "seq", stored.Seq, "topics", stored.Topics)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", "private, no-store") // private: the token may be in the URL (spec)
 	fmt.Fprint(w, stored.ID)
 }
 

@@ -105,7 +105,7 @@ func TestPublishDuplicateIDIsAConflict(t *testing.T) {
 	}
 }
 
-func TestPublishEncodesEveryField(t *testing.T) {
+func TestHubMustSupportEverySSEProperty(t *testing.T) {
 	t.Parallel()
 	th := newHub(t, hub.Config{AllowAnonymous: true})
 	s := subscribe(t, th.subURL([]string{"a"}))

@@ -10,8 +10,40 @@ import (
 	"github.com/scoreboard/scoreboard/internal/hub"
 )
 
-// The tests in this file are named after the MUSTs (and SHOULDs) of the
-// Mercure draft they check.
+// Tests are named after the MUSTs and SHOULDs of the Mercure draft
+// (docs/spec/mercure-draft-07.md) they check:
+//
+// Discovery: the hub is /.well-known/mercure — TestHubURLMustBeWellKnownMercure.
+// Subscription: topic parameters are selectors —
+// TestSubscribeTopicMustContainTopicSelectors, TestTopicSelectorMatching;
+// private updates only to authorized subscribers —
+// TestPrivateUpdateMustNotBeDispatchedToUnauthorizedSubscribers,
+// TestReplayMustNotSendPrivateUpdatesToUnauthorizedSubscribers;
+// text/event-stream — TestSubscribeMustSendUpdatesAsTextEventStream; every
+// SSE property — TestHubMustSupportEverySSEProperty.
+// Publication: form-encoded (TestPublishRefusalsSayWhy/not_a_form);
+// canonical and alternate topics —
+// TestHubMustDispatchToSubscribersOfCanonicalOrAlternateTopics; private
+// with any value — TestPrivateUpdateMustNotBeDispatchedToUnauthorizedSubscribers;
+// id not starting with "#", a generated IRI, the id as the body —
+// TestPublishRefusalsSayWhy, TestPublishSuccessMustReturnTheIDAsBody.
+// Authorization: header over query over cookie —
+// TestAuthorizationHeaderMustTakePrecedence; publishers —
+// TestPublisherMustBeAuthorizedForEveryTopic,
+// TestPublisherWithoutPublishClaimMustNotPublish; 403 —
+// TestPublishRefusalsSayWhy; subscribers —
+// TestPrivateUpdateMustReachSubscriberAuthorizedForAnAlternateTopic,
+// TestSubscriptionMustCloseWhenTokenExpires.
+// Reconciliation: ids on every event — TestEventsMustIncludeAnID;
+// Last-Event-ID, lastEventID, precedence, earliest, the response header —
+// TestHubShouldSendEventsPublishedAfterLastEventID,
+// TestLastEventIDResponseHeaderWithoutRequestedID,
+// TestReconnectionReceivesExactlyTheMissedUpdates,
+// TestReplayThenLiveHasNoGapAndNoDuplicate.
+// Active subscriptions: events — TestHubMustPublishSubscriptionEvents;
+// the API — TestSubscriptionsAPI, TestSubscriptionsAPIAuthorizationAndCaching,
+// TestSubscriptionsAPILastEventIDIsEarliestWithoutUpdates.
+// Security: CSRF for cookie publishes — TestPublishRefusalsSayWhy/cookie_*.
 
 func TestSubscribeMustSendUpdatesAsTextEventStream(t *testing.T) {
 	t.Parallel()
@@ -210,5 +242,29 @@ func TestPublisherWithoutPublishClaimMustNotPublish(t *testing.T) {
 		if status != http.StatusForbidden || !strings.Contains(body, "mercure.publish") {
 			t.Errorf("%s: got %d %q, want 403 about mercure.publish", name, status, body)
 		}
+	}
+}
+
+func TestHubURLMustBeWellKnownMercure(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true})
+	req, _ := http.NewRequest(http.MethodGet, th.url+"/elsewhere?topic=a", nil)
+	status, body := do(t, req)
+	if status != http.StatusNotFound || !strings.Contains(body, "the hub is /.well-known/mercure") {
+		t.Errorf("got %d %q, want 404 pointing at /.well-known/mercure", status, body)
+	}
+	subscribe(t, th.subURL([]string{"a"})) // and the hub itself answers
+}
+
+func TestEventsMustIncludeAnID(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, Subscriptions: true})
+	s := subscribe(t, th.subURL([]string{"*"}), "Authorization", "Bearer "+token(t, th.subKey, nil, []string{"*"}, 0))
+	subEvent := s.next(t) // its own subscription event
+	generated := th.publish(t, form{"topic": {"a"}})
+	given := th.publish(t, form{"topic": {"a"}, "id": {"https://example.com/revisions/1"}})
+	got := []string{subEvent.ID, s.next(t).ID, s.next(t).ID}
+	if got[0] == "" || got[1] != generated || got[2] != given {
+		t.Errorf("event ids: got %q, want a subscription event id, %q and %q", got, generated, given)
 	}
 }

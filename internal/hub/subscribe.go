@@ -53,9 +53,11 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
 		return
 	}
-	defer h.reg.remove(s)
 	h.announce(s, true)
-	defer h.announce(s, false)
+	defer func() {
+		h.reg.remove(s)
+		h.announce(s, false)
+	}()
 	log := h.log.With("subscriber_id", s.id)
 	log.DebugContext(r.Context(), "hub: subscribed", "topics", r.URL.Query()["topic"], "last_event_id", lastID)
 
