@@ -52,23 +52,7 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", c.DB, err)
 	}
-	keys, err := hubKeys(ctx, c, db)
-	if err != nil {
-		return err
-	}
-	h, err := hub.New(hub.Config{
-		History:        db,
-		PublisherKey:   keys.Publisher,
-		SubscriberKey:  keys.Subscriber,
-		AllowAnonymous: c.Hub.AllowAnonymous,
-		CORSOrigins:    c.Hub.CORSOrigins,
-		PublishOrigins: c.Hub.PublishOrigins,
-		Heartbeat:      c.Hub.Heartbeat,
-		Subscriptions:  c.Hub.Subscriptions,
-		RetainUpdates:  c.Hub.HistorySize,
-		RetainFor:      c.Hub.HistoryMaxAge,
-		Logger:         logger.With("component", "hub"),
-	})
+	h, err := newHub(ctx, c, db, logger)
 	if err != nil {
 		return err
 	}
@@ -92,11 +76,32 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(h.Shutdown)
 	return serveUntilDone(ctx, srv, ln, logger, c)
+}
+
+// newHub builds the hub on db, its history, with the configured keys or
+// those generated and kept in db.
+func newHub(ctx context.Context, c config, db store, logger *slog.Logger) (*hub.Hub, error) {
+	keys, err := hubKeys(ctx, c, db)
+	if err != nil {
+		return nil, err
+	}
+	return hub.New(hub.Config{
+		History:        db,
+		PublisherKey:   keys.Publisher,
+		SubscriberKey:  keys.Subscriber,
+		AllowAnonymous: c.Hub.AllowAnonymous,
+		CORSOrigins:    c.Hub.CORSOrigins,
+		PublishOrigins: c.Hub.PublishOrigins,
+		Heartbeat:      c.Hub.Heartbeat,
+		Subscriptions:  c.Hub.Subscriptions,
+		RetainUpdates:  c.Hub.HistorySize,
+		RetainFor:      c.Hub.HistoryMaxAge,
+		Logger:         logger.With("component", "hub"),
+	})
 }
 
 // serveUntilDone serves on ln until ctx is done, then shuts srv down: it
