@@ -35,14 +35,21 @@ type Update struct {
 // know (or no longer keeps) the id a subscriber asked to resume from.
 var ErrUnknownEventID = errors.New("unknown last event id")
 
+// ErrDuplicateID is returned, wrapped, by History.AppendUpdate when an
+// update with the same ID is already stored: subscribers resume by id, so
+// ids must be unique.
+var ErrDuplicateID = errors.New("an update with this id is already in the history")
+
 // EarliestID is the Last-Event-ID that asks for every update in the history.
 const EarliestID = "earliest"
 
 // History keeps published updates durably so that subscribers can resume.
 // internal/postgres and internal/sqlite implement it.
 type History interface {
-	// AppendUpdate stores u and returns it with Seq set. Updates that
-	// commit in Seq order: a later Seq is never visible before an earlier one.
+	// AppendUpdate stores u (generating its ID when empty) and returns it
+	// with Seq set. Updates commit in Seq order: a later Seq is never
+	// visible before an earlier one. It refuses an update without a topic,
+	// and one whose ID is stored already (ErrDuplicateID).
 	AppendUpdate(ctx context.Context, u Update) (Update, error)
 	// UpdatesAfter calls fn, in Seq order, for every stored update after the
 	// one whose ID is lastID (EarliestID: all of them). It returns

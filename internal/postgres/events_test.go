@@ -2,11 +2,8 @@ package postgres_test
 
 import (
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
@@ -80,51 +77,5 @@ func TestAppendEventAtomic(t *testing.T) {
 	defer mu.Unlock()
 	if len(published) != 1 {
 		t.Errorf("Published: got %d calls, want 1 (none for the failed append)", len(published))
-	}
-}
-
-// TestConcurrentRetries sends one request many times at once, as a client
-// that retries before its first attempt has answered: exactly one event is
-// stored and published, and every attempt gets it back.
-func TestConcurrentRetries(t *testing.T) {
-	t.Parallel()
-	ctx := testContext(t)
-	var calls atomic.Int64
-	db := pgtest.Open(t, postgres.Options{Published: func(hub.Update) { calls.Add(1) }})
-	m, err := db.CreateMatch(ctx, match.MatchInput{
-		Competition: "Cup", Sport: "basketball",
-		Home: match.Team{Name: "Home Town"}, Away: match.Team{Name: "Away United"},
-		KickOff: time.Date(2030, 6, 1, 15, 0, 0, 0, time.UTC), TimeZone: "UTC",
-	})
-	if err != nil {
-		t.Fatalf("CreateMatch: %v", err)
-	}
-	const attempts = 8
-	events := make([]match.Event, attempts)
-	var wg sync.WaitGroup
-	for i := range attempts {
-		wg.Go(func() {
-			ev, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "once", RecordedBy: "a@example.org"})
-			if err != nil {
-				t.Errorf("attempt %d: AppendEvent: %v", i, err)
-			}
-			events[i] = ev
-		})
-	}
-	wg.Wait()
-	stored, err := db.Events(ctx, m.ID)
-	if err != nil {
-		t.Fatalf("Events: %v", err)
-	}
-	if len(stored) != 1 {
-		t.Fatalf("after %d concurrent attempts: got %d events stored, want 1", attempts, len(stored))
-	}
-	for i, ev := range events {
-		if !cmp.Equal(ev, stored[0]) {
-			t.Errorf("attempt %d: got event %+v, want the stored one %+v", i, ev, stored[0])
-		}
-	}
-	if n := calls.Load(); n != 1 {
-		t.Errorf("Published: got %d calls, want 1", n)
 	}
 }

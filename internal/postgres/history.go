@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
-	"github.com/scoreboard/scoreboard/internal/match"
 )
 
 // historyLockID is the transaction advisory lock every insert into
@@ -34,8 +33,8 @@ func scanUpdate(row pgx.Row) (hub.Update, error) {
 }
 
 // AppendUpdate stores u (generating its ID when empty) and returns it with
-// Seq set. Updates commit in Seq order. Returns EINVALID (no topic),
-// ECONFLICT (ID already in the history).
+// Seq set. Updates commit in Seq order. It refuses an update without a
+// topic, and one whose ID is stored already (hub.ErrDuplicateID).
 func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error) {
 	if u.ID == "" {
 		u.ID = hub.NewID()
@@ -55,7 +54,7 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 // the history's lock, held until then.
 func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, error) {
 	if len(u.Topics) == 0 {
-		return hub.Update{}, match.Errorf(match.EINVALID, "update %s has no topic; give it at least one", u.ID)
+		return hub.Update{}, fmt.Errorf("append update %s: an update needs at least one topic", u.ID)
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, historyLockID); err != nil {
 		return hub.Update{}, fmt.Errorf("lock history: %w", err)
@@ -65,7 +64,7 @@ func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, err
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
 		u.ID, u.Topics, u.Data, u.Private, u.Type, u.Retry, now()).Scan(&u.Seq)
 	if isUniqueViolation(err, "") {
-		return hub.Update{}, match.Errorf(match.ECONFLICT, "an update with id %s was already published; use another id", u.ID)
+		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, hub.ErrDuplicateID)
 	}
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("insert update: %w", err)

@@ -51,18 +51,18 @@ func appendUpdate(ctx context.Context, tx *sql.Tx, u hub.Update) (hub.Update, er
 	if u.ID == "" {
 		u.ID = hub.NewID()
 	}
+	if len(u.Topics) == 0 {
+		return hub.Update{}, fmt.Errorf("append update %s: an update needs at least one topic", u.ID)
+	}
 	topics, err := json.Marshal(u.Topics)
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("append update %s: encode topics: %w", u.ID, err)
-	}
-	if u.Topics == nil {
-		topics = []byte("[]")
 	}
 	err = tx.QueryRowContext(ctx, `INSERT INTO hub_updates (id, topics, data, private, type, retry, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		u.ID, string(topics), u.Data, u.Private, u.Type, u.Retry, micros(now())).Scan(&u.Seq)
 	if isUnique(err) {
-		return hub.Update{}, fmt.Errorf("append update: id %q is already in the history", u.ID)
+		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, hub.ErrDuplicateID)
 	}
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, err)

@@ -236,6 +236,43 @@ func testIdempotency(t *testing.T, open Opener) {
 	appendOK(t, ctx, s, m2.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"})
 }
 
+// testConcurrentRetries sends one request with one idempotency key from
+// several goroutines at once, as a client retrying over a flaky network
+// does: one event is stored and published, and every caller gets it.
+func testConcurrentRetries(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	s, pub, _ := openFresh(t, open)
+	m := createMatch(t, ctx, s, input("basketball", 11))
+	const attempts = 8
+	events := make([]match.Event, attempts)
+	var wg sync.WaitGroup
+	for i := range attempts {
+		wg.Go(func() {
+			ev, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "once", RecordedBy: "a@example.org"})
+			if err != nil {
+				t.Errorf("attempt %d: AppendEvent: %v", i, err)
+			}
+			events[i] = ev
+		})
+	}
+	wg.Wait()
+	stored, err := s.Events(ctx, m.ID)
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	if len(stored) != 1 {
+		t.Fatalf("after %d concurrent attempts: got %d events stored, want 1", attempts, len(stored))
+	}
+	for i, ev := range events {
+		if diff := cmp.Diff(stored[0], ev, eventOpts); diff != "" {
+			t.Errorf("attempt %d: got another event than the stored one (-stored +got):\n%s", i, diff)
+		}
+	}
+	if n := len(pub.list()); n != 1 {
+		t.Errorf("Published: got %d calls, want 1", n)
+	}
+}
+
 // testStaleSeq appends with an ExpectedSeq the log has moved past.
 func testStaleSeq(t *testing.T, open Opener) {
 	ctx := testContext(t)

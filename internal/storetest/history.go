@@ -104,8 +104,11 @@ func testHistory(t *testing.T, open Opener) {
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("UpdatesAfter with fn failing: got %v after %d calls, want fn's error after 1", err, calls)
 	}
-	if _, err := s.AppendUpdate(ctx, us[1]); err == nil {
-		t.Errorf("AppendUpdate with an id already stored: got nil error, want an error (ids resume subscribers)")
+	if _, err := s.AppendUpdate(ctx, us[1]); !errors.Is(err, hub.ErrDuplicateID) {
+		t.Errorf("AppendUpdate with an id already stored: got %v, want hub.ErrDuplicateID (ids resume subscribers)", err)
+	}
+	if _, err := s.AppendUpdate(ctx, hub.Update{Data: "nowhere"}); err == nil {
+		t.Errorf("AppendUpdate without a topic: got nil error, want an error")
 	}
 	// A long history replays whole and in order.
 	more := appendUpdates(t, s, 600, "b")

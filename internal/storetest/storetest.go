@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"EveryEventKind", testEveryEventKind},
 		{"Void", testVoid},
 		{"Idempotency", testIdempotency},
+		{"ConcurrentRetries", testConcurrentRetries},
 		{"StaleSeq", testStaleSeq},
 		{"BadEvent", testBadEvent},
 		{"ConcurrentAppends", testConcurrentAppends},
