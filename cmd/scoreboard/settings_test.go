@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+)
+
+// hubGet sends a GET (a subscription, maybe) and returns its status and
+// headers without waiting for the stream to end.
+func hubGet(t *testing.T, rawURL string, header http.Header) (int, http.Header) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", rawURL, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header
+}
+
+// TestServeHubSettings checks that each hub variable reaches the running
+// hub: a setting that is parsed but dropped on the way fails here.
+func TestServeHubSettings(t *testing.T) {
+	t.Parallel()
+	const secret = "the-reference-hub-JWT_KEY-of-a-user-0123456789"
+	subscribe := "/.well-known/mercure?topic=" + url.QueryEscape("https://example.org/a")
+	tests := []struct {
+		name  string
+		env   []string
+		check func(t *testing.T, base string)
+	}{
+		{"anonymous subscribers by default", nil, func(t *testing.T, base string) {
+			if status, _ := hubGet(t, base+subscribe, nil); status != http.StatusOK {
+				t.Errorf("anonymous subscribe: got %d, want 200", status)
+			}
+		}},
+		{"ALLOW_ANONYMOUS=0", []string{"ALLOW_ANONYMOUS", "0"}, func(t *testing.T, base string) {
+			if status, _ := hubGet(t, base+subscribe, nil); status != http.StatusUnauthorized {
+				t.Errorf("anonymous subscribe: got %d, want 401", status)
+			}
+		}},
+		{"CORS * by default", nil, func(t *testing.T, base string) {
+			_, h := hubGet(t, base+subscribe, http.Header{"Origin": {"https://fans.example"}})
+			if got := h.Get("Access-Control-Allow-Origin"); got != "*" {
+				t.Errorf("Access-Control-Allow-Origin: got %q, want *", got)
+			}
+		}},
+		{"CORS_ALLOWED_ORIGINS", []string{"CORS_ALLOWED_ORIGINS", "https://fans.example, https://club.example"}, func(t *testing.T, base string) {
+			_, h := hubGet(t, base+subscribe, http.Header{"Origin": {"https://club.example"}})
+			if got := h.Get("Access-Control-Allow-Origin"); got != "https://club.example" {
+				t.Errorf("Access-Control-Allow-Origin: got %q, want https://club.example", got)
+			}
+		}},
+		{"JWT_KEY publishes", []string{"JWT_KEY", secret}, func(t *testing.T, base string) {
+			key, err := hub.NewKey("", secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := key.Sign([]string{"*"}, nil, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			publish(t, base+"/.well-known/mercure", tok, url.Values{"topic": {"https://example.org/a"}, "data": {"x"}})
+		}},
+		{"subscriptions API on by default", nil, func(t *testing.T, base string) {
+			if status, _ := hubGet(t, base+"/.well-known/mercure/subscriptions", nil); status == http.StatusNotFound {
+				t.Errorf("GET subscriptions: got 404, want the API (401 without a token)")
+			}
+		}},
+		{"SCOREBOARD_HUB_SUBSCRIPTIONS=0", []string{"SCOREBOARD_HUB_SUBSCRIPTIONS", "0"}, func(t *testing.T, base string) {
+			if status, _ := hubGet(t, base+"/.well-known/mercure/subscriptions", nil); status != http.StatusNotFound {
+				t.Errorf("GET subscriptions: got %d, want 404", status)
+			}
+		}},
+		{"DEMO=1", []string{"DEMO", "1"}, func(t *testing.T, base string) {
+			status, h := hubGet(t, base+"/.well-known/mercure/ui/", nil)
+			if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+				t.Errorf("GET the debugging page: got %d %s, want 200 text/html", status, h.Get("Content-Type"))
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startServe(t, sqliteEnv(t, tt.env...))
+			tt.check(t, srv.URL)
+		})
+	}
+}
