@@ -79,6 +79,75 @@ type pattern struct {
 	subs map[*subscriber]struct{}
 }
 
+// index finds subscribers by their selectors: literal topics in a map,
+// each distinct pattern matched once per update.
+type index struct {
+	literal  map[string]map[*subscriber]struct{}
+	patterns map[string]*pattern
+}
+
+func newIndex() index {
+	return index{literal: make(map[string]map[*subscriber]struct{}), patterns: make(map[string]*pattern)}
+}
+
+func (x *index) add(s *subscriber) {
+	for _, sel := range s.selectors {
+		if topic, ok := sel.Literal(); ok {
+			subs := x.literal[topic]
+			if subs == nil {
+				subs = make(map[*subscriber]struct{})
+				x.literal[topic] = subs
+			}
+			subs[s] = struct{}{}
+			continue
+		}
+		p := x.patterns[sel.String()]
+		if p == nil {
+			p = &pattern{sel: sel, subs: make(map[*subscriber]struct{})}
+			x.patterns[sel.String()] = p
+		}
+		p.subs[s] = struct{}{}
+	}
+}
+
+func (x *index) remove(s *subscriber) {
+	for _, sel := range s.selectors {
+		if topic, ok := sel.Literal(); ok {
+			if subs := x.literal[topic]; subs != nil {
+				delete(subs, s)
+				if len(subs) == 0 {
+					delete(x.literal, topic)
+				}
+			}
+			continue
+		}
+		if p := x.patterns[sel.String()]; p != nil {
+			delete(p.subs, s)
+			if len(p.subs) == 0 {
+				delete(x.patterns, sel.String())
+			}
+		}
+	}
+}
+
+// visit calls fn for each subscriber with a selector that matches one of
+// topics (once per matching selector: fn deduplicates).
+func (x *index) visit(topics []string, fn func(*subscriber)) {
+	for _, t := range topics {
+		for s := range x.literal[t] {
+			fn(s)
+		}
+	}
+	for _, p := range x.patterns {
+		if !p.matchesAny(topics) {
+			continue
+		}
+		for s := range p.subs {
+			fn(s)
+		}
+	}
+}
+
 // lastUpdate is the newest stored update the hub has dispatched.
 type lastUpdate struct {
 	id  string
@@ -89,32 +158,43 @@ type lastUpdate struct {
 // its subscribers by looking its topics up in the literal index and by
 // matching it against each distinct pattern, never by visiting every
 // subscriber: an update nobody selects costs a few map lookups, however
-// many subscribers there are.
+// many subscribers there are. A second index holds only the subscribers
+// whose token has a mercure.subscribe claim, the only ones that may get a
+// private update: the subscription events sent on every connection never
+// visit anonymous fans, even those subscribed to "*".
 //
 // One mutex guards it all; dispatch holds it while it enqueues (a
 // non-blocking send per subscriber), which serializes dispatches so that
 // subscribers see updates in the order the hub dispatched them, and makes
 // "registered before or after an update" exact.
 type registry struct {
-	mu       sync.Mutex
-	literal  map[string]map[*subscriber]struct{}
-	patterns map[string]*pattern
-	byID     map[string]*subscriber
-	gen      uint64
-	last     lastUpdate
-	closed   bool
+	mu      sync.Mutex
+	all     index
+	private index
+	byID    map[string]*subscriber
+	gen     uint64
+	last    lastUpdate
+	closed  bool
 	// onSlow is called (under mu) for a subscriber whose queue was full.
 	onSlow func(*subscriber)
+	// offerFn is offer bound once, so that dispatch does not allocate a
+	// closure per update; u and ev are the update being dispatched.
+	offerFn func(*subscriber)
+	u       *Update
+	ev      *event
+	n       int
 }
 
 func newRegistry(last lastUpdate) *registry {
-	return &registry{
-		literal:  make(map[string]map[*subscriber]struct{}),
-		patterns: make(map[string]*pattern),
-		byID:     make(map[string]*subscriber),
-		last:     last,
-		onSlow:   func(*subscriber) {},
+	r := &registry{
+		all:     newIndex(),
+		private: newIndex(),
+		byID:    make(map[string]*subscriber),
+		last:    last,
+		onSlow:  func(*subscriber) {},
 	}
+	r.offerFn = r.offer
+	return r
 }
 
 // add registers s and returns the newest update dispatched before it, the
@@ -127,22 +207,9 @@ func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 		return lastUpdate{}, false
 	}
 	r.byID[s.id] = s
-	for _, sel := range s.selectors {
-		if topic, ok := sel.Literal(); ok {
-			subs := r.literal[topic]
-			if subs == nil {
-				subs = make(map[*subscriber]struct{})
-				r.literal[topic] = subs
-			}
-			subs[s] = struct{}{}
-			continue
-		}
-		p := r.patterns[sel.String()]
-		if p == nil {
-			p = &pattern{sel: sel, subs: make(map[*subscriber]struct{})}
-			r.patterns[sel.String()] = p
-		}
-		p.subs[s] = struct{}{}
+	r.all.add(s)
+	if len(s.claims.Subscribe) > 0 {
+		r.private.add(s)
 	}
 	return r.last, true
 }
@@ -152,22 +219,9 @@ func (r *registry) remove(s *subscriber) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.byID, s.id)
-	for _, sel := range s.selectors {
-		if topic, ok := sel.Literal(); ok {
-			if subs := r.literal[topic]; subs != nil {
-				delete(subs, s)
-				if len(subs) == 0 {
-					delete(r.literal, topic)
-				}
-			}
-			continue
-		}
-		if p := r.patterns[sel.String()]; p != nil {
-			delete(p.subs, s)
-			if len(p.subs) == 0 {
-				delete(r.patterns, sel.String())
-			}
-		}
+	r.all.remove(s)
+	if len(s.claims.Subscribe) > 0 {
+		r.private.remove(s)
 	}
 }
 
@@ -183,38 +237,32 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 		r.last = lastUpdate{id: u.ID, seq: u.Seq}
 	}
 	r.gen++
-	n := 0
-	for _, t := range u.Topics {
-		for s := range r.literal[t] {
-			n += r.offer(s, u, ev)
-		}
+	r.u, r.ev, r.n = u, ev, 0
+	if u.Private {
+		r.private.visit(u.Topics, r.offerFn)
+	} else {
+		r.all.visit(u.Topics, r.offerFn)
 	}
-	for _, p := range r.patterns {
-		if !p.matchesAny(u.Topics) {
-			continue
-		}
-		for s := range p.subs {
-			n += r.offer(s, u, ev)
-		}
-	}
+	n := r.n
+	r.u, r.ev = nil, nil
 	return n, r.last
 }
 
-// offer enqueues ev for s unless this dispatch already considered s.
-func (r *registry) offer(s *subscriber, u *Update, ev *event) int {
+// offer enqueues the update being dispatched for s, unless this dispatch
+// already considered s (it has several matching selectors).
+func (r *registry) offer(s *subscriber) {
 	if s.mark == r.gen {
-		return 0
+		return
 	}
 	s.mark = r.gen
-	if !s.mayReceive(u.Private, u.Topics) {
-		return 0
+	if !s.mayReceive(r.u.Private, r.u.Topics) {
+		return
 	}
 	select {
-	case s.queue <- ev:
-		return 1
+	case s.queue <- r.ev:
+		r.n++
 	default:
 		r.onSlow(s)
-		return 0
 	}
 }
 

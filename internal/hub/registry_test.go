@@ -78,8 +78,8 @@ func TestRegistryIndex(t *testing.T) {
 	for _, s := range []*subscriber{lit, tmpl, tmpl2, all, other} {
 		r.remove(s)
 	}
-	if len(r.literal) != 0 || len(r.patterns) != 0 || len(r.byID) != 0 {
-		t.Errorf("after removing all: %d literal topics, %d patterns, %d subscribers; want none", len(r.literal), len(r.patterns), len(r.byID))
+	if len(r.all.literal) != 0 || len(r.all.patterns) != 0 || len(r.byID) != 0 {
+		t.Errorf("after removing all: %d literal topics, %d patterns, %d subscribers; want none", len(r.all.literal), len(r.all.patterns), len(r.byID))
 	}
 }
 
@@ -98,5 +98,24 @@ func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
 		}
 	default:
 		t.Error("a subscriber whose queue overflowed is still open")
+	}
+}
+
+// A private update (such as a subscription event) never visits the
+// subscribers whose token cannot receive it: not even those of "*".
+func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
+	r := newRegistry(lastUpdate{})
+	anon := newTestSubscriber(t, r, 4, "*")
+	authed := newSubscriber(NewID(), []Selector{MustParseSelector("*")}, Claims{Subscribe: []Selector{MustParseSelector("*")}}, 4)
+	r.add(authed)
+	u := Update{ID: "1", Topics: []string{SubscriptionTopic("a", "b")}, Private: true}
+	if n, _ := r.dispatch(&u, newEvent(u)); n != 1 {
+		t.Errorf("delivered to %d, want 1 (the authorized subscriber)", n)
+	}
+	if anon.mark != 0 {
+		t.Error("the private update visited an anonymous subscriber")
+	}
+	if len(authed.queue) != 1 {
+		t.Errorf("authorized subscriber: got %d queued, want 1", len(authed.queue))
 	}
 }

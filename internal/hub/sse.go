@@ -89,6 +89,8 @@ type sseWriter struct {
 	rc      *http.ResponseController
 	timeout time.Duration
 	started bool
+	// extended is when the write deadline was last moved.
+	extended time.Time
 }
 
 // start sends the stream's headers and a first comment, flushed at once
@@ -112,9 +114,9 @@ func (sw *sseWriter) start(lastEventID string) error {
 	return sw.flush()
 }
 
-// write writes b under a fresh deadline.
+// write writes b under a deadline at most timeout away.
 func (sw *sseWriter) write(b []byte) error {
-	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	if err := sw.extend(); err != nil {
 		return err
 	}
 	_, err := sw.w.Write(b)
@@ -123,8 +125,25 @@ func (sw *sseWriter) write(b []byte) error {
 
 // flush sends what is buffered to the client.
 func (sw *sseWriter) flush() error {
-	if err := sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	if err := sw.extend(); err != nil {
 		return err
 	}
 	return sw.rc.Flush()
+}
+
+// extend moves the write deadline to timeout from now, unless it did so
+// less than a tenth of timeout ago: resetting the connection's timer on
+// every write costs more than the write to a busy stream. Skipping also
+// keeps an abort (a past deadline set by kill) from being undone by a
+// write that follows it at once.
+func (sw *sseWriter) extend() error {
+	now := time.Now()
+	if now.Sub(sw.extended) < sw.timeout/10 {
+		return nil
+	}
+	sw.extended = now
+	if err := sw.rc.SetWriteDeadline(now.Add(sw.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
 }
