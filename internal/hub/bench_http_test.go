@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -65,4 +66,52 @@ func BenchmarkFanOutHTTP1000(b *testing.B) {
 	b.StopTimer()
 	cancel()
 	th.Shutdown()
+}
+
+// BenchmarkConnectStormHTTP connects 2,000 SSE subscribers at once (50
+// clients dialing in parallel, active subscriptions on, so each connection
+// dispatches its subscription event) and waits until every stream is open:
+// a connection storm, reported in connections per second.
+func BenchmarkConnectStormHTTP(b *testing.B) {
+	const subscribers, dialers = 2000, 50
+	th := newHub(b, hub.Config{AllowAnonymous: true, Subscriptions: true, Heartbeat: time.Hour})
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: dialers}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		errs := make(chan error, dialers)
+		for d := range dialers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := d; j < subscribers; j += dialers {
+					url := th.subURL([]string{"https://scores.example.org/matches/" + strconv.Itoa(j%50)})
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+					resp, err := client.Do(req)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.StopTimer()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatalf("connect: %v", err)
+		}
+		cancel()
+		for th.SubscriberCount() != 0 { // bounded: every stream's context is cancelled
+			time.Sleep(time.Millisecond)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(subscribers)*float64(b.N)/b.Elapsed().Seconds(), "connects/s")
 }

@@ -51,7 +51,26 @@ type Config struct {
 // Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
 // authorization, history) hands encoded updates to its delivery path (the
 // registry of subscribers and their writers), which knows nothing of the
-// protocol.
+// protocol: each update is encoded once, its subscribers are found through
+// an index of their selectors, and each subscriber's writer drains a
+// bounded queue.
+//
+// Where the protocol leaves room, the hub decides:
+//   - resuming from an id the history does not hold (pruned, or never
+//     stored) replays everything still retained that the subscriber may
+//     see, with the Last-Event-ID response header "earliest", so nothing
+//     retained is missed and the client can tell it may have lost some;
+//   - a published id already in the history is refused (409), as are ids
+//     starting with "#" and "earliest" (400): subscribers resume by id;
+//   - subscription events are dispatched but not stored: thousands of fans
+//     connecting must not mean thousands of INSERTs;
+//   - retention (RetainUpdates, RetainFor) is applied by New and then every
+//     minute by a goroutine that Shutdown stops, not on publish;
+//   - a subscriber whose queue is full is disconnected; it reconnects with
+//     its last id and replays what it missed, and nobody waits for it;
+//   - updates published through Publish are dispatched in history order;
+//     updates that stores dispatch (Dispatch, after their commit) are
+//     delivered in the order of those calls.
 type Hub struct {
 	cfg     Config
 	log     *slog.Logger
