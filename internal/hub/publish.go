@@ -41,7 +41,7 @@ func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	stored, err := h.Publish(r.Context(), u)
 	if err != nil {
-		if h.isDuplicate(r, u.ID) {
+		if errors.Is(err, ErrDuplicateID) {
 			refuse(w, http.StatusConflict, "an update with id %q is already in the history: ids must be unique; omit id to let the hub generate one", u.ID)
 			return
 		}
@@ -53,14 +53,6 @@ func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store") // private: the token may be in the URL (spec)
 	fmt.Fprint(w, stored.ID)
-}
-
-// isDuplicate reports whether id, which failed to append, is already in
-// the history. Asked only after a failure, so a publish costs one INSERT.
-func (h *Hub) isDuplicate(r *http.Request, id string) bool {
-	errStop := errors.New("stop")
-	err := h.history.UpdatesAfter(r.Context(), id, func(Update) error { return errStop })
-	return err == nil || errors.Is(err, errStop)
 }
 
 // publisherClaims authenticates a publisher, or refuses the request and
