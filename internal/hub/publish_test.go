@@ -97,11 +97,16 @@ func TestPublishWithoutPublisherKeyIsRefused(t *testing.T) {
 
 func TestPublishDuplicateIDIsAConflict(t *testing.T) {
 	t.Parallel()
-	th := newHub(t, hub.Config{AllowAnonymous: true})
-	th.publish(t, form{"topic": {"a"}, "id": {"urn:example:1"}})
-	status, body := th.post(t, token(t, th.pubKey, []string{"*"}, nil, 0), form{"topic": {"a"}, "id": {"urn:example:1"}})
-	if status != http.StatusConflict || !strings.Contains(body, "already in the history") {
-		t.Errorf("got %d %q, want 409 saying the id is already in the history", status, body)
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			th := newHub(t, hub.Config{AllowAnonymous: true, History: open(t)})
+			th.publish(t, form{"topic": {"a"}, "id": {"urn:example:1"}})
+			status, body := th.post(t, token(t, th.pubKey, []string{"*"}, nil, 0), form{"topic": {"a"}, "id": {"urn:example:1"}})
+			if status != http.StatusConflict || !strings.Contains(body, "already in the history") {
+				t.Errorf("got %d %q, want 409 saying the id is already in the history", status, body)
+			}
+		})
 	}
 }
 
