@@ -45,28 +45,30 @@ func openStore(ctx context.Context, c config, logger *slog.Logger, published fun
 	return s, nil
 }
 
-// Names of the hub keys the binary generates when the environment sets
-// none, kept in the database so that every instance and every restart (and
-// `scoreboard token hub`) agree on them.
-const (
-	publisherSecret  = "hub_publisher_key"
-	subscriberSecret = "hub_subscriber_key"
-)
+// generatedKeySecret names the hub key the binary generates when the
+// environment sets none, kept in the database so that every instance and
+// every restart (and `scoreboard token hub`) agree on it. One key serves
+// both roles, as JWT_KEY does for the reference hub: a token printed with
+// --publish and --subscribe then works for both, and two keys kept side by
+// side in one database would protect nothing more.
+const generatedKeySecret = "hub_jwt_key"
 
 // hubKeys returns the hub's publisher and subscriber keys: those the
-// environment sets, else HS256 secrets generated once and kept in db.
+// environment sets, else the HS256 secret generated once and kept in db.
 func hubKeys(ctx context.Context, c config, db match.Store) (hub.Keys, error) {
 	keys := c.Hub.Keys
-	var err error
+	if keys.Publisher != nil && keys.Subscriber != nil {
+		return keys, nil
+	}
+	generated, err := storedKey(ctx, db, generatedKeySecret)
+	if err != nil {
+		return hub.Keys{}, err
+	}
 	if keys.Publisher == nil {
-		if keys.Publisher, err = storedKey(ctx, db, publisherSecret); err != nil {
-			return hub.Keys{}, err
-		}
+		keys.Publisher = generated
 	}
 	if keys.Subscriber == nil {
-		if keys.Subscriber, err = storedKey(ctx, db, subscriberSecret); err != nil {
-			return hub.Keys{}, err
-		}
+		keys.Subscriber = generated
 	}
 	return keys, nil
 }

@@ -20,11 +20,11 @@ func TestTokenHubGeneratedKey(t *testing.T) {
 	tok := strings.TrimSpace(r.stdout)
 
 	// The key is the one kept in the database, which serve uses too.
-	secret, err := userStore(t, vars).Secret(context.Background(), publisherSecret, func() (string, error) {
-		return "", errors.New("token hub should have stored the publisher key")
+	secret, err := userStore(t, vars).Secret(context.Background(), generatedKeySecret, func() (string, error) {
+		return "", errors.New("token hub should have stored the generated hub key")
 	})
 	if err != nil {
-		t.Fatalf("stored publisher key: %v", err)
+		t.Fatalf("stored hub key: %v", err)
 	}
 	key, err := hub.NewKey(hub.HS256, secret)
 	if err != nil {

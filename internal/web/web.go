@@ -30,7 +30,8 @@ type Deps struct {
 	// those routes unmounted.
 	Hub http.Handler
 	// PublicURL is the server's public base URL (no trailing slash), used to
-	// build absolute links such as the hub's URL on its debugging page.
+	// build absolute links such as the match topics the debugging page
+	// suggests.
 	PublicURL string
 	// Demo serves the hub's debugging page at /.well-known/mercure/ui/, as
 	// the reference hub does when DEMO=1.
@@ -77,7 +78,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	if d.Demo {
 		page := templ.Handler(templates.HubDemo(templates.HubDemoView{
-			HubURL:       d.PublicURL + "/.well-known/mercure",
+			HubURL:       "/.well-known/mercure",
 			DefaultTopic: d.PublicURL + "/matches/{id}",
 		}))
 		r.Method(http.MethodGet, "/.well-known/mercure/ui", http.RedirectHandler("/.well-known/mercure/ui/", http.StatusMovedPermanently))

@@ -272,8 +272,10 @@ func TestDemoPage(t *testing.T) {
 	if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
 		t.Errorf("DEMO on: got %d %s, want 200 text/html", status, h.Get("Content-Type"))
 	}
-	if want := "https://scores.example.org/.well-known/mercure"; !strings.Contains(body, want) {
-		t.Errorf("DEMO page does not name the hub %q", want)
+	for _, want := range []string{`data-hub="/.well-known/mercure"`, "https://scores.example.org/matches/{id}"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("DEMO page does not contain %q", want)
+		}
 	}
 	off, _ := newTestServer(t, Deps{})
 	if status, _, _ := get(t, off.URL+"/.well-known/mercure/ui/"); status != http.StatusNotFound {

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/scoreboard/scoreboard/internal/browsertest"
+)
+
+// TestDemoPageInBrowser uses the hub's debugging page (DEMO=1) as its user
+// does, in a real browser: subscribe to a URI template, publish a public and
+// then a private update with a printed token, and watch both arrive.
+func TestDemoPageInBrowser(t *testing.T) {
+	t.Parallel()
+	vars := sqliteEnv(t, "DEMO", "1")
+	srv := startServe(t, vars)
+	r := runCmd(t, vars, "", "token", "hub", "--publish", "*", "--subscribe", "https://example.org/demo/{id}")
+	if r.err != nil {
+		t.Fatalf("token hub: %v", r.err)
+	}
+	token := strings.TrimSpace(r.stdout)
+
+	ctx := browsertest.New(t, 60*time.Second)
+	poll := func(what, expr string) string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+			t.Fatalf("waiting for %s: %v; the page says:\n%s", what, err, text)
+		}
+		return got
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/.well-known/mercure/ui/"),
+		chromedp.SetValue(chromedp.CSS("#sub-topics"), "https://example.org/demo/{id}"),
+		chromedp.SetValue(chromedp.CSS("#sub-token"), token),
+		chromedp.Click(chromedp.CSS("#sub-start")),
+	); err != nil {
+		t.Fatalf("subscribe on the page: %v", err)
+	}
+	poll("the subscription to open", `document.getElementById("sub-status").textContent === "Subscribed." && "yes"`)
+
+	for _, tt := range []struct{ data, private string }{{"a public hello", "false"}, {"a private hello", "true"}} {
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS("#pub-topics"), "https://example.org/demo/7"),
+			chromedp.SetValue(chromedp.CSS("#pub-data"), tt.data),
+			chromedp.Evaluate[chromedp.Void](`void (document.getElementById("pub-private").checked = `+tt.private+`)`),
+			chromedp.SetValue(chromedp.CSS("#pub-token"), token),
+			chromedp.Click(chromedp.CSS("#pub-send")),
+		); err != nil {
+			t.Fatalf("publish %q on the page: %v", tt.data, err)
+		}
+		status := poll("the publish answer", `(s => s.startsWith("Publishing") ? false : s)(document.getElementById("pub-status").textContent)`)
+		if !strings.HasPrefix(status, "Published urn:uuid:") {
+			t.Fatalf("publish %q: the page says %q, want Published and the update's id", tt.data, status)
+		}
+		id := strings.TrimPrefix(status, "Published ")
+		got := poll("the update to arrive", `(li => li && li.textContent.includes(`+jsString(tt.data)+`) && li.textContent)(document.querySelector("#updates li"))`)
+		if !strings.Contains(got, id) {
+			t.Errorf("newest update on the page: got %q, want it to show the id %s", got, id)
+		}
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
