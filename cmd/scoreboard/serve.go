@@ -49,9 +49,6 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", c.DB, err)
-	}
 	h, err := newHub(ctx, c, db, logger)
 	if err != nil {
 		return err
@@ -136,16 +133,13 @@ func migrateCmd(ctx context.Context, c config, logger *slog.Logger, args []strin
 	if help, err := parseFlags(fs, args, "scoreboard migrate", stdout); help || err != nil {
 		return err
 	}
+	// Opening the store migrates it.
 	db, err := openStore(ctx, c, logger, nil)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", c.DB, err)
-	}
 	logger.InfoContext(ctx, "migrated", "database", c.DB.String())
-	return nil
+	return db.Close()
 }
 
 // parseFlags parses a sub-command's flags. help is true when the user asked

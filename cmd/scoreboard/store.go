@@ -23,10 +23,12 @@ type store interface {
 	Migrate(ctx context.Context) error
 }
 
-// openStore opens the database DATABASE_URL names. published receives the
-// updates the store wrote, after commit. A database that cannot be opened
-// (an unreachable PostgreSQL, a SQLite path that cannot be created) is a
-// configuration error: the user must fix DATABASE_URL or the server.
+// openStore opens the database DATABASE_URL names and applies the
+// migrations it lacks: every sub-command needs its tables (the generated hub
+// key lives there too). published receives the updates the store wrote,
+// after commit. A database that cannot be opened (an unreachable
+// PostgreSQL, a SQLite path that cannot be created) is a configuration
+// error: the user must fix DATABASE_URL or the server.
 func openStore(ctx context.Context, c config, logger *slog.Logger, published func(hub.Update)) (store, error) {
 	topic := func(id int64) string { return c.PublicURL + "/matches/" + strconv.FormatInt(id, 10) }
 	var s store
@@ -41,6 +43,10 @@ func openStore(ctx context.Context, c config, logger *slog.Logger, published fun
 	}
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("DATABASE_URL (%s): %w", c.DB, err)}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate %s: %w", c.DB, err)
 	}
 	return s, nil
 }

@@ -47,10 +47,6 @@ func tokenCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return err
 	}
 	defer db.Close()
-	// The generated keys live in the database; a fresh one needs its tables.
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", c.DB, err)
-	}
 	keys, err := hubKeys(ctx, c, db)
 	if err != nil {
 		return err

@@ -37,9 +37,6 @@ func userCmd(ctx context.Context, c config, logger *slog.Logger, args []string, 
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", c.DB, err)
-	}
 	u, err := db.CreateUser(ctx, in)
 	if err != nil {
 		if match.ErrorCode(err) == match.EINVALID {
