@@ -1,6 +1,10 @@
 package hub_test
 
 import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,5 +44,45 @@ func TestSlowSubscriberIsDisconnectedOthersKeepReceiving(t *testing.T) {
 	th.Dispatch(hub.Update{ID: "urn:example:after", Topics: []string{topic}, Data: "after", Seq: maxUpdates + 1})
 	if e := fast.next(t); e.ID != "urn:example:after" {
 		t.Errorf("fast subscriber after the slow one left: got %q, want %q", e.ID, "urn:example:after")
+	}
+}
+
+// The spec recommends HTTP/2: streams, flushes, write deadlines and
+// shutdown work over it too.
+func TestSubscribeOverHTTP2(t *testing.T) {
+	t.Parallel()
+	h, err := hub.New(hub.Config{History: newSQLite(t), AllowAnonymous: true, PublisherKey: mustKey(t, publisherSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(func() {
+		h.Shutdown()
+		srv.Close()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/.well-known/mercure?topic=a", nil)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %s %d, want HTTP/2 200", resp.Proto, resp.StatusCode)
+	}
+	s := &sse{resp: resp, r: bufio.NewReader(resp.Body), cancel: cancel}
+	if e, err := s.readRaw(); err != nil || !e.Comment {
+		t.Fatalf("first thing on the stream: got %+v, %v; want a comment", e, err)
+	}
+	h.Dispatch(hub.Update{ID: "urn:example:h2", Topics: []string{"a"}, Data: "over h2", Seq: 1})
+	if e := s.next(t); e.ID != "urn:example:h2" || e.Data != "over h2" {
+		t.Errorf("got %+v, want the update", e)
+	}
+	h.Shutdown()
+	if got := s.ended(t); len(got) != 0 {
+		t.Errorf("after shutdown: got %+v, want the stream closed", got)
 	}
 }
