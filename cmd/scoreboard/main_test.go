@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scoreboard/scoreboard/internal/postgres/pgtest"
 )
 
 // testEnv is a getenv over a map: tests never read the real environment
@@ -34,6 +36,16 @@ func sqliteEnv(t *testing.T, more ...string) map[string]string {
 		vars[more[i]] = more[i+1]
 	}
 	return vars
+}
+
+// databases are the two kinds of DATABASE_URL, for tests that run on both:
+// url returns a fresh, empty database of that kind for t.
+var databases = []struct {
+	name string
+	url  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return sqliteEnv(t)["DATABASE_URL"] }},
+	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
 }
 
 // result is what one run of the binary did.

@@ -112,14 +112,7 @@ func publish(t *testing.T, hubURL, token string, form url.Values) string {
 // before the restart still publishes (the generated key is kept).
 func TestHistorySurvivesRestart(t *testing.T) {
 	t.Parallel()
-	stores := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return sqliteEnv(t)["DATABASE_URL"] }},
-		{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
-	}
-	for _, st := range stores {
+	for _, st := range databases {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			vars := sqliteEnv(t, "DATABASE_URL", st.url(t))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
-	"github.com/scoreboard/scoreboard/internal/postgres/pgtest"
 )
 
 // TestMatchEventsPublishOnTheirTopic checks the wiring of openStore: an
@@ -19,14 +18,7 @@ import (
 // {SCOREBOARD_PUBLIC_URL}/matches/{id} carrying the match's state.
 func TestMatchEventsPublishOnTheirTopic(t *testing.T) {
 	t.Parallel()
-	stores := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return sqliteEnv(t)["DATABASE_URL"] }},
-		{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
-	}
-	for _, st := range stores {
+	for _, st := range databases {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			c, err := loadConfig(testEnv(map[string]string{
