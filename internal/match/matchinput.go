@@ -139,3 +139,17 @@ func checkLen(name, value string, maxLen int, required bool) error {
 	}
 	return nil
 }
+
+// NewMatch validates in and returns the scheduled match it describes, in
+// normalized form, created at now; stores give it its ID. Returns EINVALID.
+func NewMatch(in MatchInput, now time.Time) (Match, error) {
+	if err := in.Validate(); err != nil {
+		return Match{}, err
+	}
+	in = in.Normalize()
+	return Match{
+		Competition: in.Competition, Sport: in.Sport, Home: in.Home, Away: in.Away,
+		KickOff: in.KickOff, TimeZone: in.TimeZone, Venue: in.Venue,
+		Status: StatusScheduled, CreatedAt: now,
+	}, nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -82,4 +83,18 @@ func HashPassword(password string) (string, error) {
 // matches nothing.
 func CheckPassword(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
+// NewUser validates in and returns the user to store, created at now: the
+// email normalized and only a hash of the password. Returns EINVALID.
+func NewUser(in UserInput, now time.Time) (User, error) {
+	if err := in.Validate(); err != nil {
+		return User{}, err
+	}
+	in = in.Normalize()
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	return User{Email: in.Email, Role: in.Role, PasswordHash: hash, CreatedAt: now}, nil
 }

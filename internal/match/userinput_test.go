@@ -3,6 +3,7 @@ package match
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUserInputValidate(t *testing.T) {
@@ -62,5 +63,22 @@ func TestPassword(t *testing.T) {
 	}
 	if _, err := HashPassword(strings.Repeat("p", 73)); ErrorCode(err) != EINVALID {
 		t.Errorf("HashPassword(73 bytes): got %v, want invalid", err)
+	}
+}
+
+func TestNewUser(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	u, err := NewUser(UserInput{Email: "  Ann@Example.ORG ", Role: RoleScorer, Password: "long enough"}, now)
+	if err != nil {
+		t.Fatalf("NewUser: %v", err)
+	}
+	if u.Email != "ann@example.org" || u.Role != RoleScorer || !u.CreatedAt.Equal(now) {
+		t.Errorf("NewUser: got %+v, want the normalized email, the role and the time", u)
+	}
+	if !CheckPassword(u.PasswordHash, "long enough") || u.PasswordHash == "long enough" {
+		t.Errorf("NewUser: got hash %q, want a hash of the password", u.PasswordHash)
+	}
+	if _, err := NewUser(UserInput{Email: "ann@example.org", Role: "king", Password: "long enough"}, now); ErrorCode(err) != EINVALID {
+		t.Errorf("NewUser with a bad role: got %v, want an invalid error", err)
 	}
 }

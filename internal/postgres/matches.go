@@ -35,21 +35,21 @@ func scanMatch(row pgx.Row, extra ...any) (match.Match, error) {
 // CreateMatch validates in and stores a new scheduled match with the state
 // its empty log folds to. Returns EINVALID.
 func (db *DB) CreateMatch(ctx context.Context, in match.MatchInput) (match.Match, error) {
-	if err := in.Validate(); err != nil {
+	nm, err := match.NewMatch(in, now())
+	if err != nil {
 		return match.Match{}, fmt.Errorf("create match: %w", err)
 	}
-	in = in.Normalize()
 	var m match.Match
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		row := tx.QueryRow(ctx, `
 			INSERT INTO matches (competition, sport,
 				home_name, home_short_name, home_color, away_name, away_short_name, away_color,
 				kick_off, time_zone, venue, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			RETURNING `+matchColumns,
-			in.Competition, in.Sport,
-			in.Home.Name, in.Home.ShortName, in.Home.Color, in.Away.Name, in.Away.ShortName, in.Away.Color,
-			in.KickOff, in.TimeZone, in.Venue, now())
+			nm.Competition, nm.Sport,
+			nm.Home.Name, nm.Home.ShortName, nm.Home.Color, nm.Away.Name, nm.Away.ShortName, nm.Away.Color,
+			nm.KickOff, nm.TimeZone, nm.Venue, nm.CreatedAt)
 		var err error
 		if m, err = scanMatch(row); err != nil {
 			return err

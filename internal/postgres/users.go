@@ -14,20 +14,15 @@ import (
 // lower-cased) with a hash of the password. Emails are unique whatever their
 // case. Returns EINVALID, ECONFLICT (email taken).
 func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, error) {
-	if err := in.Validate(); err != nil {
-		return match.User{}, fmt.Errorf("create user: %w", err)
-	}
-	in = in.Normalize()
-	hash, err := match.HashPassword(in.Password)
+	u, err := match.NewUser(in, now())
 	if err != nil {
 		return match.User{}, fmt.Errorf("create user: %w", err)
 	}
-	u := match.User{Email: in.Email, Role: in.Role, PasswordHash: hash, CreatedAt: now()}
 	err = db.pool.QueryRow(ctx, `
 		INSERT INTO users (email, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
 		RETURNING id`, u.Email, u.Role, u.PasswordHash, u.CreatedAt).Scan(&u.ID)
 	if isUniqueViolation(err, "users_email_lower") {
-		return match.User{}, match.Errorf(match.ECONFLICT, "a user with email %s already exists; choose another email", in.Email)
+		return match.User{}, match.Errorf(match.ECONFLICT, "a user with email %s already exists; choose another email", u.Email)
 	}
 	if err != nil {
 		return match.User{}, fmt.Errorf("create user: %w", err)

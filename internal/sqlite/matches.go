@@ -35,16 +35,12 @@ func scanMatch(row scanner) (match.Match, error) {
 // CreateMatch validates in and stores a new scheduled match with the state
 // its empty log folds to. Returns EINVALID.
 func (db *DB) CreateMatch(ctx context.Context, in match.MatchInput) (match.Match, error) {
-	if err := in.Validate(); err != nil {
+	m, err := match.NewMatch(in, now())
+	if err != nil {
 		return match.Match{}, fmt.Errorf("create match: %w", err)
 	}
-	in = in.Normalize()
-	m := match.Match{
-		Competition: in.Competition, Sport: in.Sport, Home: in.Home, Away: in.Away,
-		KickOff: fromMicros(micros(in.KickOff)), TimeZone: in.TimeZone, Venue: in.Venue,
-		Status: match.StatusScheduled, CreatedAt: now(),
-	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	m.KickOff = fromMicros(micros(m.KickOff)) // the precision stored
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO matches (competition, sport,
 			home_name, home_short_name, home_color, away_name, away_short_name, away_color,
 			kick_off, time_zone, venue, status, seq, state, created_at)

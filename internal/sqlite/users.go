@@ -12,24 +12,19 @@ import (
 // CreateUser stores a user with the hash of its password. Emails are unique
 // regardless of case. Returns EINVALID, ECONFLICT (email taken).
 func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, error) {
-	if err := in.Validate(); err != nil {
-		return match.User{}, fmt.Errorf("create user: %w", err)
-	}
-	in = in.Normalize()
-	hash, err := match.HashPassword(in.Password)
+	u, err := match.NewUser(in, now())
 	if err != nil {
 		return match.User{}, fmt.Errorf("create user: %w", err)
 	}
-	u := match.User{Email: in.Email, Role: in.Role, PasswordHash: hash, CreatedAt: now()}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO users (email, role, password_hash, created_at)
 			VALUES (?, ?, ?, ?) RETURNING id`, u.Email, u.Role, u.PasswordHash, micros(u.CreatedAt)).Scan(&u.ID)
 	})
 	if isUnique(err) {
-		return match.User{}, match.Errorf(match.ECONFLICT, "a user with email %q already exists; pick another email", in.Email)
+		return match.User{}, match.Errorf(match.ECONFLICT, "a user with email %q already exists; pick another email", u.Email)
 	}
 	if err != nil {
-		return match.User{}, fmt.Errorf("create user %q: %w", in.Email, err)
+		return match.User{}, fmt.Errorf("create user %q: %w", u.Email, err)
 	}
 	return u, nil
 }
