@@ -38,6 +38,9 @@ func TestSlowSubscriberIsDisconnectedOthersKeepReceiving(t *testing.T) {
 	if n := th.SubscriberCount(); n != 1 {
 		t.Fatalf("after %d updates: got %d subscribers, want the slow one disconnected", sent, n)
 	}
+	if n := th.Stats().SlowDisconnects; n != 1 {
+		t.Errorf("SlowDisconnects: got %d, want 1", n)
+	}
 	if got := slow.ended(t); len(got) >= sent {
 		t.Errorf("slow subscriber: got all %d updates, want its stream cut short", len(got))
 	}
@@ -84,5 +87,24 @@ func TestSubscribeOverHTTP2(t *testing.T) {
 	h.Shutdown()
 	if got := s.ended(t); len(got) != 0 {
 		t.Errorf("after shutdown: got %+v, want the stream closed", got)
+	}
+}
+
+func TestStatsAndTopicSubscribers(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true})
+	topic := "https://example.com/matches/1"
+	a := subscribe(t, th.subURL([]string{topic}))
+	subscribe(t, th.subURL([]string{topic, "https://example.com/matches/{id}"})) // counted once
+	subscribe(t, th.subURL([]string{"https://example.com/matches/2"}))
+	if got := th.TopicSubscribers(topic); got != 2 {
+		t.Errorf("TopicSubscribers: got %d, want 2", got)
+	}
+	th.publish(t, form{"topic": {topic}})
+	a.next(t)
+	got := th.Stats()
+	want := hub.Stats{Subscribers: 3, Dispatched: 1, Delivered: 2}
+	if got != want {
+		t.Errorf("Stats: got %+v, want %+v", got, want)
 	}
 }

@@ -77,6 +77,7 @@ type Hub struct {
 	history History
 	reg     *registry
 	cors    corsPolicy
+	stats   counters
 	// volatile maps the ids of recent subscription events, which are not
 	// stored, to where a client resuming from one picks up the history.
 	volatile *volatileIDs
@@ -242,6 +243,7 @@ func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 // one: a subscriber whose queue is full is disconnected.
 func (h *Hub) Dispatch(u Update) {
 	n, _ := h.reg.dispatch(&u, newEvent(u))
+	h.counted(n)
 	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
 		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
 	}
@@ -250,8 +252,15 @@ func (h *Hub) Dispatch(u Update) {
 // tooSlow disconnects s, whose queue is full; it reconnects and replays
 // what it missed from the history, and the others never wait for it.
 func (h *Hub) tooSlow(s *subscriber) {
+	h.stats.slow.Add(1)
 	s.slow.Store(true)
 	s.kill("too slow: its queue of updates was full")
+}
+
+// counted records one dispatch that reached n subscribers.
+func (h *Hub) counted(n int) {
+	h.stats.dispatched.Add(1)
+	h.stats.delivered.Add(uint64(n))
 }
 
 // SubscriberCount returns the number of open streams.

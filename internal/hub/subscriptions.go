@@ -110,7 +110,9 @@ func (h *Hub) announce(s *subscriber, active bool) {
 			continue
 		}
 		u := Update{ID: NewID(), Topics: []string{doc.ID}, Data: string(data), Private: true}
-		if n, last := h.reg.dispatch(&u, newEvent(u)); n > 0 {
+		n, last := h.reg.dispatch(&u, newEvent(u))
+		h.counted(n)
+		if n > 0 {
 			h.volatile.add(u.ID, last)
 		}
 	}
