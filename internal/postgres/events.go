@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -75,26 +76,39 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // event and the current state; with a different request it returns
 // ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
-	var r appended
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var err error
-		r, err = db.appendTx(ctx, tx, id, in)
-		return err
-	})
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: begin: %w", id, err)
+	}
+	defer tx.Rollback(ctx) // a no-op after commit
+	r, err := db.appendTx(ctx, tx, id, in)
 	if err != nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
-	if r.update.Seq != 0 && db.opts.Published != nil {
+	if r.update.Seq == 0 { // a retry: nothing new to publish
+		return r.event, r.state, nil
+	}
+	// Held from before commit until Published returns, so that the next
+	// append, which may start as soon as this one commits, publishes after
+	// it: the hub receives this process's updates in Seq order.
+	db.publishMu.Lock()
+	defer db.publishMu.Unlock()
+	if err := tx.Commit(ctx); err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: commit: %w", id, err)
+	}
+	db.logs.Put(id, r.log)
+	if db.opts.Published != nil {
 		db.opts.Published(r.update)
 	}
 	return r.event, r.state, nil
 }
 
-// appended is what an append wrote; update is zero for a retry, which
-// writes nothing.
+// appended is what an append wrote; log and update are unset for a retry,
+// which writes nothing.
 type appended struct {
 	event  match.Event
 	state  match.State
+	log    []match.Event // the whole log, event included
 	update hub.Update
 }
 
@@ -107,9 +121,11 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 	if err != nil {
 		return appended{}, notFound(err, "lock match", "match %d does not exist", id)
 	}
-	log, err := readLog(ctx, tx, id)
-	if err != nil {
-		return appended{}, err
+	log, ok := db.logs.Get(m)
+	if !ok {
+		if log, err = readLog(ctx, tx, id); err != nil {
+			return appended{}, err
+		}
 	}
 	if prev, ok := findKey(log, in.IdempotencyKey); ok {
 		if !match.SameRequest(prev, in) {
@@ -123,7 +139,7 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 		}
 		return r, nil
 	}
-	ev, st, err := match.Record(m, log, in, now())
+	ev, st, err := match.Record(m, slices.Clip(log), in, now())
 	if err != nil {
 		return appended{}, err
 	}
@@ -149,7 +165,7 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 	if err != nil {
 		return appended{}, err
 	}
-	return appended{event: ev, state: st, update: u}, nil
+	return appended{event: ev, state: st, log: append(slices.Clip(log), ev), update: u}, nil
 }
 
 // findKey returns the event of log recorded with idempotency key, if key is

@@ -11,6 +11,7 @@ import (
 	"net"
 	"path"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,8 +42,10 @@ type Options struct {
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool *pgxpool.Pool
-	opts Options
+	pool      *pgxpool.Pool
+	opts      Options
+	logs      match.LogCache
+	publishMu sync.Mutex // orders Published calls by Seq
 }
 
 // Both interfaces are the contract; fail the build, not a test, if one

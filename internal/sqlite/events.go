@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
@@ -101,7 +100,7 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 	if err := tx.Commit(); err != nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: commit: %w", id, err)
 	}
-	db.logs.put(id, a.log)
+	db.logs.Put(id, a.log)
 	if db.opts.Published != nil {
 		db.opts.Published(a.update)
 	}
@@ -169,11 +168,10 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.Ne
 	return appended{ev: ev, st: st, log: append(slices.Clip(log), ev), update: u}, nil
 }
 
-// currentLog returns m's log, from the cache when the cached log ends at
-// the seq the database holds (the log is append-only, so it is then the
-// whole log), else from the database.
+// currentLog returns m's log, from the cache when it is current, else from
+// the database.
 func (db *DB) currentLog(ctx context.Context, tx *sql.Tx, m match.Match) ([]match.Event, error) {
-	if log, ok := db.logs.get(m.ID); ok && int64(len(log)) == m.Seq && (m.Seq == 0 || log[len(log)-1].Seq == m.Seq) {
+	if log, ok := db.logs.Get(m); ok {
 		return log, nil
 	}
 	return loadLog(ctx, tx, m.ID)
@@ -200,38 +198,4 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev match.Event) error {
 		return fmt.Errorf("insert event %d: %w", ev.Seq, err)
 	}
 	return nil
-}
-
-// logCache keeps the logs of the matches appended to lately, so that an
-// append need not read its whole log back: Record needs it all. Entries
-// are checked against the stored seq before use, so a stale one (another
-// process appended) is never trusted.
-type logCache struct {
-	mu   sync.Mutex
-	logs map[int64][]match.Event
-}
-
-// logCacheSize bounds the cache; a busy day has far fewer live matches.
-const logCacheSize = 256
-
-func (c *logCache) get(id int64) ([]match.Event, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	log, ok := c.logs[id]
-	return log, ok
-}
-
-func (c *logCache) put(id int64, log []match.Event) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.logs == nil {
-		c.logs = make(map[int64][]match.Event)
-	}
-	if _, ok := c.logs[id]; !ok && len(c.logs) >= logCacheSize {
-		for k := range c.logs { // evict one at random
-			delete(c.logs, k)
-			break
-		}
-	}
-	c.logs[id] = log
 }

@@ -23,6 +23,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
 	"github.com/scoreboard/scoreboard/migrations"
 )
 
@@ -43,7 +44,7 @@ type DB struct {
 	write     *sql.DB // one connection, BEGIN IMMEDIATE
 	read      *sql.DB
 	opts      Options
-	logs      logCache
+	logs      match.LogCache
 	publishMu sync.Mutex // orders AppendEvent's Published calls by Seq
 	closeOnce sync.Once
 	closeErr  error
