@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
@@ -35,16 +34,7 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return err
 	}
 
-	// The store tells the hub about the updates it commits, but the hub
-	// needs the store (its history) to exist first: the closure bridges
-	// the two. Nothing is published before the server accepts requests, and
-	// the hub is set by then.
-	var hubRef atomic.Pointer[hub.Hub]
-	db, err := openStore(ctx, c, logger, func(u hub.Update) {
-		if h := hubRef.Load(); h != nil {
-			h.Dispatch(u)
-		}
-	})
+	db, err := openStore(ctx, c, logger)
 	if err != nil {
 		return err
 	}
@@ -56,7 +46,6 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 	// Shutdown is idempotent and waits for the hub's history pruning, which
 	// must end before the store closes (deferred earlier, so run later).
 	defer h.Shutdown()
-	hubRef.Store(h)
 
 	handler := web.NewHandler(web.Deps{
 		Store:     db,
@@ -88,6 +77,7 @@ func newHub(ctx context.Context, c config, db store, logger *slog.Logger) (*hub.
 	}
 	return hub.New(hub.Config{
 		History:        db,
+		Transport:      db,
 		PublisherKey:   keys.Publisher,
 		SubscriberKey:  keys.Subscriber,
 		AllowAnonymous: c.Hub.AllowAnonymous,
@@ -134,7 +124,7 @@ func migrateCmd(ctx context.Context, c config, logger *slog.Logger, args []strin
 		return err
 	}
 	// Opening the store migrates it.
-	db, err := openStore(ctx, c, logger, nil)
+	db, err := openStore(ctx, c, logger)
 	if err != nil {
 		return err
 	}

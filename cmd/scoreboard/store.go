@@ -15,29 +15,29 @@ import (
 )
 
 // store is what the binary needs from a database: the domain's store, the
-// hub's history, and migrations. Both internal/sqlite and internal/postgres
-// are one.
+// hub's history and transport, and migrations. Both internal/sqlite and
+// internal/postgres are one.
 type store interface {
 	match.Store
 	hub.History
+	hub.Transport
 	Migrate(ctx context.Context) error
 }
 
 // openStore opens the database DATABASE_URL names and applies the
 // migrations it lacks: every sub-command needs its tables (the generated hub
-// key lives there too). published receives the updates the store wrote,
-// after commit. A database that cannot be opened (an unreachable
+// key lives there too). A database that cannot be opened (an unreachable
 // PostgreSQL, a SQLite path that cannot be created) is a configuration
 // error: the user must fix DATABASE_URL or the server.
-func openStore(ctx context.Context, c config, logger *slog.Logger, published func(hub.Update)) (store, error) {
+func openStore(ctx context.Context, c config, logger *slog.Logger) (store, error) {
 	topic := func(id int64) string { return c.PublicURL + "/matches/" + strconv.FormatInt(id, 10) }
 	var s store
 	var err error
 	switch c.DB.Kind {
 	case "sqlite":
-		s, err = sqlite.Open(ctx, c.DB.Path, sqlite.Options{MatchTopic: topic, Published: published})
+		s, err = sqlite.Open(ctx, c.DB.Path, sqlite.Options{MatchTopic: topic})
 	case "postgres":
-		s, err = postgres.Open(ctx, c.DB.URL, postgres.Options{MatchTopic: topic, Published: published, Logger: logger})
+		s, err = postgres.Open(ctx, c.DB.URL, postgres.Options{MatchTopic: topic, Logger: logger})
 	default:
 		return nil, usageErrorf("DATABASE_URL: unknown database kind %q", c.DB.Kind)
 	}

@@ -1,22 +1,28 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
+	"github.com/scoreboard/scoreboard/internal/web"
 )
 
-// TestMatchEventsPublishOnTheirTopic checks the wiring of openStore: an
-// event recorded in a match hands the hub an update on
-// {SCOREBOARD_PUBLIC_URL}/matches/{id} carrying the match's state.
-func TestMatchEventsPublishOnTheirTopic(t *testing.T) {
+// TestMatchEventsReachSubscribers checks the binary's wiring of store and
+// hub: an event recorded in a match reaches a subscriber of
+// {SCOREBOARD_PUBLIC_URL}/matches/{id} as the match's new state, on both
+// stores, and a refused event publishes nothing.
+func TestMatchEventsReachSubscribers(t *testing.T) {
 	t.Parallel()
 	for _, st := range databases {
 		t.Run(st.name, func(t *testing.T) {
@@ -28,44 +34,95 @@ func TestMatchEventsPublishOnTheirTopic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := context.Background()
-			published := make(chan hub.Update, 10)
-			db, err := openStore(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)), func(u hub.Update) { published <- u })
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+			db, err := openStore(ctx, c, logger)
 			if err != nil {
 				t.Fatalf("openStore: %v", err)
 			}
 			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatalf("Migrate: %v", err)
+			h, err := newHub(ctx, c, db, logger)
+			if err != nil {
+				t.Fatalf("newHub: %v", err)
 			}
+			srv := httptest.NewServer(web.NewHandler(web.Deps{Store: db, Hub: h, Logger: logger}))
+			defer srv.Close()
+			defer h.Shutdown() // first: srv.Close waits for the open stream
+
 			m, err := db.CreateMatch(ctx, match.MatchInput{
 				Competition: "Cup", Sport: "football",
-				Home:    match.Team{Name: "Home Town", ShortName: "HOM", Color: "#aa0000"},
-				Away:    match.Team{Name: "Away United", ShortName: "AWY", Color: "#0000aa"},
-				KickOff: time.Date(2030, 6, 1, 15, 0, 0, 0, time.UTC), TimeZone: "Europe/London", Venue: "Ground",
+				Home:    match.Team{Name: "Home Town"},
+				Away:    match.Team{Name: "Away United"},
+				KickOff: time.Date(2030, 6, 1, 15, 0, 0, 0, time.UTC), TimeZone: "Europe/London",
 			})
 			if err != nil {
 				t.Fatalf("CreateMatch: %v", err)
 			}
-			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start", RecordedBy: "test"}); err != nil {
-				t.Fatalf("AppendEvent: %v", err)
+			topic := "https://scores.example.org/matches/" + strconv.FormatInt(m.ID, 10)
+			stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic))
+
+			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore}); match.ErrorCode(err) != match.EINVALID {
+				t.Fatalf("a goal before kick-off: got %v, want an invalid error", err)
 			}
-			select {
-			case u := <-published:
-				want := "https://scores.example.org/matches/" + strconv.FormatInt(m.ID, 10)
-				if len(u.Topics) == 0 || u.Topics[0] != want {
-					t.Errorf("update topics: got %q, want %q first", u.Topics, want)
+			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
+				t.Fatalf("AppendEvent(match_start): %v", err)
+			}
+			ev, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore,
+				EventDetail: match.EventDetail{Team: match.Away, ScoreKind: "goal", Player: "No. 9"}, IdempotencyKey: "goal"})
+			if err != nil {
+				t.Fatalf("AppendEvent(goal): %v", err)
+			}
+			type state struct {
+				ID     int64        `json:"id"`
+				Seq    int64        `json:"seq"`
+				Status match.Status `json:"status"`
+				Home   struct{ Score int }
+				Away   struct{ Score int }
+			}
+			var got []state
+			for len(got) < 2 {
+				var s state
+				if err := json.Unmarshal([]byte(nextData(t, stream)), &s); err != nil {
+					t.Fatalf("decode the update: %v", err)
 				}
-				var state struct {
-					ID  int64 `json:"id"`
-					Seq int64 `json:"seq"`
-				}
-				if err := json.Unmarshal([]byte(u.Data), &state); err != nil || state.ID != m.ID || state.Seq != 1 {
-					t.Errorf("update data %q: got id %d seq %d (%v), want id %d seq 1", u.Data, state.ID, state.Seq, err, m.ID)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("no update published within 10s of the commit")
+				got = append(got, s)
+			}
+			if got[0].Seq != 1 || got[0].Status != match.StatusLive || got[1].Seq != ev.Seq || got[1].Away.Score != 1 || got[1].Home.Score != 0 || got[1].ID != m.ID {
+				t.Errorf("updates on %s: got %+v, want the state at seq 1 (live) then at seq %d (0-1)", topic, got, ev.Seq)
 			}
 		})
+	}
+}
+
+// subscribe opens an event stream and returns it after the hub's opening
+// comment.
+func subscribe(t *testing.T, ctx context.Context, rawURL string) *bufio.Reader {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)
+	}
+	stream := bufio.NewReader(resp.Body)
+	readLine(t, stream) // the comment sent at once
+	return stream
+}
+
+// nextData returns the data of the next event on stream (one data line).
+func nextData(t *testing.T, stream *bufio.Reader) string {
+	t.Helper()
+	for {
+		if data, ok := strings.CutPrefix(readLine(t, stream), "data: "); ok {
+			return strings.TrimSuffix(data, "\n")
+		}
 	}
 }

@@ -42,7 +42,7 @@ func tokenCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return usageErrorf("--ttl must not be negative, got %s", *ttl)
 	}
 
-	db, err := openStore(ctx, c, logger, nil)
+	db, err := openStore(ctx, c, logger)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func userCmd(ctx context.Context, c config, logger *slog.Logger, args []string, 
 		return err
 	}
 
-	db, err := openStore(ctx, c, logger, nil)
+	db, err := openStore(ctx, c, logger)
 	if err != nil {
 		return err
 	}

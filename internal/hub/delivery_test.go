@@ -54,7 +54,8 @@ func TestSlowSubscriberIsDisconnectedOthersKeepReceiving(t *testing.T) {
 // shutdown work over it too.
 func TestSubscribeOverHTTP2(t *testing.T) {
 	t.Parallel()
-	h, err := hub.New(hub.Config{History: newSQLite(t), AllowAnonymous: true, PublisherKey: mustKey(t, publisherSecret)})
+	db := newSQLite(t)
+	h, err := hub.New(hub.Config{History: db, Transport: db, AllowAnonymous: true, PublisherKey: mustKey(t, publisherSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}

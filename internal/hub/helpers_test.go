@@ -68,12 +68,16 @@ type testHub struct {
 }
 
 // newHub starts a hub with c (History defaults to a fresh SQLite store,
+// Transport to the History,
 // the keys to the test secrets, anonymous subscribers allowed unless
 // c.SubscriberKey is set and the caller says otherwise through c).
 func newHub(t testing.TB, c hub.Config) *testHub {
 	t.Helper()
 	if c.History == nil {
 		c.History = newSQLite(t)
+	}
+	if c.Transport == nil {
+		c.Transport = c.History.(hub.Transport) // every store is both
 	}
 	if c.PublisherKey == nil {
 		c.PublisherKey = mustKey(t, publisherSecret)

@@ -15,6 +15,10 @@ import (
 type Config struct {
 	// History keeps updates for replay; required.
 	History History
+	// Transport brings the updates committed to History (by Publish or by
+	// anyone else writing to the store) to the hub, in Seq order; required.
+	// The stores are both.
+	Transport Transport
 	// PublisherKey verifies publishers' JWTs; nil refuses every publish.
 	PublisherKey *Key
 	// SubscriberKey verifies subscribers' JWTs; nil allows only anonymous
@@ -68,9 +72,9 @@ type Config struct {
 //     minute by a goroutine that Shutdown stops, not on publish;
 //   - a subscriber whose queue is full is disconnected; it reconnects with
 //     its last id and replays what it missed, and nobody waits for it;
-//   - updates published through Publish are dispatched in history order;
-//     updates that stores dispatch (Dispatch, after their commit) are
-//     delivered in the order of those calls.
+//   - every stored update reaches subscribers through the Transport, after
+//     its commit and in Seq order, whether Publish or the domain wrote it;
+//     Publish does not dispatch by itself.
 type Hub struct {
 	cfg     Config
 	log     *slog.Logger
@@ -82,9 +86,8 @@ type Hub struct {
 	// stored, to where a client resuming from one picks up the history.
 	volatile *volatileIDs
 
-	// publishMu makes append-then-dispatch atomic for Publish, so that
-	// updates published through the hub are dispatched in Seq order.
-	publishMu sync.Mutex
+	// stopListening ends the hub's subscription to the Transport.
+	stopListening func()
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -134,6 +137,7 @@ func New(c Config) (*Hub, error) {
 		cancel:   cancel,
 	}
 	h.reg.onSlow = h.tooSlow
+	h.stopListening = c.Transport.Listen(h.Dispatch)
 	if c.RetainUpdates > 0 || c.RetainFor > 0 {
 		if err := h.Prune(readCtx); err != nil {
 			h.log.Error("hub: prune history", "retain_updates", c.RetainUpdates, "retain_for", c.RetainFor, "err", err)
@@ -150,6 +154,8 @@ func (c Config) validate() error {
 	switch {
 	case c.History == nil:
 		return errors.New("new hub: Config.History is required: give the store that keeps the updates")
+	case c.Transport == nil:
+		return errors.New("new hub: Config.Transport is required: give the store that tells the hub of its commits")
 	case c.SubscriberKey == nil && !c.AllowAnonymous:
 		return errors.New("new hub: anonymous subscribers are refused and there is no subscriber key, so nobody could subscribe: set a subscriber key or allow anonymous subscribers")
 	case c.Heartbeat < 0:
@@ -217,9 +223,9 @@ func refuse(w http.ResponseWriter, status int, format string, args ...any) {
 	http.Error(w, fmt.Sprintf(format, args...), status)
 }
 
-// Publish stores u in the history (generating its ID when empty) and
-// delivers it to the subscribers it may reach. Updates published through
-// Publish are dispatched in the order the history stored them.
+// Publish stores u in the history (generating its ID when empty); the
+// Transport then delivers it to the subscribers it may reach, in Seq order
+// with every other stored update.
 func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 	if len(u.Topics) == 0 {
 		return Update{}, errors.New("publish: the update has no topic")
@@ -227,20 +233,19 @@ func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 	if u.ID == "" {
 		u.ID = NewID()
 	}
-	h.publishMu.Lock()
-	defer h.publishMu.Unlock()
+	// The Transport dispatches it once committed, in Seq order with every
+	// other update of the store.
 	stored, err := h.history.AppendUpdate(ctx, u)
 	if err != nil {
 		return Update{}, fmt.Errorf("publish %s: %w", u.ID, err)
 	}
-	h.Dispatch(stored)
 	return stored, nil
 }
 
 // Dispatch delivers u, already stored in the history (Seq set), to the
-// subscribers it may reach. Stores call it after commit. It encodes u once,
-// finds its subscribers through the selector index and never blocks on
-// one: a subscriber whose queue is full is disconnected.
+// subscribers it may reach. The Transport calls it after each commit. It
+// encodes u once, finds its subscribers through the selector index and
+// never blocks on one: a subscriber whose queue is full is disconnected.
 func (h *Hub) Dispatch(u Update) {
 	n, _ := h.reg.dispatch(&u, newEvent(u))
 	h.counted(n)
@@ -273,6 +278,7 @@ func (h *Hub) SubscriberCount() int { return h.reg.count() }
 func (h *Hub) Shutdown() {
 	h.closeOnce.Do(func() {
 		close(h.closing)
+		h.stopListening()
 		h.reg.close("the hub is shutting down")
 		h.cancel()
 	})

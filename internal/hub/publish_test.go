@@ -81,7 +81,7 @@ func waitPast(t testing.TB, at time.Time) {
 func TestPublishWithoutPublisherKeyIsRefused(t *testing.T) {
 	t.Parallel()
 	db := newSQLite(t)
-	h, err := hub.New(hub.Config{History: db, AllowAnonymous: true})
+	h, err := hub.New(hub.Config{History: db, Transport: db, AllowAnonymous: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -61,6 +62,56 @@ type History interface {
 	// PruneUpdates deletes all but the newest keep updates, and those older
 	// than before.
 	PruneUpdates(ctx context.Context, keep int, before time.Time) error
+}
+
+// Transport carries the updates a store commits to the hubs that listen, so
+// that every update, whoever wrote it (the hub's publish endpoint, a match
+// event recorded by the domain), reaches subscribers after its commit and
+// in Seq order. The stores implement it for their own process with
+// Listeners; PostgreSQL will also carry other instances' updates
+// (LISTEN/NOTIFY) behind the same interface.
+type Transport interface {
+	// Listen hands fn every update committed from now on, in Seq order and
+	// one call at a time, until stop is called. fn must be quick and must
+	// not write to the store: it runs while the store holds the lock that
+	// orders its commits.
+	Listen(fn func(Update)) (stop func())
+}
+
+// Listeners is the in-process Transport the stores embed: Listen registers
+// a listener, Notify hands an update to every one. The store calls Notify
+// right after each commit, under the lock that orders its commits, which is
+// what puts the calls in Seq order. The zero value is ready to use.
+type Listeners struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func(Update)
+}
+
+// Listen implements Transport.
+func (l *Listeners) Listen(fn func(Update)) (stop func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fns == nil {
+		l.fns = make(map[int]func(Update))
+	}
+	id := l.next
+	l.next++
+	l.fns[id] = fn
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.fns, id)
+	}
+}
+
+// Notify hands u to every listener.
+func (l *Listeners) Notify(u Update) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, fn := range l.fns {
+		fn(u)
+	}
 }
 
 // NewID returns a new update id: "urn:uuid:" and a UUIDv7 (RFC 9562), so

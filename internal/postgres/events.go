@@ -71,7 +71,8 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // AppendEvent validates in against the match's current state (see
 // match.Record) and, in one transaction, appends the event, stores the new
 // state and writes the hub update that publishes it on the match's topic;
-// after commit it hands that update to Options.Published. A retry with an
+// after commit, and before it returns, it hands that update to the
+// listeners (Listen). A retry with an
 // idempotency key already used for the same request returns the original
 // event and the current state; with a different request it returns
 // ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
@@ -88,18 +89,10 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 	if r.update.Seq == 0 { // a retry: nothing new to publish
 		return r.event, r.state, nil
 	}
-	// Held from before commit until Published returns, so that the next
-	// append, which may start as soon as this one commits, publishes after
-	// it: the hub receives this process's updates in Seq order.
-	db.publishMu.Lock()
-	defer db.publishMu.Unlock()
-	if err := tx.Commit(ctx); err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: commit: %w", id, err)
+	if err := db.commitPublished(ctx, tx, r.update); err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
 	db.logs.Put(id, r.log)
-	if db.opts.Published != nil {
-		db.opts.Published(r.update)
-	}
 	return r.event, r.state, nil
 }
 

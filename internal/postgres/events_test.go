@@ -23,14 +23,12 @@ func TestAppendEventAtomic(t *testing.T) {
 		mu        sync.Mutex
 		published []hub.Update
 	)
-	db := pgtest.Open(t, postgres.Options{
-		MatchTopic: storetest.Topic,
-		Published: func(u hub.Update) {
-			mu.Lock()
-			published = append(published, u)
-			mu.Unlock()
-		},
-	})
+	db := pgtest.Open(t, postgres.Options{MatchTopic: storetest.Topic})
+	t.Cleanup(db.Listen(func(u hub.Update) {
+		mu.Lock()
+		published = append(published, u)
+		mu.Unlock()
+	}))
 	m, err := db.CreateMatch(ctx, match.MatchInput{
 		Competition: "Cup", Sport: "football",
 		Home: match.Team{Name: "Home Town"}, Away: match.Team{Name: "Away United"},
@@ -76,6 +74,6 @@ func TestAppendEventAtomic(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if len(published) != 1 {
-		t.Errorf("Published: got %d calls, want 1 (none for the failed append)", len(published))
+		t.Errorf("listeners: got %d calls, want 1 (none for the failed append)", len(published))
 	}
 }

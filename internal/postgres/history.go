@@ -33,28 +33,53 @@ func scanUpdate(row pgx.Row) (hub.Update, error) {
 }
 
 // AppendUpdate stores u (generating its ID when empty) and returns it with
-// Seq set. Updates commit in Seq order. It refuses an update without a
-// topic, and one whose ID is stored already (hub.ErrDuplicateID).
+// Seq set, after handing it to the listeners (Listen). Updates commit in
+// Seq order. It refuses an update without a topic, and one whose ID is
+// stored already (hub.ErrDuplicateID).
 func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error) {
 	if u.ID == "" {
 		u.ID = hub.NewID()
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var err error
-		u, err = insertUpdate(ctx, tx, u)
-		return err
-	})
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
+		return hub.Update{}, fmt.Errorf("append update: begin: %w", err)
+	}
+	defer tx.Rollback(ctx) // a no-op after commit
+	if u, err = insertUpdate(ctx, tx, u); err != nil {
 		return hub.Update{}, fmt.Errorf("append update: %w", err)
+	}
+	if err := db.commitPublished(ctx, tx, u); err != nil {
+		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, err)
 	}
 	return u, nil
 }
+
+// commitPublished commits tx, which wrote the hub update u, and hands u to
+// the listeners (Listen). The lock is held from before the commit until
+// they return, so that the next write of this process, which may commit as
+// soon as this one has, notifies after it: listeners get updates in Seq
+// order (the history's advisory lock orders the commits themselves).
+func (db *DB) commitPublished(ctx context.Context, tx pgx.Tx, u hub.Update) error {
+	db.publishMu.Lock()
+	defer db.publishMu.Unlock()
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	db.listeners.Notify(u)
+	return nil
+}
+
+// Listen hands fn every hub update this process commits from now on, by
+// AppendUpdate or AppendEvent, in Seq order and one call at a time, until
+// stop is called (hub.Transport). fn must be quick and must not write to
+// the store. Other instances' updates do not reach it yet.
+func (db *DB) Listen(fn func(hub.Update)) (stop func()) { return db.listeners.Listen(fn) }
 
 // insertUpdate stores u within tx, which must commit right after: it takes
 // the history's lock, held until then.
 func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, error) {
 	if len(u.Topics) == 0 {
-		return hub.Update{}, fmt.Errorf("append update %s: an update needs at least one topic", u.ID)
+		return hub.Update{}, fmt.Errorf("update %s has no topic; give it at least one", u.ID)
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, historyLockID); err != nil {
 		return hub.Update{}, fmt.Errorf("lock history: %w", err)
@@ -64,7 +89,7 @@ func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, err
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
 		u.ID, u.Topics, u.Data, u.Private, u.Type, u.Retry, now()).Scan(&u.Seq)
 	if isUniqueViolation(err, "") {
-		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, hub.ErrDuplicateID)
+		return hub.Update{}, fmt.Errorf("update %s: %w", u.ID, hub.ErrDuplicateID)
 	}
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("insert update: %w", err)

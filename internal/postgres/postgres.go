@@ -32,9 +32,6 @@ type Options struct {
 	// writes the match's new state as an update on that topic. nil means
 	// "/matches/{id}".
 	MatchTopic func(matchID int64) string
-	// Published is called after commit with each update AppendEvent wrote,
-	// so that the hub delivers it. May be nil.
-	Published func(hub.Update)
 	// Logger receives a line per migration Migrate applies; nil discards
 	// them.
 	Logger *slog.Logger
@@ -45,14 +42,16 @@ type DB struct {
 	pool      *pgxpool.Pool
 	opts      Options
 	logs      match.LogCache
-	publishMu sync.Mutex // orders Published calls by Seq
+	listeners hub.Listeners
+	publishMu sync.Mutex // orders the listeners' calls by Seq (commitPublished)
 }
 
 // Both interfaces are the contract; fail the build, not a test, if one
 // drifts.
 var (
-	_ match.Store = (*DB)(nil)
-	_ hub.History = (*DB)(nil)
+	_ match.Store   = (*DB)(nil)
+	_ hub.History   = (*DB)(nil)
+	_ hub.Transport = (*DB)(nil)
 )
 
 // defaultConnectTimeout bounds a connection attempt when the URL sets no

@@ -28,7 +28,7 @@ func open(t *testing.T, c storetest.Config) (storetest.Store, string) {
 	if u == "" {
 		u = pgtest.URL(t)
 	}
-	db, err := postgres.Open(testContext(t), u, postgres.Options{MatchTopic: c.Topic, Published: c.Published})
+	db, err := postgres.Open(testContext(t), u, postgres.Options{MatchTopic: c.Topic})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", u, err)
 	}

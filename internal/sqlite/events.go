@@ -69,12 +69,11 @@ func loadLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // AppendEvent validates in against the match's current state (see
 // match.Record) and, in one transaction, appends the event, stores the new
 // state and writes the hub update that publishes it on
-// Options.MatchTopic(id); after commit it hands that update to
-// Options.Published. A retry with an idempotency key already used for the
-// same request returns the original event and the current state, and
-// publishes nothing; with a different request it returns ECONFLICT.
-// Published is called before AppendEvent returns, in Seq order across
-// concurrent appends. Returns EINVALID, ENOTFOUND, ECONFLICT.
+// Options.MatchTopic(id); after commit, and before it returns, it hands
+// that update to the listeners (Listen). A retry with an idempotency key
+// already used for the same request returns the original event and the
+// current state, and publishes nothing; with a different request it returns
+// ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
 	if db.opts.MatchTopic == nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: sqlite.Options.MatchTopic is not set", id)
@@ -92,18 +91,10 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 		tx.Rollback()
 		return a.ev, a.st, nil
 	}
-	// Held from before commit until Published returns, so that the next
-	// append, which may start as soon as this one commits, publishes after
-	// it: the hub receives updates in Seq order.
-	db.publishMu.Lock()
-	defer db.publishMu.Unlock()
-	if err := tx.Commit(); err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: commit: %w", id, err)
+	if err := db.commitPublished(tx, a.update); err != nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
 	db.logs.Put(id, a.log)
-	if db.opts.Published != nil {
-		db.opts.Published(a.update)
-	}
 	return a.ev, a.st, nil
 }
 

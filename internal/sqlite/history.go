@@ -31,16 +31,20 @@ func scanUpdate(row scanner) (hub.Update, error) {
 }
 
 // AppendUpdate stores u (with a new id if it has none) and returns it with
-// Seq set. Writes are serialized, so updates commit in Seq order. An id
-// already in the history is an error: subscribers resume by id.
+// Seq set, after handing it to the listeners (Listen). Writes are
+// serialized, so updates commit in Seq order. It refuses an update without
+// a topic, and one whose ID is stored already (hub.ErrDuplicateID).
 func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error) {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		u, err = appendUpdate(ctx, tx, u)
-		return err
-	})
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
+		return hub.Update{}, fmt.Errorf("append update: begin: %w", err)
+	}
+	if u, err = appendUpdate(ctx, tx, u); err != nil {
+		tx.Rollback()
 		return hub.Update{}, err
+	}
+	if err := db.commitPublished(tx, u); err != nil {
+		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, err)
 	}
 	return u, nil
 }

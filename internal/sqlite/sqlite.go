@@ -32,11 +32,6 @@ type Options struct {
 	// MatchTopic returns the hub topic of a match (its IRI). AppendEvent
 	// writes the match's new state as an update on that topic.
 	MatchTopic func(matchID int64) string
-	// Published is called after commit with each update AppendEvent wrote,
-	// so that the hub delivers it. May be nil. Calls come in Seq order: the
-	// next append waits for this one's call to return before it commits, so
-	// Published must be quick and must not write to the store.
-	Published func(hub.Update)
 }
 
 // DB is the embedded store.
@@ -45,10 +40,19 @@ type DB struct {
 	read      *sql.DB
 	opts      Options
 	logs      match.LogCache
-	publishMu sync.Mutex // orders AppendEvent's Published calls by Seq
+	listeners hub.Listeners
+	publishMu sync.Mutex // orders the listeners' calls by Seq (commitPublished)
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// Both interfaces are the contract; fail the build, not a test, if one
+// drifts.
+var (
+	_ match.Store   = (*DB)(nil)
+	_ hub.History   = (*DB)(nil)
+	_ hub.Transport = (*DB)(nil)
+)
 
 // Open opens (creating if need be) the database file at path. It does not
 // migrate: call Migrate. path must name a file (not ":memory:"): readers and
@@ -164,6 +168,25 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	return nil
 }
+
+// commitPublished commits tx, which wrote the hub update u, and hands u to
+// the listeners (Listen). The lock is held from before the commit until
+// they return, so that the next write, which may commit as soon as this one
+// has, notifies after it: listeners get updates in Seq order.
+func (db *DB) commitPublished(tx *sql.Tx, u hub.Update) error {
+	db.publishMu.Lock()
+	defer db.publishMu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	db.listeners.Notify(u)
+	return nil
+}
+
+// Listen hands fn every hub update committed from now on, by AppendUpdate
+// or AppendEvent, in Seq order and one call at a time, until stop is
+// called (hub.Transport). fn must be quick and must not write to the store.
+func (db *DB) Listen(fn func(hub.Update)) (stop func()) { return db.listeners.Listen(fn) }
 
 // micros is how times are stored: PostgreSQL's precision, so that both
 // stores give back the same instant.

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
 	"github.com/scoreboard/scoreboard/internal/sqlite"
 	"github.com/scoreboard/scoreboard/internal/storetest"
@@ -24,7 +22,7 @@ func open(t *testing.T, c storetest.Config) (storetest.Store, string) {
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "scoreboard.db")
 	}
-	db := openDB(t, path, sqlite.Options{MatchTopic: c.Topic, Published: c.Published})
+	db := openDB(t, path, sqlite.Options{MatchTopic: c.Topic})
 	return db, path
 }
 
@@ -66,50 +64,6 @@ func TestMigrateTwice(t *testing.T) {
 	got, err := db.Secret(ctx, "k", func() (string, error) { return "other", nil })
 	if err != nil || got != v {
 		t.Errorf("Secret after migrating again: got %q, %v, want %q", got, err, v)
-	}
-}
-
-// TestPublishedInOrder appends to several matches at once: the hub must
-// receive the updates in Seq order, or a subscriber would see them out of
-// order.
-func TestPublishedInOrder(t *testing.T) {
-	t.Parallel()
-	var mu sync.Mutex
-	var seqs []int64
-	db := openDB(t, filepath.Join(t.TempDir(), "p.db"), sqlite.Options{MatchTopic: storetest.Topic, Published: func(u hub.Update) {
-		runtime.Gosched() // lets the next append commit first if it can
-		mu.Lock()
-		seqs = append(seqs, u.Seq)
-		mu.Unlock()
-	}})
-	const matches, each = 8, 25
-	var wg sync.WaitGroup
-	for range matches {
-		m, err := db.CreateMatch(t.Context(), benchInput())
-		if err != nil {
-			t.Fatalf("CreateMatch: %v", err)
-		}
-		wg.Go(func() {
-			for i := range each {
-				_, _, err := db.AppendEvent(t.Context(), m.ID, match.NewEvent{Kind: match.KindNote,
-					EventDetail: match.EventDetail{Text: "n"}, IdempotencyKey: fmt.Sprint(i)})
-				if err != nil {
-					t.Errorf("AppendEvent: %v", err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seqs) != matches*each {
-		t.Fatalf("Published: got %d calls, want %d", len(seqs), matches*each)
-	}
-	for i := 1; i < len(seqs); i++ {
-		if seqs[i] <= seqs[i-1] {
-			t.Fatalf("Published call %d: got seq %d after %d, want increasing seqs", i, seqs[i], seqs[i-1])
-		}
 	}
 }
 

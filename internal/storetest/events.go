@@ -269,7 +269,7 @@ func testConcurrentRetries(t *testing.T, open Opener) {
 		}
 	}
 	if n := len(pub.list()); n != 1 {
-		t.Errorf("Published: got %d calls, want 1", n)
+		t.Errorf("listeners: got %d calls, want 1", n)
 	}
 }
 

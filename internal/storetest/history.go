@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -170,19 +171,18 @@ func testPrune(t *testing.T, open Opener) {
 }
 
 // testAppendEventPublishes checks that AppendEvent writes exactly one hub
-// update, on the match's topic with its state, and hands it to Published
+// update, on the match's topic with its state, and hands it to its listeners
 // once committed; and that a refused append writes and publishes nothing.
 func testAppendEventPublishes(t *testing.T, open Opener) {
 	ctx := testContext(t)
-	pub := &published{}
-	s, _ := open(t, Config{Topic: Topic, Published: pub.add})
+	s, pub, _ := openFresh(t, open)
 	m := createMatch(t, ctx, s, input("volleyball", 9))
 	var mu sync.Mutex
-	var seen []int64 // the match's stored seq as Published sees it
+	var seen []int64 // the match's stored seq as the listener sees it
 	pub.check = func(u hub.Update) {
 		st, err := s.State(ctx, m.ID)
 		if err != nil {
-			t.Errorf("State inside Published: %v", err)
+			t.Errorf("State inside the listener: %v", err)
 		}
 		mu.Lock()
 		seen = append(seen, st.Seq)
@@ -220,15 +220,15 @@ func testAppendEventPublishes(t *testing.T, open Opener) {
 	}
 	pubs := pub.list()
 	if len(pubs) != 1 {
-		t.Fatalf("Published: got %d calls, want 1", len(pubs))
+		t.Fatalf("listeners: got %d calls, want 1", len(pubs))
 	}
 	if diff := cmp.Diff(u, pubs[0]); diff != "" {
-		t.Errorf("Published update differs from the stored one (-stored +published):\n%s", diff)
+		t.Errorf("the update the listener got differs from the stored one (-stored +heard):\n%s", diff)
 	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != 1 || seen[0] != ev.Seq {
-		t.Errorf("inside Published: got stored seqs %v, want [%d] (called after commit)", seen, ev.Seq)
+		t.Errorf("inside the listener: got stored seqs %v, want [%d] (called after commit)", seen, ev.Seq)
 	}
 
 	_, _, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindVoid, EventDetail: match.EventDetail{VoidSeq: 42}, IdempotencyKey: "2"})
@@ -237,6 +237,50 @@ func testAppendEventPublishes(t *testing.T, open Opener) {
 		t.Errorf("after a refused append: got %d hub updates, want 0", len(got))
 	}
 	if n := len(pub.list()); n != 1 {
-		t.Errorf("after a refused append: got %d Published calls, want 1", n)
+		t.Errorf("after a refused append: got %d listener calls, want 1", n)
+	}
+}
+
+// testListenInOrder writes to several matches and publishes plain updates
+// at once: the listeners hear every update once, in Seq order, which is
+// what lets a subscriber resume by id without a gap or a duplicate.
+func testListenInOrder(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	s, pub, _ := openFresh(t, open)
+	pub.check = func(hub.Update) { runtime.Gosched() } // lets the next write commit first if it can
+	const writers, each = 6, 15
+	var wg sync.WaitGroup
+	for w := range writers {
+		m := createMatch(t, ctx, s, input("football", 8+w))
+		wg.Go(func() {
+			for i := range each {
+				var err error
+				if i%2 == 0 {
+					_, _, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote,
+						EventDetail: match.EventDetail{Text: "n"}, IdempotencyKey: fmt.Sprint(i)})
+				} else {
+					_, err = s.AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/plain"}, Data: "x"})
+				}
+				if err != nil {
+					t.Errorf("writer %d, write %d: %v", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := pub.list()
+	if len(got) != writers*each {
+		t.Fatalf("listeners: got %d updates, want %d", len(got), writers*each)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Seq <= got[i-1].Seq {
+			t.Fatalf("listener call %d: got seq %d after %d, want increasing seqs", i, got[i].Seq, got[i-1].Seq)
+		}
+	}
+	stop := s.Listen(func(hub.Update) { t.Error("a stopped listener was called") })
+	stop()
+	if _, err := s.AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/plain"}}); err != nil {
+		t.Fatalf("AppendUpdate: %v", err)
 	}
 }

@@ -21,10 +21,12 @@ import (
 	"github.com/scoreboard/scoreboard/internal/match"
 )
 
-// Store is what a store implements: the domain's Store and the hub's History.
+// Store is what a store implements: the domain's Store, and the hub's
+// History and Transport.
 type Store interface {
 	match.Store
 	hub.History
+	hub.Transport
 }
 
 // Config is what the suite asks an Opener for.
@@ -35,8 +37,6 @@ type Config struct {
 	Path string
 	// Topic is the store's MatchTopic option.
 	Topic func(matchID int64) string
-	// Published is the store's Published option.
-	Published func(hub.Update)
 }
 
 // Opener opens a store for one test and returns it with the Path that
@@ -66,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"Prune", testPrune},
 		{"AppendEventPublishes", testAppendEventPublishes},
+		{"ListenInOrder", testListenInOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,7 +79,7 @@ func Run(t *testing.T, open Opener) {
 // Topic is the match topic the suite configures stores with.
 func Topic(id int64) string { return fmt.Sprintf("https://scores.example.org/matches/%d", id) }
 
-// published records what a store hands to Options.Published.
+// published records what a store hands to its listeners (Listen).
 type published struct {
 	mu      sync.Mutex
 	updates []hub.Update
@@ -107,7 +108,8 @@ func (p *published) list() []hub.Update {
 func openFresh(t *testing.T, open Opener) (Store, *published, string) {
 	t.Helper()
 	p := &published{}
-	s, path := open(t, Config{Topic: Topic, Published: p.add})
+	s, path := open(t, Config{Topic: Topic})
+	t.Cleanup(s.Listen(p.add))
 	return s, p, path
 }
 
