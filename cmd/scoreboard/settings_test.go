@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/scoreboard/scoreboard/internal/hub"
 )
 
@@ -37,35 +39,54 @@ func hubGet(t *testing.T, rawURL string, header http.Header) (int, http.Header) 
 func TestServeHubSettings(t *testing.T) {
 	t.Parallel()
 	const secret = "the-reference-hub-JWT_KEY-of-a-user-0123456789"
-	subscribe := "/.well-known/mercure?topic=" + url.QueryEscape("https://example.org/a")
+	subscribePath := "/.well-known/mercure?topic=" + url.QueryEscape("https://example.org/a")
 	tests := []struct {
 		name  string
 		env   []string
 		check func(t *testing.T, base string)
 	}{
 		{"anonymous subscribers by default", nil, func(t *testing.T, base string) {
-			if status, _ := hubGet(t, base+subscribe, nil); status != http.StatusOK {
+			if status, _ := hubGet(t, base+subscribePath, nil); status != http.StatusOK {
 				t.Errorf("anonymous subscribe: got %d, want 200", status)
 			}
 		}},
 		{"ALLOW_ANONYMOUS=0", []string{"ALLOW_ANONYMOUS", "0"}, func(t *testing.T, base string) {
-			if status, _ := hubGet(t, base+subscribe, nil); status != http.StatusUnauthorized {
+			if status, _ := hubGet(t, base+subscribePath, nil); status != http.StatusUnauthorized {
 				t.Errorf("anonymous subscribe: got %d, want 401", status)
 			}
 		}},
 		{"CORS * by default", nil, func(t *testing.T, base string) {
-			_, h := hubGet(t, base+subscribe, http.Header{"Origin": {"https://fans.example"}})
+			_, h := hubGet(t, base+subscribePath, http.Header{"Origin": {"https://fans.example"}})
 			if got := h.Get("Access-Control-Allow-Origin"); got != "*" {
 				t.Errorf("Access-Control-Allow-Origin: got %q, want *", got)
 			}
 		}},
 		{"CORS_ALLOWED_ORIGINS", []string{"CORS_ALLOWED_ORIGINS", "https://fans.example, https://club.example"}, func(t *testing.T, base string) {
-			_, h := hubGet(t, base+subscribe, http.Header{"Origin": {"https://club.example"}})
+			_, h := hubGet(t, base+subscribePath, http.Header{"Origin": {"https://club.example"}})
 			if got := h.Get("Access-Control-Allow-Origin"); got != "https://club.example" {
 				t.Errorf("Access-Control-Allow-Origin: got %q, want https://club.example", got)
 			}
 		}},
 		{"JWT_KEY publishes", []string{"JWT_KEY", secret}, func(t *testing.T, base string) {
+			// Made by hand, as the reference hub's users do on jwt.io: no
+			// expiry, nothing but the mercure claim.
+			tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+				"mercure": map[string]any{"publish": []string{"*"}},
+			}).SignedString([]byte(secret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			publish(t, base+"/.well-known/mercure", tok, url.Values{"topic": {"https://example.org/a"}, "data": {"x"}})
+		}},
+		{"HEARTBEAT_INTERVAL", []string{"HEARTBEAT_INTERVAL", "1s"}, func(t *testing.T, base string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			stream := subscribe(t, ctx, base+subscribePath)
+			if line := readLine(t, stream); line != ":\n" {
+				t.Errorf("after the opening comment: got %q, want a heartbeat comment", line)
+			}
+		}},
+		{"PUBLISH_ALLOWED_ORIGINS", []string{"JWT_KEY", secret, "PUBLISH_ALLOWED_ORIGINS", "https://admin.example"}, func(t *testing.T, base string) {
 			key, err := hub.NewKey("", secret)
 			if err != nil {
 				t.Fatal(err)
@@ -74,7 +95,23 @@ func TestServeHubSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			publish(t, base+"/.well-known/mercure", tok, url.Values{"topic": {"https://example.org/a"}, "data": {"x"}})
+			for origin, want := range map[string]int{"https://admin.example": http.StatusOK, "https://evil.example": http.StatusForbidden} {
+				req, err := http.NewRequest(http.MethodPost, base+"/.well-known/mercure", strings.NewReader("topic=https://example.org/a&data=x"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Origin", origin)
+				req.AddCookie(&http.Cookie{Name: hub.CookieName, Value: tok})
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Errorf("cookie publish from %s: got %d, want %d", origin, resp.StatusCode, want)
+				}
+			}
 		}},
 		{"subscriptions API on by default", nil, func(t *testing.T, base string) {
 			if status, _ := hubGet(t, base+"/.well-known/mercure/subscriptions", nil); status == http.StatusNotFound {
