@@ -23,7 +23,9 @@ USER 65532:65532
 ENV SCOREBOARD_ADDR=:8080 \
 	DATABASE_URL=sqlite:/data/scoreboard.db
 EXPOSE 8080
-# distroless has no curl or wget: orchestrators probe GET /healthz (liveness)
-# and GET /readyz (readiness) over HTTP themselves.
+# distroless has no curl or wget: the binary probes its own GET /readyz.
+# Orchestrators may probe GET /healthz (liveness) and /readyz over HTTP.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=20s --retries=3 \
+	CMD ["/usr/local/bin/scoreboard", "health"]
 ENTRYPOINT ["/usr/local/bin/scoreboard"]
 CMD ["serve"]

@@ -1,5 +1,6 @@
 // Command scoreboard is the scoreboard server and its administration tools:
-// serve (the default), migrate, user add and token hub. See usage below.
+// serve (the default), migrate, user add, token hub and health. See usage
+// below.
 package main
 
 import (
@@ -35,6 +36,9 @@ Usage:
                            password is generated and printed
   scoreboard token hub --publish SEL... [--subscribe SEL...] [--ttl D]
                            print a Mercure JWT signed with the hub's key
+  scoreboard health [--url URL]
+                           probe the running server's GET /readyz (exit 0
+                           when ready), for container health checks
   scoreboard help          show this help
 
 Configuration comes from the environment (DATABASE_URL, SCOREBOARD_ADDR,
@@ -55,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
-	case "serve", "migrate", "user", "token":
+	case "serve", "migrate", "user", "token", "health":
 	default:
 		return usageErrorf("unknown command %q; run scoreboard help", cmd)
 	}
@@ -72,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
 	case "user":
 		return userCmd(ctx, cfg, logger, rest, stdin, stdout)
+	case "health":
+		return healthCmd(ctx, cfg, rest, stdout)
 	default:
 		return tokenCmd(ctx, cfg, logger, rest, stdout, stderr)
 	}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+const healthSynopsis = "scoreboard health [--url URL]"
+
+// healthTimeout bounds the probe: a health check that hangs is a failed one.
+const healthTimeout = 5 * time.Second
+
+// healthCmd runs `scoreboard health`: it asks the server for GET /readyz and
+// succeeds only on 200, so that a container health check needs nothing but
+// the binary (the image has no shell, curl or wget).
+func healthCmd(ctx context.Context, c config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	target := fs.String("url", localURL(c.Addr)+"/readyz", "the readiness URL to probe")
+	if help, err := parseFlags(fs, args, healthSynopsis, stdout); help || err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *target, nil)
+	if err != nil {
+		return usageErrorf("--url %q: %v", *target, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: GET %s: %s: %s", *target, resp.Status, body)
+	}
+	_, err = fmt.Fprintf(stdout, "%s", body)
+	return err
+}
+
+// localURL is the base URL at which this machine reaches a server listening
+// on addr (SCOREBOARD_ADDR): an unspecified host (":8080", "0.0.0.0:8080",
+// "[::]:8080") is reached on loopback.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

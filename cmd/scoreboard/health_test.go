@@ -1,0 +1,38 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	vars := sqliteEnv(t)
+	srv := startServe(t, vars)
+	r := runCmd(t, vars, "", "health", "--url", srv.URL+"/readyz")
+	if r.err != nil || strings.TrimSpace(r.stdout) != "ok" {
+		t.Errorf("health of a running server: got %v, stdout %q; want success and ok", r.err, r.stdout)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	r = runCmd(t, vars, "", "health", "--url", srv.URL+"/readyz")
+	if r.err == nil || exitCode(r.err) != 1 {
+		t.Errorf("health of a stopped server: got %v, want a failure with exit status 1", r.err)
+	}
+}
+
+func TestLocalURL(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{":8080", "http://127.0.0.1:8080"},
+		{"0.0.0.0:9000", "http://127.0.0.1:9000"},
+		{"[::]:8080", "http://127.0.0.1:8080"},
+		{"10.1.2.3:8080", "http://10.1.2.3:8080"},
+		{"localhost:8080", "http://localhost:8080"},
+	}
+	for _, tt := range tests {
+		if got := localURL(tt.addr); got != tt.want {
+			t.Errorf("localURL(%q): got %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
