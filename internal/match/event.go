@@ -68,6 +68,6 @@ type Event struct {
 	EventDetail
 	RecordedAt     time.Time `json:"recorded_at"` // server time
 	ClockMs        int64     `json:"clock_ms"`    // the match clock when it was recorded
-	RecordedBy     string    `json:"recorded_by"`
+	RecordedBy     string    `json:"recorded_by,omitempty"`
 	IdempotencyKey string    `json:"-"`
 }

@@ -130,6 +130,10 @@ func (f *folder) apply(ev Event) {
 	case KindCancel:
 		f.halt(StatusCancelled, t)
 	}
+	// The timeline is public: every fan's widget gets it. Who recorded an
+	// event (a user's email) and the client's idempotency key stay in the
+	// log, for the admins.
+	ev.RecordedBy, ev.IdempotencyKey = "", ""
 	st.Timeline = append(st.Timeline, ev)
 }
 

@@ -213,3 +213,17 @@ func TestFoldOddLogs(t *testing.T) {
 		t.Errorf("timeline: got %d events, want 6 (voids left out, a self-void and a forward void cancel nothing)", len(st.Timeline))
 	}
 }
+
+// The public state never shows who recorded an event: the timeline goes to
+// every fan, and RecordedBy is a user's email.
+func TestTimelineHidesWhoRecorded(t *testing.T) {
+	m := Match{ID: 1, Sport: "football", Home: Team{Name: "H"}, Away: Team{Name: "A"}}
+	log := []Event{{MatchID: 1, Seq: 1, Kind: KindMatchStart, RecordedBy: "scorer@example.org", IdempotencyKey: "k"}}
+	st := Fold(m, log)
+	if len(st.Timeline) != 1 || st.Timeline[0].RecordedBy != "" || st.Timeline[0].IdempotencyKey != "" {
+		t.Errorf("timeline: got %+v, want the event without RecordedBy and IdempotencyKey", st.Timeline)
+	}
+	if log[0].RecordedBy != "scorer@example.org" {
+		t.Errorf("Fold changed the log: got RecordedBy %q, want it kept", log[0].RecordedBy)
+	}
+}
