@@ -1,0 +1,171 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Defaults and bounds of the configuration.
+const (
+	defaultHub = "http://127.0.0.1:8080/.well-known/mercure"
+	// maxPerWorker is the most subscribers a worker process holds by
+	// default: the machine caps open files at 20,000 per process, and a
+	// worker holds one socket per subscriber.
+	maxPerWorker = 5000
+	// hardMaxPerWorker is the most a worker may be asked to hold when the
+	// user sets -workers, leaving room under the cap for everything else.
+	hardMaxPerWorker = 19000
+	// maxDialsInFlight bounds a worker's connections waiting for their
+	// first byte, so that a storm does not overflow the server's backlog.
+	maxDialsInFlight = 128
+)
+
+// Config is one run of the load test.
+type Config struct {
+	// Hub is the hub's URL; its host must be a loopback address.
+	Hub string
+	// Metrics is the server's Prometheus endpoint; "" derives it from Hub
+	// (same origin, /metrics). The server's figures are left out when it
+	// does not answer.
+	Metrics string
+	// Subscribers are spread over Topics topics, TopicBase1..TopicBaseK.
+	Subscribers int
+	Topics      int
+	TopicBase   string
+	// Publish updates are sent, update j to topic j mod Topics, at Rate
+	// per second (0: as fast as the hub accepts them, one at a time).
+	Publish int
+	Rate    float64
+	// JWTKey signs the publisher's token (HS256); Token is used as is
+	// instead when set.
+	JWTKey string
+	Token  string
+	// Workers is the number of worker processes; 0 picks enough that none
+	// holds more than maxPerWorker subscribers.
+	Workers int
+	// Duration bounds the whole run.
+	Duration time.Duration
+	// Drain is how long to wait, after the last publish, for deliveries
+	// still on their way before counting them missing.
+	Drain time.Duration
+	// ConnectRate paces the connections, per second over all workers; 0
+	// connects as fast as the workers can.
+	ConnectRate float64
+}
+
+// validate checks c and fills in its defaults.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if err := checkLoopback(c.Hub); err != nil {
+		bad("-hub: %w", err)
+	} else if c.Metrics == "" {
+		u, _ := url.Parse(c.Hub)
+		c.Metrics = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/metrics"}).String()
+	}
+	if c.Metrics != "" {
+		if err := checkLoopback(c.Metrics); err != nil {
+			bad("-metrics: %w", err)
+		}
+	}
+	if c.Subscribers < 1 {
+		bad("-subscribers: %d; give at least 1", c.Subscribers)
+	}
+	if c.Topics < 1 || c.Topics > 1_000_000 {
+		bad("-topics: %d; give 1 to 1000000", c.Topics)
+	}
+	if c.TopicBase == "" {
+		c.TopicBase = "https://example.org/matches/"
+	}
+	if c.Publish < 0 {
+		bad("-publish: %d is negative", c.Publish)
+	}
+	if c.Rate < 0 || c.ConnectRate < 0 {
+		bad("-rate and -connect-rate: give a positive rate, or 0 for no pacing")
+	}
+	if c.Publish > 0 && c.JWTKey == "" && c.Token == "" {
+		bad("-publish %d needs a publisher token: give -jwt-key (the hub's JWT_KEY) or -token", c.Publish)
+	}
+	if c.Duration <= 0 {
+		bad("-duration: %v; give a positive duration such as 2m", c.Duration)
+	}
+	if c.Drain <= 0 {
+		c.Drain = 10 * time.Second
+	}
+	if c.Workers < 0 {
+		bad("-workers: %d is negative; give 0 to pick automatically", c.Workers)
+	}
+	if c.Workers == 0 && c.Subscribers > 0 {
+		c.Workers = (c.Subscribers + maxPerWorker - 1) / maxPerWorker
+	}
+	if c.Workers > 0 && c.Subscribers > 0 {
+		if c.Workers > c.Subscribers {
+			c.Workers = c.Subscribers
+		}
+		if per := (c.Subscribers + c.Workers - 1) / c.Workers; per > hardMaxPerWorker {
+			bad("-workers %d: each would hold %d sockets, over the %d a process may open here; give at least %d workers",
+				c.Workers, per, hardMaxPerWorker, (c.Subscribers+hardMaxPerWorker-1)/hardMaxPerWorker)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// topic is the name of topic t (0-based): TopicBase followed by t+1.
+func (c *Config) topic(t int) string { return c.TopicBase + strconv.Itoa(t+1) }
+
+// perTopic is how many of n updates go to each of k topics when update j
+// goes to topic j mod k.
+func perTopic(n, k int) []int {
+	out := make([]int, k)
+	for t := range out {
+		out[t] = n / k
+		if t < n%k {
+			out[t]++
+		}
+	}
+	return out
+}
+
+// checkLoopback refuses any URL whose host is not a loopback address:
+// load is only ever sent to this machine.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q is not an http(s) URL; use for example %s", raw, defaultHub)
+	}
+	if !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q: host %q is not a loopback address (127.0.0.0/8, ::1, localhost); load is only ever sent to this machine", raw, u.Hostname())
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackOnly is a net.Dialer Control function: it refuses to connect
+// anywhere but a loopback address, whatever a name resolved to.
+func loopbackOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("refusing to connect to %s: not a loopback address", address)
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/sqlite"
+	"github.com/scoreboard/scoreboard/internal/web"
+)
+
+const testSecret = "loadtest-secret-for-tests-only-0123456789"
+
+// newTestServer serves a real hub on a real SQLite store, behind the
+// binary's web handler (so /metrics answers), on a loopback listener, and
+// returns the hub's URL.
+func newTestServer(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{
+		MatchTopic: func(id int64) string { return "https://example.org/matches/" + strconv.FormatInt(id, 10) },
+	})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate sqlite: %v", err)
+	}
+	key, err := hub.NewKey("HS256", testSecret)
+	if err != nil {
+		t.Fatalf("new key: %v", err)
+	}
+	h, err := hub.New(hub.Config{History: db, Transport: db, AllowAnonymous: true, PublisherKey: key, Subscriptions: true})
+	if err != nil {
+		t.Fatalf("new hub: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(web.NewHandler(web.Deps{Store: db, Hub: h}))
+	srv.Config.RegisterOnShutdown(h.Shutdown)
+	srv.Start()
+	t.Cleanup(func() {
+		h.Shutdown()
+		srv.Close()
+	})
+	return srv.URL + "/.well-known/mercure"
+}
+
+// TestRunDeliversEverything runs the load test small, its workers as
+// goroutines, against a real hub: every subscriber gets every update of
+// its topic, and the server's figures are read.
+func TestRunDeliversEverything(t *testing.T) {
+	t.Parallel()
+	hubURL := newTestServer(t)
+	c := Config{Hub: hubURL, Subscribers: 200, Topics: 5, Publish: 20, JWTKey: testSecret, Workers: 2, Duration: time.Minute}
+	rep, err := Run(context.Background(), c, spawnGoroutine, nil)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !rep.OK {
+		t.Fatalf("got errors %q, want none", rep.Errors)
+	}
+	got := [...]int64{int64(rep.Connect.Connected), int64(rep.Deliveries.Published), rep.Deliveries.Expected, rep.Deliveries.Received, rep.Deliveries.Missing}
+	want := [...]int64{200, 20, 200 * 20 / 5, 200 * 20 / 5, 0}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("connected, published, expected, received, missing: (-want +got)\n%s", diff)
+	}
+	if rep.Server.Before == nil || rep.Server.Connected == nil {
+		t.Errorf("got server stats %v, %v; want both read from /metrics", rep.Server.Before, rep.Server.Connected)
+	} else if rep.Server.Connected.Goroutines < rep.Server.Before.Goroutines+200 {
+		t.Errorf("got %v goroutines once connected, want at least %v (one per stream)", rep.Server.Connected.Goroutines, rep.Server.Before.Goroutines+200)
+	}
+	if rep.Latency.MaxMS <= 0 || rep.Latency.P50MS > rep.Latency.MaxMS {
+		t.Errorf("got latency p50 %vms, max %vms; want 0 < p50 <= max", rep.Latency.P50MS, rep.Latency.MaxMS)
+	}
+}
+
+// TestProcessWorkers builds the binary and runs it with two worker
+// processes, as a user does.
+func TestProcessWorkers(t *testing.T) {
+	t.Parallel()
+	hubURL := newTestServer(t)
+	bin := filepath.Join(t.TempDir(), "loadtest")
+	if out, err := exec.Command(goTool(t), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-hub", hubURL, "-jwt-key", testSecret, "-subscribers", "200",
+		"-topics", "4", "-publish", "20", "-workers", "2", "-duration", "1m", "-json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("loadtest: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, &stdout)
+	}
+	got := [...]int64{int64(rep.Workers), int64(rep.Connect.Connected), rep.Deliveries.Expected, rep.Deliveries.Received}
+	want := [...]int64{2, 200, 200 * 20 / 4, 200 * 20 / 4}
+	if diff := cmp.Diff(want, got); diff != "" || !rep.OK {
+		t.Errorf("workers, connected, expected, received: (-want +got)\n%s\nerrors: %q", diff, rep.Errors)
+	}
+}
+
+// goTool is the go command that runs this test.
+func goTool(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath(filepath.Join(runtime.GOROOT(), "bin", "go")); err == nil {
+		return p
+	}
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("find the go command: %v", err)
+	}
+	return p
+}
+
+// TestMissingDeliveriesFail runs against a hub that accepts subscribers
+// and publishes but delivers nothing: the run must fail, naming what is
+// missing, with exit status 1.
+func TestMissingDeliveriesFail(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/mercure" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method == http.MethodPost {
+			fmt.Fprint(w, "urn:uuid:x")
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, ":\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	var stdout, stderr bytes.Buffer
+	args := []string{"-hub", srv.URL + "/.well-known/mercure", "-jwt-key", "k", "-subscribers", "10", "-topics", "2",
+		"-publish", "4", "-workers", "1", "-drain", "100ms", "-duration", "30s"}
+	code := run(context.Background(), args, nil, &stdout, &stderr, spawnGoroutine)
+	if code != 1 {
+		t.Fatalf("got exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+	want := "20 deliveries missing: 0 of 20 expected received; 10 subscribers lack updates of their topic"
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("got report\n%s\nwant it to contain %q", &stdout, want)
+	}
+}
+
+// TestRefusesNonLoopback checks that load only goes to this machine.
+func TestRefusesNonLoopback(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		hub     string
+		refused bool
+	}{
+		{"http://127.0.0.1:8080/.well-known/mercure", false},
+		{"http://127.9.8.7/.well-known/mercure", false},
+		{"http://[::1]:8080/.well-known/mercure", false},
+		{"http://localhost:8080/.well-known/mercure", false},
+		{"https://LOCALHOST/.well-known/mercure", false},
+		{"http://example.com/.well-known/mercure", true},
+		{"http://10.0.0.1:8080/.well-known/mercure", true},
+		{"http://0.0.0.0:8080/.well-known/mercure", true},
+		{"http://[2001:db8::1]/.well-known/mercure", true},
+		{"http://127.0.0.1.example.com/.well-known/mercure", true},
+		{"ftp://127.0.0.1/.well-known/mercure", true},
+		{"127.0.0.1:8080", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.hub, func(t *testing.T) {
+			err := checkLoopback(tt.hub)
+			if got := err != nil; got != tt.refused {
+				t.Errorf("checkLoopback(%q): got %v, want refused %v", tt.hub, err, tt.refused)
+			}
+		})
+	}
+	t.Run("command line", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"-hub", "http://192.0.2.1/.well-known/mercure", "-publish", "0"}, nil, &stdout, &stderr, spawnGoroutine)
+		if want := "not a loopback address"; code != 2 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("got exit status %d, stderr %q; want 2 and %q", code, &stderr, want)
+		}
+	})
+	t.Run("dial", func(t *testing.T) {
+		if err := loopbackOnly("tcp4", "192.0.2.1:80", nil); err == nil {
+			t.Errorf("got nil, want the dial to 192.0.2.1 refused")
+		}
+		if err := loopbackOnly("tcp4", "127.0.0.1:80", nil); err != nil {
+			t.Errorf("got %v, want the dial to 127.0.0.1 allowed", err)
+		}
+	})
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, nil, &stdout, &stderr, spawnGoroutine); code != 0 {
+		t.Fatalf("got exit status %d, want 0", code)
+	}
+	for _, want := range []string{"-subscribers", "-connect-rate", "-jwt-key", "-duration", "Exit status"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("got usage without %q", want)
+		}
+	}
+	if strings.Contains(stdout.String(), "-"+workerFlag+"\n") {
+		t.Errorf("got usage listing the hidden -%s flag", workerFlag)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		c       Config
+		workers int
+		err     string
+	}{
+		{"workers picked", Config{Hub: defaultHub, Subscribers: 15000, Topics: 10, Duration: time.Minute}, 3, ""},
+		{"one worker", Config{Hub: defaultHub, Subscribers: 5000, Topics: 1, Duration: time.Minute}, 1, ""},
+		{"too many per worker", Config{Hub: defaultHub, Subscribers: 40000, Topics: 1, Workers: 2, Duration: time.Minute}, 2, "give at least 3 workers"},
+		{"no token", Config{Hub: defaultHub, Subscribers: 1, Topics: 1, Publish: 1, Duration: time.Minute}, 1, "give -jwt-key"},
+		{"no subscribers", Config{Hub: defaultHub, Topics: 1, Duration: time.Minute}, 0, "-subscribers: 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.validate()
+			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+				t.Fatalf("got error %v, want %q", err, tt.err)
+			}
+			if tt.c.Workers != tt.workers {
+				t.Errorf("got %d workers, want %d", tt.c.Workers, tt.workers)
+			}
+		})
+	}
+}
+
+func TestPerTopic(t *testing.T) {
+	t.Parallel()
+	if diff := cmp.Diff([]int{4, 3, 3}, perTopic(10, 3)); diff != "" {
+		t.Errorf("perTopic(10, 3): (-want +got)\n%s", diff)
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	t.Parallel()
+	var h liveHist
+	for i := 1; i <= 100; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	s := h.snapshot()
+	for _, tt := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 50 * time.Millisecond}, {0.99, 99 * time.Millisecond}, {1, 100 * time.Millisecond}} {
+		got := s.quantile(tt.q)
+		if got < tt.want || float64(got) > float64(tt.want)*histGrowth {
+			t.Errorf("quantile(%v): got %v, want %v to %v", tt.q, got, tt.want, time.Duration(float64(tt.want)*histGrowth))
+		}
+	}
+}

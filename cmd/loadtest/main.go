@@ -1,0 +1,156 @@
+// Command loadtest measures a Mercure hub on this machine under many
+// subscribers: how fast they connect, what they cost the server, and
+// whether every update reaches every subscriber of its topic, how fast.
+// It only ever sends load to a loopback address. Run it with -h.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+const usageText = `loadtest: measure the Mercure hub on this machine under many subscribers.
+
+Usage:
+  loadtest [flags]
+
+It connects -subscribers SSE subscribers spread evenly over -topics topics
+(the -topic-base followed by 1 .. K), from worker processes (this binary,
+re-executed) that hold at most 5,000 sockets each by default. Once every
+subscriber has received its stream's first byte, it publishes -publish
+updates, update j to topic j mod K, each carrying the time it was sent, and
+waits until every subscriber has every update of its topic (or -drain has
+passed since the last publish). It then reports:
+
+  - the time to connect every subscriber (first dial to the last first
+    byte) and the connections per second;
+  - the server's RSS and goroutines before connecting, once connected and
+    at the end (from the /metrics of the hub's origin), and the growth per
+    subscriber;
+  - deliveries expected and received, duplicates, streams cut; the latency
+    from publish to receipt (p50, p99, max) and deliveries per second.
+
+Exit status: 0 when every subscriber connected and got every update of its
+topic exactly once, 1 when not (the errors are listed), 2 for bad flags.
+Everything stops by itself within -duration; workers die with the parent.
+
+Example, against "scoreboard serve" with JWT_KEY=secret:
+  loadtest -hub http://127.0.0.1:8080/.well-known/mercure -jwt-key secret \
+           -subscribers 15000 -topics 10 -publish 100
+
+Flags:
+`
+
+// usageError is a bad command line or configuration: exit status 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, spawnProcess)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, spawn spawnFunc) int {
+	c, opts, err := parseArgs(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return 2
+	}
+	if opts.worker {
+		if err := workerMain(stdin, stdout); err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	rep, err := Run(ctx, c, spawn, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		var u *usageError
+		if errors.As(err, &u) {
+			return 2
+		}
+		return 1
+	}
+	if opts.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(rep)
+	} else {
+		rep.print(stdout)
+	}
+	if !rep.OK {
+		return 1
+	}
+	return 0
+}
+
+// options are the flags that are not part of Config.
+type options struct {
+	json, worker bool
+}
+
+// parseArgs parses the command line; flag.ErrHelp after printing the
+// usage for -h.
+func parseArgs(args []string, stdout io.Writer) (Config, options, error) {
+	var c Config
+	var o options
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.Hub, "hub", defaultHub, "the hub's URL; its host must be a loopback address")
+	fs.StringVar(&c.Metrics, "metrics", "", "the server's Prometheus endpoint (default: /metrics on the hub's origin)")
+	fs.IntVar(&c.Subscribers, "subscribers", 1000, "SSE subscribers to connect")
+	fs.IntVar(&c.Topics, "topics", 10, "topics the subscribers are spread over")
+	fs.StringVar(&c.TopicBase, "topic-base", "https://example.org/matches/", "topic names: this followed by 1..K")
+	fs.IntVar(&c.Publish, "publish", 100, "updates to publish once all are connected")
+	fs.Float64Var(&c.Rate, "rate", 0, "updates per second (0: as fast as the hub accepts them, one at a time)")
+	fs.StringVar(&c.JWTKey, "jwt-key", "", "HS256 secret to sign the publisher token with (the hub's JWT_KEY)")
+	fs.StringVar(&c.Token, "token", "", "publisher JWT to use instead of signing one")
+	fs.IntVar(&c.Workers, "workers", 0, "worker processes (0: enough that none holds more than 5,000 sockets)")
+	fs.DurationVar(&c.Duration, "duration", 2*time.Minute, "hard bound on the whole run")
+	fs.DurationVar(&c.Drain, "drain", 10*time.Second, "how long to wait after the last publish for deliveries still on their way")
+	fs.Float64Var(&c.ConnectRate, "connect-rate", 0, "connections per second over all workers (0: as fast as possible)")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.BoolVar(&o.worker, workerFlag, false, "") // hidden: the worker process
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(fs, stdout)
+		}
+		return c, o, err
+	}
+	if fs.NArg() > 0 {
+		return c, o, fmt.Errorf("unexpected argument %q; run loadtest -h", fs.Arg(0))
+	}
+	return c, o, nil
+}
+
+// printUsage prints the help, without the hidden worker flag.
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	io.WriteString(w, usageText)
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == workerFlag {
+			return
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  -%s\n    \t%s%s\n", f.Name, f.Usage, def)
+	})
+}

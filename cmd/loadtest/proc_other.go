@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+import "os/exec"
+
+// dieWithParent relies on stdin closing: outside Linux there is no
+// parent-death signal, and the worker stops when its stdin reaches EOF.
+func dieWithParent(cmd *exec.Cmd) {}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// publisherToken is the token the updates are published with: c.Token, or
+// one signed with c.JWTKey (HS256) that may publish on every topic and
+// outlives the run.
+func publisherToken(c *Config) (string, error) {
+	if c.Token != "" {
+		return c.Token, nil
+	}
+	claims := jwt.MapClaims{
+		"mercure": map[string]any{"publish": []string{"*"}},
+		"exp":     time.Now().Add(c.Duration + time.Hour).Unix(),
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(c.JWTKey))
+	if err != nil {
+		return "", fmt.Errorf("sign the publisher token: %w", err)
+	}
+	return tok, nil
+}
+
+// publishResult is how the publishing went.
+type publishResult struct {
+	// PerTopic counts the updates the hub accepted, by topic index.
+	PerTopic []int
+	OK       int
+	Failed   int
+	FirstErr string
+	StartNS  int64
+	EndNS    int64
+}
+
+// publish sends c.Publish updates, update j to topic j mod c.Topics, at
+// c.Rate per second, one at a time, until done or ctx ends.
+func publish(ctx context.Context, c *Config, client *http.Client, run, token string) publishResult {
+	res := publishResult{PerTopic: make([]int, c.Topics)}
+	start := time.Now()
+	res.StartNS = start.UnixNano()
+	for j := 0; j < c.Publish && ctx.Err() == nil; j++ {
+		if c.Rate > 0 {
+			at := start.Add(time.Duration(float64(j) / c.Rate * float64(time.Second)))
+			if !sleepUntil(ctx, at) {
+				break
+			}
+		}
+		t := j % c.Topics
+		if err := publishOne(ctx, client, c.Hub, token, c.topic(t), run, j); err != nil {
+			res.Failed++
+			if res.FirstErr == "" {
+				res.FirstErr = err.Error()
+			}
+			continue
+		}
+		res.OK++
+		res.PerTopic[t]++
+	}
+	res.Failed += c.Publish - res.OK - res.Failed // those ctx cut off
+	res.EndNS = time.Now().UnixNano()
+	return res
+}
+
+// publishOne POSTs update seq; the data carries the time it was sent.
+func publishOne(ctx context.Context, client *http.Client, hub, token, topic, run string, seq int) error {
+	data, _ := json.Marshal(payload{Run: run, Seq: seq, Sent: time.Now().UnixNano()})
+	form := url.Values{"topic": {topic}, "data": {string(data)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hub, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("publish update %d: %w", seq, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("publish update %d: status %d: %s", seq, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return nil
+}
+
+// sleepUntil waits until at; false if ctx ended first.
+func sleepUntil(ctx context.Context, at time.Time) bool {
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// serverStats are the server's figures from its Prometheus endpoint.
+type serverStats struct {
+	RSSBytes   float64 `json:"rss_bytes"`
+	Goroutines float64 `json:"goroutines"`
+}
+
+// scrape reads process_resident_memory_bytes and go_goroutines from the
+// metrics endpoint; nil when it does not answer with them.
+func scrape(ctx context.Context, client *http.Client, metricsURL string) *serverStats {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
+	if err != nil {
+		return nil
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil
+	}
+	var s serverStats
+	found := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "process_resident_memory_bytes":
+			s.RSSBytes = v
+			found++
+		case "go_goroutines":
+			s.Goroutines = v
+			found++
+		}
+	}
+	if found == 0 {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Report is the outcome of a run; -json prints it as is.
+type Report struct {
+	Hub         string  `json:"hub"`
+	Subscribers int     `json:"subscribers"`
+	Topics      int     `json:"topics"`
+	Workers     int     `json:"workers"`
+	Publish     int     `json:"publish"`
+	Rate        float64 `json:"rate"`
+	Connect     struct {
+		Connected  int     `json:"connected"`
+		Failed     int     `json:"failed"`
+		Seconds    float64 `json:"seconds"` // first dial to the last first byte
+		PerSecond  float64 `json:"per_second"`
+		FirstError string  `json:"first_error,omitempty"`
+	} `json:"connect"`
+	Server struct {
+		// Before connecting, once every subscriber is connected, and at
+		// the end (before disconnecting); null when /metrics did not answer.
+		Before    *serverStats `json:"before"`
+		Connected *serverStats `json:"connected"`
+		End       *serverStats `json:"end"`
+		// Growth from Before to Connected, divided by the subscribers.
+		RSSPerSubscriber        float64 `json:"rss_per_subscriber_bytes"`
+		GoroutinesPerSubscriber float64 `json:"goroutines_per_subscriber"`
+	} `json:"server"`
+	Deliveries struct {
+		Published      int     `json:"published"`
+		PublishFailed  int     `json:"publish_failed"`
+		PublishError   string  `json:"publish_error,omitempty"`
+		PublishSeconds float64 `json:"publish_seconds"`
+		Expected       int64   `json:"expected"`
+		Received       int64   `json:"received"`
+		Missing        int64   `json:"missing"`
+		// Subscribers that did not get every update of their topic.
+		IncompleteSubscribers int64   `json:"incomplete_subscribers"`
+		Duplicates            int64   `json:"duplicates"`
+		Unexpected            int64   `json:"unexpected"` // this run's updates on the wrong stream
+		Foreign               int64   `json:"foreign"`    // others' updates on these topics
+		StreamsCut            int64   `json:"streams_cut"`
+		StreamError           string  `json:"stream_error,omitempty"`
+		Seconds               float64 `json:"seconds"` // first publish to the last delivery
+		PerSecond             float64 `json:"per_second"`
+	} `json:"deliveries"`
+	Latency struct {
+		P50MS float64 `json:"p50_ms"`
+		P99MS float64 `json:"p99_ms"`
+		MaxMS float64 `json:"max_ms"`
+	} `json:"latency"`
+	Errors []string `json:"errors"`
+	OK     bool     `json:"ok"`
+}
+
+func newReport(c *Config) *Report {
+	return &Report{Hub: c.Hub, Subscribers: c.Subscribers, Topics: c.Topics, Workers: c.Workers,
+		Publish: c.Publish, Rate: c.Rate, Errors: []string{}}
+}
+
+// fill computes the figures from the workers' messages and the publishing.
+func (r *Report) fill(c *Config, st *runState, pub publishResult) {
+	var start, end int64
+	for _, m := range st.connected {
+		r.Connect.Connected += m.Connected
+		r.Connect.Failed += m.Failed
+		if r.Connect.FirstError == "" {
+			r.Connect.FirstError = m.FirstErr
+		}
+		if start == 0 || m.StartNS < start {
+			start = m.StartNS
+		}
+		end = max(end, m.EndNS)
+	}
+	r.Connect.Failed += c.Subscribers - r.Connect.Connected - r.Connect.Failed // never settled
+	if end > start {
+		r.Connect.Seconds = seconds(end - start)
+		r.Connect.PerSecond = float64(r.Connect.Connected) / r.Connect.Seconds
+	}
+	if b, a := r.Server.Before, r.Server.Connected; b != nil && a != nil && r.Connect.Connected > 0 {
+		r.Server.RSSPerSubscriber = (a.RSSBytes - b.RSSBytes) / float64(r.Connect.Connected)
+		r.Server.GoroutinesPerSubscriber = (a.Goroutines - b.Goroutines) / float64(r.Connect.Connected)
+	}
+	r.fillDeliveries(c, st, pub)
+	r.check(st)
+}
+
+func (r *Report) fillDeliveries(c *Config, st *runState, pub publishResult) {
+	d := &r.Deliveries
+	d.Published, d.PublishFailed, d.PublishError = pub.OK, pub.Failed, pub.FirstErr
+	if pub.EndNS > pub.StartNS {
+		d.PublishSeconds = seconds(pub.EndNS - pub.StartNS)
+	}
+	subs := perTopic(c.Subscribers, c.Topics)
+	reported := make([]int, c.Topics) // subscribers each topic has counts for
+	var lat hist
+	var last int64
+	for _, res := range st.results {
+		d.Received += res.Received
+		d.Duplicates += res.Duplicates
+		d.Unexpected += res.Unexpected
+		d.Foreign += res.Foreign
+		d.StreamsCut += res.Disconnects
+		if d.StreamError == "" {
+			d.StreamError = res.FirstErr
+		}
+		last = max(last, res.LastRecvNS)
+		lat.merge(res.Latency)
+		for t, counts := range res.Distinct {
+			for got, n := range counts {
+				reported[t] += n
+				if t < len(pub.PerTopic) && got < pub.PerTopic[t] {
+					d.IncompleteSubscribers += int64(n)
+				}
+			}
+		}
+	}
+	for t := range subs {
+		if t >= len(pub.PerTopic) {
+			break
+		}
+		d.Expected += int64(subs[t]) * int64(pub.PerTopic[t])
+		if pub.PerTopic[t] > 0 {
+			d.IncompleteSubscribers += int64(subs[t] - reported[t]) // never connected, or lost with a worker
+		}
+	}
+	d.Missing = max(0, d.Expected-d.Received)
+	if last > pub.StartNS && pub.StartNS > 0 {
+		d.Seconds = seconds(last - pub.StartNS)
+		d.PerSecond = float64(d.Received) / d.Seconds
+	}
+	r.Latency.P50MS = ms(lat.quantile(0.50))
+	r.Latency.P99MS = ms(lat.quantile(0.99))
+	r.Latency.MaxMS = ms(time.Duration(lat.MaxNS))
+}
+
+// check lists what went wrong; OK when nothing did.
+func (r *Report) check(st *runState) {
+	bad := func(format string, args ...any) { r.Errors = append(r.Errors, fmt.Sprintf(format, args...)) }
+	if r.Connect.Failed > 0 {
+		bad("%d of %d subscribers did not connect (first error: %s)", r.Connect.Failed, r.Subscribers, r.Connect.FirstError)
+	}
+	d := r.Deliveries
+	if d.PublishFailed > 0 {
+		bad("%d of %d updates were not published (first error: %s)", d.PublishFailed, r.Publish, d.PublishError)
+	}
+	if d.Missing > 0 {
+		bad("%d deliveries missing: %d of %d expected received; %d subscribers lack updates of their topic", d.Missing, d.Received, d.Expected, d.IncompleteSubscribers)
+	}
+	if d.Duplicates > 0 {
+		bad("%d deliveries were duplicates", d.Duplicates)
+	}
+	if d.Unexpected > 0 {
+		bad("%d deliveries reached a subscriber of another topic", d.Unexpected)
+	}
+	if d.StreamsCut > 0 {
+		bad("the hub ended %d streams during the run (%s)", d.StreamsCut, d.StreamError)
+	}
+	for i := range st.n {
+		if st.results[i] == nil {
+			bad("worker %d ended without a result (see its errors above)", i)
+		}
+	}
+	r.OK = len(r.Errors) == 0
+}
+
+// print writes r for people.
+func (r *Report) print(w io.Writer) {
+	p := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "%-12s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	p("hub", "%s", r.Hub)
+	p("load", "%d subscribers over %d topics, %d worker processes; %d updates at %s", r.Subscribers, r.Topics, r.Workers, r.Publish, rateText(r.Rate))
+	p("connect", "%d connected, %d failed in %.2fs (%.0f/s)", r.Connect.Connected, r.Connect.Failed, r.Connect.Seconds, r.Connect.PerSecond)
+	s := r.Server
+	p("server", "before:    %s", statsText(s.Before))
+	p("", "connected: %s", statsText(s.Connected))
+	p("", "end:       %s", statsText(s.End))
+	if s.Before != nil && s.Connected != nil {
+		p("", "per subscriber: %.1f KiB RSS, %.2f goroutines", s.RSSPerSubscriber/1024, s.GoroutinesPerSubscriber)
+	}
+	d := r.Deliveries
+	p("publish", "%d accepted, %d failed in %.2fs", d.Published, d.PublishFailed, d.PublishSeconds)
+	p("deliveries", "%d received of %d expected: %d missing, %d duplicates, %d unexpected, %d streams cut, %d foreign",
+		d.Received, d.Expected, d.Missing, d.Duplicates, d.Unexpected, d.StreamsCut, d.Foreign)
+	p("", "%.2fs from the first publish to the last delivery: %.0f deliveries/s", d.Seconds, d.PerSecond)
+	p("latency", "p50 %.1fms, p99 %.1fms, max %.1fms (publish to receipt)", r.Latency.P50MS, r.Latency.P99MS, r.Latency.MaxMS)
+	if r.OK {
+		p("result", "OK")
+		return
+	}
+	p("result", "FAILED")
+	for _, e := range r.Errors {
+		p("", "- %s", e)
+	}
+}
+
+func statsText(s *serverStats) string {
+	if s == nil {
+		return "n/a (no process_resident_memory_bytes or go_goroutines at the metrics URL)"
+	}
+	return fmt.Sprintf("RSS %.1f MiB, %.0f goroutines", s.RSSBytes/(1<<20), s.Goroutines)
+}
+
+func rateText(r float64) string {
+	if r <= 0 {
+		return "full speed"
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%g", r), ".0") + "/s"
+}
+
+func seconds(ns int64) float64   { return float64(ns) / 1e9 }
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// workerSpec is a worker's share of the subscribers, sent by the parent.
+type workerSpec struct {
+	Index int    `json:"index"`
+	Hub   string `json:"hub"`
+	Run   string `json:"run"` // the run's nonce, carried in every update
+	// First is the global number of its first subscriber; subscriber i
+	// subscribes to Topics[i mod len(Topics)].
+	First  int      `json:"first"`
+	Count  int      `json:"count"`
+	Topics []string `json:"topics"`
+	// Expected is how many updates each topic will get if every publish
+	// succeeds: the worker says "complete" once every subscriber has them.
+	Expected    []int     `json:"expected"`
+	ConnectRate float64   `json:"connect_rate"` // this worker's share; 0: unpaced
+	Deadline    time.Time `json:"deadline"`
+}
+
+// message is one JSON line from a worker to the parent.
+type message struct {
+	Kind   string `json:"kind"` // progress, connected, complete or result
+	Worker int    `json:"worker"`
+	// progress and connected
+	Connected int    `json:"connected,omitempty"`
+	Failed    int    `json:"failed,omitempty"`
+	FirstErr  string `json:"first_error,omitempty"`
+	StartNS   int64  `json:"start_ns,omitempty"`
+	EndNS     int64  `json:"end_ns,omitempty"`
+	Received  int64  `json:"received,omitempty"`
+	// result
+	Result *workerResult `json:"result,omitempty"`
+}
+
+// workerResult is what a worker's subscribers received.
+type workerResult struct {
+	// Distinct maps topic index, then the number of distinct updates of
+	// that topic a subscriber received, to how many subscribers did.
+	Distinct    map[int]map[int]int `json:"distinct"`
+	Received    int64               `json:"received"`
+	Duplicates  int64               `json:"duplicates"`
+	Unexpected  int64               `json:"unexpected"`
+	Foreign     int64               `json:"foreign"` // other runs' updates
+	Disconnects int64               `json:"disconnects"`
+	FirstErr    string              `json:"first_error,omitempty"`
+	FirstRecvNS int64               `json:"first_recv_ns"`
+	LastRecvNS  int64               `json:"last_recv_ns"`
+	Latency     hist                `json:"latency"`
+}
+
+// payload is the data of every update the load test publishes.
+type payload struct {
+	Run  string `json:"run"`
+	Seq  int    `json:"seq"`
+	Sent int64  `json:"sent_unix_nano"`
+}
+
+// worker holds one worker's subscribers.
+type worker struct {
+	spec   workerSpec
+	client *http.Client
+	out    *lineWriter
+
+	sem                 chan struct{}
+	connected, failed   atomic.Int64
+	settled, complete   atomic.Int64
+	received, dups      atomic.Int64
+	unexpected, foreign atomic.Int64
+	disconnects         atomic.Int64
+	firstRecv, lastRecv atomic.Int64
+	latency             liveHist
+	errOnce             sync.Once
+	firstErr            atomic.Value // string
+
+	mu       sync.Mutex
+	distinct map[int]map[int]int
+}
+
+// runWorker opens spec's subscribers, reads their streams until ctx is
+// done or the deadline passes, and writes its messages to w as JSON lines,
+// the last one its result.
+func runWorker(ctx context.Context, spec workerSpec, w io.Writer) error {
+	ctx, cancel := context.WithDeadline(ctx, spec.Deadline)
+	defer cancel()
+	wk := &worker{
+		spec:     spec,
+		client:   &http.Client{Transport: newTransport(spec.Count)},
+		out:      &lineWriter{enc: json.NewEncoder(w)},
+		sem:      make(chan struct{}, maxDialsInFlight),
+		distinct: map[int]map[int]int{},
+	}
+	defer wk.client.CloseIdleConnections()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range spec.Count {
+		if !wk.pace(ctx, start, i) {
+			wk.fail(start, ctx.Err())
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk.subscribe(ctx, i, start)
+		}()
+	}
+	progressDone := make(chan struct{})
+	go func() { defer close(progressDone); wk.progress(ctx) }()
+	wg.Wait()
+	cancel()
+	<-progressDone
+	return wk.out.write(message{Kind: "result", Worker: spec.Index, Result: wk.result()})
+}
+
+// newTransport is an HTTP/1.1 transport for n long-lived streams to one
+// host, with small buffers (the events are small), dialing only loopback.
+func newTransport(n int) *http.Transport {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1, Control: loopbackOnly}
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		MaxConnsPerHost:       0,
+		MaxIdleConns:          n + 16,
+		MaxIdleConnsPerHost:   n + 16,
+		IdleConnTimeout:       time.Minute,
+		ResponseHeaderTimeout: 30 * time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+		ReadBufferSize:        1024,
+		WriteBufferSize:       1024,
+	}
+}
+
+// pace waits until subscriber i may connect: at most maxDialsInFlight
+// waiting for their first byte, and no faster than the connect rate.
+func (wk *worker) pace(ctx context.Context, start time.Time, i int) bool {
+	if r := wk.spec.ConnectRate; r > 0 {
+		at := start.Add(time.Duration(float64(i) / r * float64(time.Second)))
+		if d := time.Until(at); d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return false
+			case <-t.C:
+			}
+		}
+	}
+	select {
+	case wk.sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// progress reports the worker's counts every second until ctx is done.
+func (wk *worker) progress(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			wk.out.write(message{Kind: "progress", Worker: wk.spec.Index,
+				Connected: int(wk.connected.Load()), Failed: int(wk.failed.Load()), Received: wk.received.Load()})
+		}
+	}
+}
+
+// settle counts a subscriber connected or failed; the last one to settle
+// tells the parent how the connecting went.
+func (wk *worker) settle(start time.Time) {
+	if wk.settled.Add(1) != int64(wk.spec.Count) {
+		return
+	}
+	m := message{Kind: "connected", Worker: wk.spec.Index, StartNS: start.UnixNano(), EndNS: time.Now().UnixNano(),
+		Connected: int(wk.connected.Load()), Failed: int(wk.failed.Load())}
+	m.FirstErr, _ = wk.firstErr.Load().(string)
+	wk.out.write(m)
+	if wk.complete.Load() == int64(wk.spec.Count) {
+		wk.out.write(message{Kind: "complete", Worker: wk.spec.Index})
+	}
+}
+
+// fail counts a subscriber that could not connect.
+func (wk *worker) fail(start time.Time, err error) {
+	wk.failed.Add(1)
+	wk.noteErr(err)
+	wk.settle(start)
+}
+
+// markComplete counts a subscriber that has every update it expects.
+func (wk *worker) markComplete() {
+	if wk.complete.Add(1) == int64(wk.spec.Count) && wk.settled.Load() == int64(wk.spec.Count) {
+		wk.out.write(message{Kind: "complete", Worker: wk.spec.Index})
+	}
+}
+
+func (wk *worker) noteErr(err error) {
+	if err != nil {
+		wk.errOnce.Do(func() { wk.firstErr.Store(err.Error()) })
+	}
+}
+
+// subscribeURL is the subscription URL of topic.
+func subscribeURL(hub, topic string) (string, error) {
+	u, err := url.Parse(hub)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Add("topic", topic)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// lineWriter writes messages as JSON lines, one at a time.
+type lineWriter struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func (lw *lineWriter) write(m message) error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	if err := lw.enc.Encode(m); err != nil {
+		return fmt.Errorf("report to the parent: %w", err)
+	}
+	return nil
+}
