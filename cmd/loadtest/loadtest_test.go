@@ -77,10 +77,11 @@ func TestRunDeliversEverything(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("connected, published, expected, received, missing: (-want +got)\n%s", diff)
 	}
-	if rep.Server.Before == nil || rep.Server.Connected == nil {
-		t.Errorf("got server stats %v, %v; want both read from /metrics", rep.Server.Before, rep.Server.Connected)
-	} else if rep.Server.Connected.Goroutines < rep.Server.Before.Goroutines+200 {
-		t.Errorf("got %v goroutines once connected, want at least %v (one per stream)", rep.Server.Connected.Goroutines, rep.Server.Before.Goroutines+200)
+	b, a := rep.Server.Before, rep.Server.Connected
+	if b == nil || a == nil || b.Goroutines == nil || a.Goroutines == nil || b.RSSBytes == nil || a.RSSBytes == nil {
+		t.Errorf("got server stats %+v, %+v; want RSS and goroutines read from /metrics before and after connecting", b, a)
+	} else if *a.Goroutines < *b.Goroutines+200 {
+		t.Errorf("got %v goroutines once connected, want at least %v (one per stream)", *a.Goroutines, *b.Goroutines+200)
 	}
 	if rep.Latency.MaxMS <= 0 || rep.Latency.P50MS > rep.Latency.MaxMS {
 		t.Errorf("got latency p50 %vms, max %vms; want 0 < p50 <= max", rep.Latency.P50MS, rep.Latency.MaxMS)

@@ -117,7 +117,10 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 	client := &http.Client{Transport: newTransport(4)}
 	defer client.CloseIdleConnections()
 	rep := newReport(&c)
-	rep.Server.Before = scrape(ctx, client, c.Metrics)
+	// Scrapes are bounded by themselves: the end's figures are wanted even
+	// when the run's time is up.
+	noCancel := context.WithoutCancel(ctx)
+	rep.Server.Before = scrape(noCancel, client, c.Metrics)
 
 	run := nonce()
 	handles, err := startWorkers(ctx, &c, spawn, run, deadline)
@@ -132,7 +135,7 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 		ended: map[int]bool{}, results: map[int]*workerResult{}, progress: map[int]message{}, out: progress}
 
 	st.pump(ctx, msgs, nil, st.allConnected)
-	rep.Server.Connected = scrape(ctx, client, c.Metrics)
+	rep.Server.Connected = scrape(noCancel, client, c.Metrics)
 
 	var pub publishResult
 	published := make(chan struct{})
@@ -147,7 +150,7 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 		st.pump(drainCtx, msgs, nil, func() bool { return st.all(st.complete) })
 		drainCancel()
 	}
-	rep.Server.End = scrape(context.WithoutCancel(ctx), client, c.Metrics)
+	rep.Server.End = scrape(noCancel, client, c.Metrics)
 
 	stopWorkers(handles, st, msgs)
 	rep.fill(&c, st, pub)
@@ -166,7 +169,8 @@ func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, d
 	first := 0
 	for i, count := range perTopic(c.Subscribers, c.Workers) {
 		spec := workerSpec{Index: i, Hub: c.Hub, Run: run, First: first, Count: count, Topics: topics,
-			Expected: expected, ConnectRate: c.ConnectRate / float64(c.Workers), Deadline: deadline}
+			Expected: expected, ConnectRate: c.ConnectRate / float64(c.Workers), Deadline: deadline,
+			ConnectBy: time.Now().Add(time.Until(deadline) * 3 / 4)}
 		first += count
 		h, err := spawn(ctx, spec)
 		if err != nil {

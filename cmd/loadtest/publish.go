@@ -67,7 +67,12 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 		res.OK++
 		res.PerTopic[t]++
 	}
-	res.Failed += c.Publish - res.OK - res.Failed // those ctx cut off
+	if cut := c.Publish - res.OK - res.Failed; cut > 0 {
+		res.Failed += cut
+		if res.FirstErr == "" {
+			res.FirstErr = fmt.Sprintf("%d updates not sent: -duration %v was over", cut, c.Duration)
+		}
+	}
 	res.EndNS = time.Now().UnixNano()
 	return res
 }
@@ -112,8 +117,10 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 
 // serverStats are the server's figures from its Prometheus endpoint.
 type serverStats struct {
-	RSSBytes   float64 `json:"rss_bytes"`
-	Goroutines float64 `json:"goroutines"`
+	// Either is nil when the endpoint did not give it (a server out of
+	// file descriptors cannot read its own RSS from /proc).
+	RSSBytes   *float64 `json:"rss_bytes"`
+	Goroutines *float64 `json:"goroutines"`
 }
 
 // scrape reads process_resident_memory_bytes and go_goroutines from the
@@ -138,7 +145,6 @@ func scrape(ctx context.Context, client *http.Client, metricsURL string) *server
 		return nil
 	}
 	var s serverStats
-	found := 0
 	for _, line := range strings.Split(string(body), "\n") {
 		name, value, ok := strings.Cut(line, " ")
 		if !ok {
@@ -150,14 +156,12 @@ func scrape(ctx context.Context, client *http.Client, metricsURL string) *server
 		}
 		switch name {
 		case "process_resident_memory_bytes":
-			s.RSSBytes = v
-			found++
+			s.RSSBytes = &v
 		case "go_goroutines":
-			s.Goroutines = v
-			found++
+			s.Goroutines = &v
 		}
 	}
-	if found == 0 {
+	if s.RSSBytes == nil && s.Goroutines == nil {
 		return nil
 	}
 	return &s

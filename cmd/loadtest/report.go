@@ -18,7 +18,7 @@ type Report struct {
 	Connect     struct {
 		Connected  int     `json:"connected"`
 		Failed     int     `json:"failed"`
-		Seconds    float64 `json:"seconds"` // first dial to the last first byte
+		Seconds    float64 `json:"seconds"` // first dial to the last first byte received
 		PerSecond  float64 `json:"per_second"`
 		FirstError string  `json:"first_error,omitempty"`
 	} `json:"connect"`
@@ -29,8 +29,8 @@ type Report struct {
 		Connected *serverStats `json:"connected"`
 		End       *serverStats `json:"end"`
 		// Growth from Before to Connected, divided by the subscribers.
-		RSSPerSubscriber        float64 `json:"rss_per_subscriber_bytes"`
-		GoroutinesPerSubscriber float64 `json:"goroutines_per_subscriber"`
+		RSSPerSubscriber        *float64 `json:"rss_per_subscriber_bytes"`
+		GoroutinesPerSubscriber *float64 `json:"goroutines_per_subscriber"`
 	} `json:"server"`
 	Deliveries struct {
 		Published      int     `json:"published"`
@@ -84,8 +84,15 @@ func (r *Report) fill(c *Config, st *runState, pub publishResult) {
 		r.Connect.PerSecond = float64(r.Connect.Connected) / r.Connect.Seconds
 	}
 	if b, a := r.Server.Before, r.Server.Connected; b != nil && a != nil && r.Connect.Connected > 0 {
-		r.Server.RSSPerSubscriber = (a.RSSBytes - b.RSSBytes) / float64(r.Connect.Connected)
-		r.Server.GoroutinesPerSubscriber = (a.Goroutines - b.Goroutines) / float64(r.Connect.Connected)
+		n := float64(r.Connect.Connected)
+		if b.RSSBytes != nil && a.RSSBytes != nil {
+			v := (*a.RSSBytes - *b.RSSBytes) / n
+			r.Server.RSSPerSubscriber = &v
+		}
+		if b.Goroutines != nil && a.Goroutines != nil {
+			v := (*a.Goroutines - *b.Goroutines) / n
+			r.Server.GoroutinesPerSubscriber = &v
+		}
 	}
 	r.fillDeliveries(c, st, pub)
 	r.check(st)
@@ -182,9 +189,7 @@ func (r *Report) print(w io.Writer) {
 	p("server", "before:    %s", statsText(s.Before))
 	p("", "connected: %s", statsText(s.Connected))
 	p("", "end:       %s", statsText(s.End))
-	if s.Before != nil && s.Connected != nil {
-		p("", "per subscriber: %.1f KiB RSS, %.2f goroutines", s.RSSPerSubscriber/1024, s.GoroutinesPerSubscriber)
-	}
+	p("", "per subscriber: %s RSS, %s goroutines", orNA(s.RSSPerSubscriber, 1.0/1024, "%.1f KiB"), orNA(s.GoroutinesPerSubscriber, 1, "%.2f"))
 	d := r.Deliveries
 	p("publish", "%d accepted, %d failed in %.2fs", d.Published, d.PublishFailed, d.PublishSeconds)
 	p("deliveries", "%d received of %d expected: %d missing, %d duplicates, %d unexpected, %d streams cut, %d foreign",
@@ -205,7 +210,15 @@ func statsText(s *serverStats) string {
 	if s == nil {
 		return "n/a (no process_resident_memory_bytes or go_goroutines at the metrics URL)"
 	}
-	return fmt.Sprintf("RSS %.1f MiB, %.0f goroutines", s.RSSBytes/(1<<20), s.Goroutines)
+	return fmt.Sprintf("RSS %s, %s goroutines", orNA(s.RSSBytes, 1.0/(1<<20), "%.1f MiB"), orNA(s.Goroutines, 1, "%.0f"))
+}
+
+// orNA formats *v times scale, or says it is not available.
+func orNA(v *float64, scale float64, format string) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, *v*scale)
 }
 
 func rateText(r float64) string {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,7 +22,17 @@ const connectAttempts = 3
 // arrives until the stream or ctx ends.
 func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	t := (wk.spec.First + i) % len(wk.spec.Topics)
+	// The stream lives in ctx, but must have its first byte by ConnectBy.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	late := time.AfterFunc(time.Until(wk.spec.ConnectBy), cancel)
 	body, r, err := wk.connect(ctx, wk.spec.Topics[t])
+	if !late.Stop() { // too late, even if the stream has just opened
+		if err == nil {
+			body.Close()
+		}
+		err = errNotConnected(wk.spec.ConnectBy, err)
+	}
 	<-wk.sem
 	if err != nil {
 		wk.fail(start, err)
@@ -29,6 +40,7 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	}
 	defer body.Close()
 	wk.connected.Add(1)
+	storeMax(&wk.lastConnect, time.Now().UnixNano())
 	wk.settle(start)
 
 	s := &subState{expected: wk.spec.Expected[t], topic: t}
@@ -57,17 +69,34 @@ func (wk *worker) connect(ctx context.Context, topic string) (io.ReadCloser, *bu
 	if err != nil {
 		return nil, nil, err
 	}
+	var last error
 	for attempt := 1; ; attempt++ {
 		body, r, err := wk.connectOnce(ctx, u)
-		if err == nil || attempt == connectAttempts || ctx.Err() != nil {
-			return body, r, err
+		if err == nil {
+			return body, r, nil
+		}
+		if ctx.Err() == nil || last == nil {
+			last = err
+		}
+		if attempt == connectAttempts || ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("%w (attempt %d of %d)", last, attempt, connectAttempts)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, nil, last
 		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
 		}
 	}
+}
+
+// errNotConnected is the error of a subscriber without its first byte at
+// the connect deadline; last is what its last attempt got, if anything.
+func errNotConnected(by time.Time, last error) error {
+	msg := fmt.Sprintf("no stream open by the connect deadline %s (3/4 of -duration)", by.Format(time.TimeOnly))
+	if last != nil {
+		msg += ": " + last.Error()
+	}
+	return errors.New(msg + "; when connections are made but never answered, the server is usually out of file descriptors (ulimit -n, see its log) or its accept backlog is full")
 }
 
 func (wk *worker) connectOnce(ctx context.Context, u string) (io.ReadCloser, *bufio.Reader, error) {
@@ -152,14 +181,19 @@ func (wk *worker) deliver(s *subState, p payload, now time.Time) {
 			break
 		}
 	}
-	for {
-		l := wk.lastRecv.Load()
-		if ns <= l || wk.lastRecv.CompareAndSwap(l, ns) {
-			break
-		}
-	}
+	storeMax(&wk.lastRecv, ns)
 	if s.distinct == s.expected {
 		wk.markComplete()
+	}
+}
+
+// storeMax sets v to ns if that is more.
+func storeMax(v *atomic.Int64, ns int64) {
+	for {
+		old := v.Load()
+		if ns <= old || v.CompareAndSwap(old, ns) {
+			return
+		}
 	}
 }
 

@@ -25,9 +25,13 @@ type workerSpec struct {
 	Topics []string `json:"topics"`
 	// Expected is how many updates each topic will get if every publish
 	// succeeds: the worker says "complete" once every subscriber has them.
-	Expected    []int     `json:"expected"`
-	ConnectRate float64   `json:"connect_rate"` // this worker's share; 0: unpaced
-	Deadline    time.Time `json:"deadline"`
+	Expected    []int   `json:"expected"`
+	ConnectRate float64 `json:"connect_rate"` // this worker's share; 0: unpaced
+	// ConnectBy is when a subscriber still without its first byte counts
+	// as failed, leaving the rest of the run for publishing; Deadline is
+	// when everything stops.
+	ConnectBy time.Time `json:"connect_by"`
+	Deadline  time.Time `json:"deadline"`
 }
 
 // message is one JSON line from a worker to the parent.
@@ -38,8 +42,8 @@ type message struct {
 	Connected int    `json:"connected,omitempty"`
 	Failed    int    `json:"failed,omitempty"`
 	FirstErr  string `json:"first_error,omitempty"`
-	StartNS   int64  `json:"start_ns,omitempty"`
-	EndNS     int64  `json:"end_ns,omitempty"`
+	StartNS   int64  `json:"start_ns,omitempty"` // the first dial
+	EndNS     int64  `json:"end_ns,omitempty"`   // the last first byte received
 	Received  int64  `json:"received,omitempty"`
 	// result
 	Result *workerResult `json:"result,omitempty"`
@@ -76,6 +80,7 @@ type worker struct {
 
 	sem                 chan struct{}
 	connected, failed   atomic.Int64
+	lastConnect         atomic.Int64 // unix ns of the last first byte
 	settled, complete   atomic.Int64
 	received, dups      atomic.Int64
 	unexpected, foreign atomic.Int64
@@ -104,10 +109,12 @@ func runWorker(ctx context.Context, spec workerSpec, w io.Writer) error {
 	}
 	defer wk.client.CloseIdleConnections()
 	start := time.Now()
+	connectCtx, connectCancel := context.WithDeadline(ctx, spec.ConnectBy)
+	defer connectCancel()
 	var wg sync.WaitGroup
 	for i := range spec.Count {
-		if !wk.pace(ctx, start, i) {
-			wk.fail(start, ctx.Err())
+		if !wk.pace(connectCtx, start, i) {
+			wk.fail(start, errNotConnected(spec.ConnectBy, nil))
 			continue
 		}
 		wg.Add(1)
@@ -186,7 +193,7 @@ func (wk *worker) settle(start time.Time) {
 	if wk.settled.Add(1) != int64(wk.spec.Count) {
 		return
 	}
-	m := message{Kind: "connected", Worker: wk.spec.Index, StartNS: start.UnixNano(), EndNS: time.Now().UnixNano(),
+	m := message{Kind: "connected", Worker: wk.spec.Index, StartNS: start.UnixNano(), EndNS: wk.lastConnect.Load(),
 		Connected: int(wk.connected.Load()), Failed: int(wk.failed.Load())}
 	m.FirstErr, _ = wk.firstErr.Load().(string)
 	wk.out.write(m)
