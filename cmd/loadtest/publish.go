@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,7 +71,11 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 	if cut := c.Publish - res.OK - res.Failed; cut > 0 {
 		res.Failed += cut
 		if res.FirstErr == "" {
-			res.FirstErr = fmt.Sprintf("%d updates not sent: -duration %v was over", cut, c.Duration)
+			why := "interrupted"
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				why = fmt.Sprintf("-duration %v was over", c.Duration)
+			}
+			res.FirstErr = fmt.Sprintf("%d updates not sent: %s", cut, why)
 		}
 	}
 	res.EndNS = time.Now().UnixNano()
@@ -121,6 +126,7 @@ type serverStats struct {
 	// file descriptors cannot read its own RSS from /proc).
 	RSSBytes   *float64 `json:"rss_bytes"`
 	Goroutines *float64 `json:"goroutines"`
+	CPUSeconds *float64 `json:"cpu_seconds"` // user and system, since it started
 }
 
 // scrape reads process_resident_memory_bytes and go_goroutines from the
@@ -159,6 +165,8 @@ func scrape(ctx context.Context, client *http.Client, metricsURL string) *server
 			s.RSSBytes = &v
 		case "go_goroutines":
 			s.Goroutines = &v
+		case "process_cpu_seconds_total":
+			s.CPUSeconds = &v
 		}
 	}
 	if s.RSSBytes == nil && s.Goroutines == nil {

@@ -31,6 +31,10 @@ type Report struct {
 		// Growth from Before to Connected, divided by the subscribers.
 		RSSPerSubscriber        *float64 `json:"rss_per_subscriber_bytes"`
 		GoroutinesPerSubscriber *float64 `json:"goroutines_per_subscriber"`
+		// The server's CPU time while connecting (Before to Connected)
+		// and while publishing and delivering (Connected to End).
+		ConnectCPUSeconds *float64 `json:"connect_cpu_seconds"`
+		DeliverCPUSeconds *float64 `json:"deliver_cpu_seconds"`
 	} `json:"server"`
 	Deliveries struct {
 		Published      int     `json:"published"`
@@ -94,6 +98,8 @@ func (r *Report) fill(c *Config, st *runState, pub publishResult) {
 			r.Server.GoroutinesPerSubscriber = &v
 		}
 	}
+	r.Server.ConnectCPUSeconds = cpuBetween(r.Server.Before, r.Server.Connected)
+	r.Server.DeliverCPUSeconds = cpuBetween(r.Server.Connected, r.Server.End)
 	r.fillDeliveries(c, st, pub)
 	r.check(st)
 }
@@ -190,6 +196,9 @@ func (r *Report) print(w io.Writer) {
 	p("", "connected: %s", statsText(s.Connected))
 	p("", "end:       %s", statsText(s.End))
 	p("", "per subscriber: %s RSS, %s goroutines", orNA(s.RSSPerSubscriber, 1.0/1024, "%.1f KiB"), orNA(s.GoroutinesPerSubscriber, 1, "%.2f"))
+	p("", "CPU: %s connecting (%s per subscriber), %s delivering (%s per delivery)",
+		orNA(s.ConnectCPUSeconds, 1, "%.2fs"), orNA(perItem(s.ConnectCPUSeconds, int64(r.Connect.Connected)), 1, "%.0fµs"),
+		orNA(s.DeliverCPUSeconds, 1, "%.2fs"), orNA(perItem(s.DeliverCPUSeconds, r.Deliveries.Received), 1, "%.1fµs"))
 	d := r.Deliveries
 	p("publish", "%d accepted, %d failed in %.2fs", d.Published, d.PublishFailed, d.PublishSeconds)
 	p("deliveries", "%d received of %d expected: %d missing, %d duplicates, %d unexpected, %d streams cut, %d foreign",
@@ -211,6 +220,24 @@ func statsText(s *serverStats) string {
 		return "n/a (no process_resident_memory_bytes or go_goroutines at the metrics URL)"
 	}
 	return fmt.Sprintf("RSS %s, %s goroutines", orNA(s.RSSBytes, 1.0/(1<<20), "%.1f MiB"), orNA(s.Goroutines, 1, "%.0f"))
+}
+
+// cpuBetween is the CPU time the server used from a to b, if both say.
+func cpuBetween(a, b *serverStats) *float64 {
+	if a == nil || b == nil || a.CPUSeconds == nil || b.CPUSeconds == nil {
+		return nil
+	}
+	v := *b.CPUSeconds - *a.CPUSeconds
+	return &v
+}
+
+// perItem is the CPU time per item, in microseconds, if known.
+func perItem(cpu *float64, n int64) *float64 {
+	if cpu == nil || n <= 0 {
+		return nil
+	}
+	v := *cpu / float64(n) * 1e6
+	return &v
 }
 
 // orNA formats *v times scale, or says it is not available.
