@@ -18,9 +18,8 @@ const (
 	// default: the machine caps open files at 20,000 per process, and a
 	// worker holds one socket per subscriber.
 	maxPerWorker = 5000
-	// hardMaxPerWorker is the most a worker may be asked to hold when the
-	// user sets -workers, leaving room under the cap for everything else.
-	hardMaxPerWorker = 19000
+	// spareFiles are the files a worker needs besides its sockets.
+	spareFiles = 100
 	// maxDialsInFlight bounds a worker's connections waiting for their
 	// first byte, so that a storm does not overflow the server's backlog.
 	maxDialsInFlight = 128
@@ -101,19 +100,29 @@ func (c *Config) validate() error {
 	if c.Workers < 0 {
 		bad("-workers: %d is negative; give 0 to pick automatically", c.Workers)
 	}
-	if c.Workers == 0 && c.Subscribers > 0 {
-		c.Workers = (c.Subscribers + maxPerWorker - 1) / maxPerWorker
-	}
-	if c.Workers > 0 && c.Subscribers > 0 {
-		if c.Workers > c.Subscribers {
-			c.Workers = c.Subscribers
-		}
-		if per := (c.Subscribers + c.Workers - 1) / c.Workers; per > hardMaxPerWorker {
-			bad("-workers %d: each would hold %d sockets, over the %d a process may open here; give at least %d workers",
-				c.Workers, per, hardMaxPerWorker, (c.Subscribers+hardMaxPerWorker-1)/hardMaxPerWorker)
-		}
-	}
+	c.checkWorkers(openFileLimit(), bad)
 	return errors.Join(errs...)
+}
+
+// checkWorkers picks the number of workers, or checks the one given,
+// for a per-process limit of open files (0: unknown, taken as 20,000).
+func (c *Config) checkWorkers(limit int, bad func(string, ...any)) {
+	if limit <= 0 {
+		limit = 20000
+	}
+	most := max(1, limit-spareFiles) // sockets one worker can hold
+	if c.Workers == 0 && c.Subscribers > 0 {
+		per := min(maxPerWorker, most)
+		c.Workers = (c.Subscribers + per - 1) / per
+	}
+	if c.Workers <= 0 || c.Subscribers <= 0 {
+		return
+	}
+	c.Workers = min(c.Workers, c.Subscribers)
+	if per := (c.Subscribers + c.Workers - 1) / c.Workers; per > most {
+		bad("-workers %d: each would hold %d sockets, but a process may open %d files here (ulimit -n); give at least %d workers",
+			c.Workers, per, limit, (c.Subscribers+most-1)/most)
+	}
 }
 
 // topic is the name of topic t (0-based): TopicBase followed by t+1.

@@ -227,16 +227,16 @@ func TestHelp(t *testing.T) {
 func TestValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		c       Config
-		workers int
-		err     string
+		name string
+		c    Config
+		err  string
 	}{
-		{"workers picked", Config{Hub: defaultHub, Subscribers: 15000, Topics: 10, Duration: time.Minute}, 3, ""},
-		{"one worker", Config{Hub: defaultHub, Subscribers: 5000, Topics: 1, Duration: time.Minute}, 1, ""},
-		{"too many per worker", Config{Hub: defaultHub, Subscribers: 40000, Topics: 1, Workers: 2, Duration: time.Minute}, 2, "give at least 3 workers"},
-		{"no token", Config{Hub: defaultHub, Subscribers: 1, Topics: 1, Publish: 1, Duration: time.Minute}, 1, "give -jwt-key"},
-		{"no subscribers", Config{Hub: defaultHub, Topics: 1, Duration: time.Minute}, 0, "-subscribers: 0"},
+		{"fine", Config{Hub: defaultHub, Subscribers: 15000, Topics: 10, Publish: 100, JWTKey: "k", Duration: time.Minute}, ""},
+		{"no token", Config{Hub: defaultHub, Subscribers: 1, Topics: 1, Publish: 1, Duration: time.Minute}, "give -jwt-key"},
+		{"no subscribers", Config{Hub: defaultHub, Topics: 1, Duration: time.Minute}, "-subscribers: 0"},
+		{"no topics", Config{Hub: defaultHub, Subscribers: 1, Duration: time.Minute}, "-topics: 0"},
+		{"no duration", Config{Hub: defaultHub, Subscribers: 1, Topics: 1}, "-duration: 0s"},
+		{"remote metrics", Config{Hub: defaultHub, Metrics: "http://192.0.2.1/metrics", Subscribers: 1, Topics: 1, Duration: time.Minute}, "-metrics"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,8 +244,36 @@ func TestValidate(t *testing.T) {
 			if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
 				t.Fatalf("got error %v, want %q", err, tt.err)
 			}
-			if tt.c.Workers != tt.workers {
-				t.Errorf("got %d workers, want %d", tt.c.Workers, tt.workers)
+		})
+	}
+}
+
+func TestCheckWorkers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                      string
+		subscribers, workers, fds int
+		wantWorkers               int
+		wantErr                   string
+	}{
+		{"picked", 15000, 0, 20000, 3, ""},
+		{"picked for a small ulimit", 15000, 0, 1024, 17, ""},
+		{"unknown limit", 15001, 0, 0, 4, ""},
+		{"one", 5000, 0, 20000, 1, ""},
+		{"given", 15000, 1, 20000, 1, ""},
+		{"no more than subscribers", 3, 8, 20000, 3, ""},
+		{"too many per worker", 40000, 2, 20000, 2, "give at least 3 workers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Config{Subscribers: tt.subscribers, Workers: tt.workers}
+			var errs []string
+			c.checkWorkers(tt.fds, func(f string, args ...any) { errs = append(errs, fmt.Sprintf(f, args...)) })
+			if got := strings.Join(errs, "; "); tt.wantErr == "" && got != "" || !strings.Contains(got, tt.wantErr) {
+				t.Errorf("got errors %q, want %q", got, tt.wantErr)
+			}
+			if c.Workers != tt.wantWorkers {
+				t.Errorf("got %d workers, want %d", c.Workers, tt.wantWorkers)
 			}
 		})
 	}

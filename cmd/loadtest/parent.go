@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// stopTimeout bounds how long workers get to send their results once told
-// to stop; then they are killed.
-const stopTimeout = 15 * time.Second
-
 // runState is what the parent knows of its workers so far.
 type runState struct {
 	n         int
@@ -96,6 +92,16 @@ func (st *runState) pump(ctx context.Context, msgs <-chan message, wake <-chan s
 	}
 }
 
+// timeline splits -duration: the last fifth (at most 10s) is kept for
+// the final scrape and stopping the workers, so that the whole run ends
+// within -duration; connecting may take 3/4 of the rest.
+type timeline struct{ connectBy, workEnd, end time.Time }
+
+func newTimeline(start time.Time, d time.Duration) timeline {
+	work := d - min(d/5, 10*time.Second)
+	return timeline{connectBy: start.Add(work * 3 / 4), workEnd: start.Add(work), end: start.Add(d)}
+}
+
 // Run runs the load test c, with workers started by spawn, writing
 // progress lines to progress (nil for none). Its error is for a run that
 // could not take place (a usageError for a bad c); a run that took place
@@ -111,19 +117,20 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Duration)
+	tl := newTimeline(time.Now(), c.Duration)
+	// endCtx outlives an interruption, so that the workers are stopped
+	// and the figures gathered even then, but not -duration.
+	endCtx, endCancel := context.WithDeadline(context.WithoutCancel(ctx), tl.end)
+	defer endCancel()
+	ctx, cancel := context.WithDeadline(ctx, tl.workEnd)
 	defer cancel()
-	deadline, _ := ctx.Deadline()
 	client := &http.Client{Transport: newTransport(4)}
 	defer client.CloseIdleConnections()
 	rep := newReport(&c)
-	// Scrapes are bounded by themselves: the end's figures are wanted even
-	// when the run's time is up.
-	noCancel := context.WithoutCancel(ctx)
-	rep.Server.Before = scrape(noCancel, client, c.Metrics)
+	rep.Server.Before = scrape(ctx, client, c.Metrics)
 
 	run := nonce()
-	handles, err := startWorkers(ctx, &c, spawn, run, deadline)
+	handles, err := startWorkers(ctx, &c, spawn, run, tl)
 	if err != nil {
 		return nil, err
 	}
@@ -135,13 +142,23 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 		ended: map[int]bool{}, results: map[int]*workerResult{}, progress: map[int]message{}, out: progress}
 
 	st.pump(ctx, msgs, nil, st.allConnected)
-	rep.Server.Connected = scrape(noCancel, client, c.Metrics)
+	rep.Server.Connected = scrape(endCtx, client, c.Metrics)
+	pub := st.publishAndDrain(ctx, &c, client, msgs, run, token)
+	rep.Server.End = scrape(endCtx, client, c.Metrics)
 
+	stopWorkers(endCtx, handles, st, msgs)
+	rep.fill(&c, st, pub)
+	return rep, nil
+}
+
+// publishAndDrain publishes the updates, then waits until every worker
+// has all it expects or c.Drain has passed, handling messages meanwhile.
+func (st *runState) publishAndDrain(ctx context.Context, c *Config, client *http.Client, msgs <-chan message, run, token string) publishResult {
 	var pub publishResult
 	published := make(chan struct{})
 	go func() {
 		defer close(published)
-		pub = publish(ctx, &c, client, run, token)
+		pub = publish(ctx, c, client, run, token)
 	}()
 	st.pump(ctx, msgs, published, func() bool { return isClosed(published) })
 	<-published // publish ends with ctx, if not before
@@ -150,16 +167,12 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 		st.pump(drainCtx, msgs, nil, func() bool { return st.all(st.complete) })
 		drainCancel()
 	}
-	rep.Server.End = scrape(noCancel, client, c.Metrics)
-
-	stopWorkers(handles, st, msgs)
-	rep.fill(&c, st, pub)
-	return rep, nil
+	return pub
 }
 
 // startWorkers starts c.Workers workers, each with a contiguous share of
 // the subscribers.
-func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, deadline time.Time) ([]*workerHandle, error) {
+func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, tl timeline) ([]*workerHandle, error) {
 	topics := make([]string, c.Topics)
 	for t := range topics {
 		topics[t] = c.topic(t)
@@ -169,8 +182,7 @@ func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, d
 	first := 0
 	for i, count := range perTopic(c.Subscribers, c.Workers) {
 		spec := workerSpec{Index: i, Hub: c.Hub, Run: run, First: first, Count: count, Topics: topics,
-			Expected: expected, ConnectRate: c.ConnectRate / float64(c.Workers), Deadline: deadline,
-			ConnectBy: time.Now().Add(time.Until(deadline) * 3 / 4)}
+			Expected: expected, ConnectRate: c.ConnectRate / float64(c.Workers), ConnectBy: tl.connectBy, Deadline: tl.end}
 		first += count
 		h, err := spawn(ctx, spec)
 		if err != nil {
@@ -202,13 +214,11 @@ func readMessages(i int, r io.Reader, msgs chan<- message) {
 }
 
 // stopWorkers tells every worker to stop, collects their results, and
-// kills those that do not end within stopTimeout.
-func stopWorkers(handles []*workerHandle, st *runState, msgs <-chan message) {
+// kills those that have not ended when ctx does.
+func stopWorkers(ctx context.Context, handles []*workerHandle, st *runState, msgs <-chan message) {
 	for _, h := range handles {
 		h.stop()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-	defer cancel()
 	st.pump(ctx, msgs, nil, func() bool { return st.all(st.ended) })
 	if !st.all(st.ended) {
 		for _, h := range handles {

@@ -92,7 +92,7 @@ func (wk *worker) connect(ctx context.Context, topic string) (io.ReadCloser, *bu
 // errNotConnected is the error of a subscriber without its first byte at
 // the connect deadline; last is what its last attempt got, if anything.
 func errNotConnected(by time.Time, last error) error {
-	msg := fmt.Sprintf("no stream open by the connect deadline %s (3/4 of -duration)", by.Format(time.TimeOnly))
+	msg := fmt.Sprintf("no stream open by the connect deadline %s (about 3/5 of -duration)", by.Format(time.TimeOnly))
 	if last != nil {
 		msg += ": " + last.Error()
 	}
