@@ -60,11 +60,29 @@ func newTestServer(t *testing.T) string {
 
 // TestRunDeliversEverything runs the load test small, its workers as
 // goroutines, against a real hub: every subscriber gets every update of
-// its topic, and the server's figures are read.
+// its topic, and the server's figures are read. The publisher's token is
+// signed by the tool, or given.
 func TestRunDeliversEverything(t *testing.T) {
 	t.Parallel()
-	hubURL := newTestServer(t)
-	c := Config{Hub: hubURL, Subscribers: 200, Topics: 5, Publish: 20, JWTKey: testSecret, Workers: 2, Duration: time.Minute}
+	key, err := hub.NewKey("HS256", testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := key.Sign([]string{"*"}, nil, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []Config{{JWTKey: testSecret}, {Token: token}} {
+		t.Run(fmt.Sprintf("jwt-key %v", c.JWTKey != ""), func(t *testing.T) {
+			t.Parallel()
+			testRunDeliversEverything(t, c)
+		})
+	}
+}
+
+func testRunDeliversEverything(t *testing.T, c Config) {
+	c.Hub = newTestServer(t)
+	c.Subscribers, c.Topics, c.Publish, c.Workers, c.Duration = 200, 5, 20, 2, time.Minute
 	rep, err := Run(context.Background(), c, spawnGoroutine, nil)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -159,6 +177,21 @@ func TestMissingDeliveriesFail(t *testing.T) {
 	}
 	want := "20 deliveries missing: 0 of 20 expected received; 10 subscribers lack updates of their topic"
 	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("got report\n%s\nwant it to contain %q", &stdout, want)
+	}
+}
+
+// TestWrongKeyFails publishes with a key the hub does not know: the hub
+// refuses every update, and the run fails saying so.
+func TestWrongKeyFails(t *testing.T) {
+	t.Parallel()
+	hubURL := newTestServer(t)
+	var stdout, stderr bytes.Buffer
+	args := []string{"-hub", hubURL, "-jwt-key", "not-the-hub-key", "-subscribers", "10", "-topics", "2", "-publish", "2", "-duration", "30s"}
+	if code := run(context.Background(), args, nil, &stdout, &stderr, spawnGoroutine); code != 1 {
+		t.Fatalf("got exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+	if want := "2 of 2 updates were not published (first error: publish update 0: status 401"; !strings.Contains(stdout.String(), want) {
 		t.Errorf("got report\n%s\nwant it to contain %q", &stdout, want)
 	}
 }
