@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -118,59 +117,4 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// serverStats are the server's figures from its Prometheus endpoint.
-type serverStats struct {
-	// Either is nil when the endpoint did not give it (a server out of
-	// file descriptors cannot read its own RSS from /proc).
-	RSSBytes   *float64 `json:"rss_bytes"`
-	Goroutines *float64 `json:"goroutines"`
-	CPUSeconds *float64 `json:"cpu_seconds"` // user and system, since it started
-}
-
-// scrape reads process_resident_memory_bytes and go_goroutines from the
-// metrics endpoint; nil when it does not answer with them.
-func scrape(ctx context.Context, client *http.Client, metricsURL string) *serverStats {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
-	if err != nil {
-		return nil
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return nil
-	}
-	var s serverStats
-	for _, line := range strings.Split(string(body), "\n") {
-		name, value, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			continue
-		}
-		switch name {
-		case "process_resident_memory_bytes":
-			s.RSSBytes = &v
-		case "go_goroutines":
-			s.Goroutines = &v
-		case "process_cpu_seconds_total":
-			s.CPUSeconds = &v
-		}
-	}
-	if s.RSSBytes == nil && s.Goroutines == nil {
-		return nil
-	}
-	return &s
 }

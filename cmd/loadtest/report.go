@@ -21,6 +21,10 @@ type Report struct {
 		Seconds    float64 `json:"seconds"` // first dial to the last first byte received
 		PerSecond  float64 `json:"per_second"`
 		FirstError string  `json:"first_error,omitempty"`
+		// Each subscriber's time from its dial to its first byte.
+		P50MS float64 `json:"p50_ms"`
+		P99MS float64 `json:"p99_ms"`
+		MaxMS float64 `json:"max_ms"`
 	} `json:"connect"`
 	Server struct {
 		// Before connecting, once every subscriber is connected, and at
@@ -28,9 +32,9 @@ type Report struct {
 		Before    *serverStats `json:"before"`
 		Connected *serverStats `json:"connected"`
 		End       *serverStats `json:"end"`
-		// Growth from Before to Connected, divided by the subscribers.
-		RSSPerSubscriber        *float64 `json:"rss_per_subscriber_bytes"`
-		GoroutinesPerSubscriber *float64 `json:"goroutines_per_subscriber"`
+		// PerSubscriber is the growth from Before to Connected, divided by
+		// the subscribers connected.
+		PerSubscriber *serverStats `json:"per_subscriber"`
 		// The server's CPU time while connecting (Before to Connected)
 		// and while publishing and delivering (Connected to End).
 		ConnectCPUSeconds *float64 `json:"connect_cpu_seconds"`
@@ -87,17 +91,12 @@ func (r *Report) fill(c *Config, st *runState, pub publishResult) {
 		r.Connect.Seconds = seconds(end - start)
 		r.Connect.PerSecond = float64(r.Connect.Connected) / r.Connect.Seconds
 	}
-	if b, a := r.Server.Before, r.Server.Connected; b != nil && a != nil && r.Connect.Connected > 0 {
-		n := float64(r.Connect.Connected)
-		if b.RSSBytes != nil && a.RSSBytes != nil {
-			v := (*a.RSSBytes - *b.RSSBytes) / n
-			r.Server.RSSPerSubscriber = &v
-		}
-		if b.Goroutines != nil && a.Goroutines != nil {
-			v := (*a.Goroutines - *b.Goroutines) / n
-			r.Server.GoroutinesPerSubscriber = &v
-		}
+	var lat hist
+	for _, res := range st.results {
+		lat.merge(res.ConnectLat)
 	}
+	r.Connect.P50MS, r.Connect.P99MS, r.Connect.MaxMS = ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(time.Duration(lat.MaxNS))
+	r.Server.PerSubscriber = perSubscriber(r.Server.Before, r.Server.Connected, r.Connect.Connected)
 	r.Server.ConnectCPUSeconds = cpuBetween(r.Server.Before, r.Server.Connected)
 	r.Server.DeliverCPUSeconds = cpuBetween(r.Server.Connected, r.Server.End)
 	r.fillDeliveries(c, st, pub)
@@ -190,12 +189,17 @@ func (r *Report) print(w io.Writer) {
 	}
 	p("hub", "%s", r.Hub)
 	p("load", "%d subscribers over %d topics, %d worker processes; %d updates at %s", r.Subscribers, r.Topics, r.Workers, r.Publish, rateText(r.Rate))
-	p("connect", "%d connected, %d failed in %.2fs (%.0f/s)", r.Connect.Connected, r.Connect.Failed, r.Connect.Seconds, r.Connect.PerSecond)
+	p("connect", "%d connected, %d failed in %.2fs (%.0f/s); each %.1fms p50, %.1fms p99, %.1fms max (dial to first byte)",
+		r.Connect.Connected, r.Connect.Failed, r.Connect.Seconds, r.Connect.PerSecond, r.Connect.P50MS, r.Connect.P99MS, r.Connect.MaxMS)
 	s := r.Server
 	p("server", "before:    %s", statsText(s.Before))
 	p("", "connected: %s", statsText(s.Connected))
 	p("", "end:       %s", statsText(s.End))
-	p("", "per subscriber: %s RSS, %s goroutines", orNA(s.RSSPerSubscriber, 1.0/1024, "%.1f KiB"), orNA(s.GoroutinesPerSubscriber, 1, "%.2f"))
+	if ps := s.PerSubscriber; ps != nil {
+		p("", "per subscriber: %s RSS (Go heap %s, stacks %s), %s goroutines, %s open files",
+			orNA(ps.RSSBytes, 1.0/1024, "%.1f KiB"), orNA(ps.HeapInuse, 1.0/1024, "%.1f KiB"), orNA(ps.StackInuse, 1.0/1024, "%.1f KiB"),
+			orNA(ps.Goroutines, 1, "%.2f"), orNA(ps.OpenFDs, 1, "%.2f"))
+	}
 	p("", "CPU: %s connecting (%s per subscriber), %s delivering (%s per delivery)",
 		orNA(s.ConnectCPUSeconds, 1, "%.2fs"), orNA(perItem(s.ConnectCPUSeconds, int64(r.Connect.Connected)), 1, "%.0fµs"),
 		orNA(s.DeliverCPUSeconds, 1, "%.2fs"), orNA(perItem(s.DeliverCPUSeconds, r.Deliveries.Received), 1, "%.1fµs"))
@@ -219,7 +223,9 @@ func statsText(s *serverStats) string {
 	if s == nil {
 		return "n/a (no process_resident_memory_bytes or go_goroutines at the metrics URL)"
 	}
-	return fmt.Sprintf("RSS %s, %s goroutines", orNA(s.RSSBytes, 1.0/(1<<20), "%.1f MiB"), orNA(s.Goroutines, 1, "%.0f"))
+	return fmt.Sprintf("RSS %s (Go heap %s, stacks %s), %s goroutines, %s open files",
+		orNA(s.RSSBytes, 1.0/(1<<20), "%.1f MiB"), orNA(s.HeapInuse, 1.0/(1<<20), "%.1f MiB"), orNA(s.StackInuse, 1.0/(1<<20), "%.1f MiB"),
+		orNA(s.Goroutines, 1, "%.0f"), orNA(s.OpenFDs, 1, "%.0f"))
 }
 
 // cpuBetween is the CPU time the server used from a to b, if both say.

@@ -26,6 +26,7 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	late := time.AfterFunc(time.Until(wk.spec.ConnectBy), cancel)
+	dialed := time.Now()
 	body, r, err := wk.connect(ctx, wk.spec.Topics[t])
 	if !late.Stop() { // too late, even if the stream has just opened
 		if err == nil {
@@ -39,6 +40,7 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 		return
 	}
 	defer body.Close()
+	wk.connectLat.add(time.Since(dialed))
 	wk.connected.Add(1)
 	storeMax(&wk.lastConnect, time.Now().UnixNano())
 	wk.settle(start)
@@ -211,6 +213,7 @@ func (wk *worker) result() *workerResult {
 		FirstRecvNS: wk.firstRecv.Load(),
 		LastRecvNS:  wk.lastRecv.Load(),
 		Latency:     wk.latency.snapshot(),
+		ConnectLat:  wk.connectLat.snapshot(),
 	}
 	res.FirstErr, _ = wk.firstErr.Load().(string)
 	return res

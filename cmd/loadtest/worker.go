@@ -63,6 +63,7 @@ type workerResult struct {
 	FirstRecvNS int64               `json:"first_recv_ns"`
 	LastRecvNS  int64               `json:"last_recv_ns"`
 	Latency     hist                `json:"latency"`
+	ConnectLat  hist                `json:"connect_latency"` // dial to first byte, retries included
 }
 
 // payload is the data of every update the load test publishes.
@@ -86,7 +87,7 @@ type worker struct {
 	unexpected, foreign atomic.Int64
 	disconnects         atomic.Int64
 	firstRecv, lastRecv atomic.Int64
-	latency             liveHist
+	latency, connectLat liveHist
 	errOnce             sync.Once
 	firstErr            atomic.Value // string
 
