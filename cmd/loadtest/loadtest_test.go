@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,36 +150,92 @@ func goTool(t *testing.T) string {
 	return p
 }
 
-// TestMissingDeliveriesFail runs against a hub that accepts subscribers
-// and publishes but delivers nothing: the run must fail, naming what is
-// missing, with exit status 1.
-func TestMissingDeliveriesFail(t *testing.T) {
-	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/.well-known/mercure" {
-			http.NotFound(w, r)
-			return
-		}
-		if r.Method == http.MethodPost {
-			fmt.Fprint(w, "urn:uuid:x")
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, ":\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	}))
-	t.Cleanup(srv.Close)
-	var stdout, stderr bytes.Buffer
-	args := []string{"-hub", srv.URL + "/.well-known/mercure", "-jwt-key", "k", "-subscribers", "10", "-topics", "2",
-		"-publish", "4", "-workers", "1", "-drain", "100ms", "-duration", "30s"}
-	code := run(context.Background(), args, nil, &stdout, &stderr, spawnGoroutine)
-	if code != 1 {
-		t.Fatalf("got exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+// brokenHub is a hub that gets deliveries wrong: it sends each update
+// times times to each subscriber of its topic, or cuts every stream after
+// its opening comment.
+type brokenHub struct {
+	times int
+	cut   bool
+	mu    sync.Mutex
+	subs  map[chan string]string // stream -> its topic
+}
+
+func (b *brokenHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/.well-known/mercure" {
+		http.NotFound(w, r)
+		return
 	}
-	want := "20 deliveries missing: 0 of 20 expected received; 10 subscribers lack updates of their topic"
-	if !strings.Contains(stdout.String(), want) {
-		t.Errorf("got report\n%s\nwant it to contain %q", &stdout, want)
+	if r.Method == http.MethodPost {
+		b.mu.Lock()
+		// The copies go in one write, so that none is still on its way
+		// when the subscriber has its first and the run ends.
+		event := strings.Repeat("data: "+r.FormValue("data")+"\n\n", b.times)
+		for c, topic := range b.subs {
+			if topic == r.FormValue("topic") && event != "" {
+				c <- event
+			}
+		}
+		b.mu.Unlock()
+		fmt.Fprint(w, "urn:uuid:x")
+		return
+	}
+	c := make(chan string, 100)
+	b.mu.Lock()
+	b.subs[c] = r.URL.Query().Get("topic")
+	b.mu.Unlock()
+	w.Header().Set("Content-Type", "text/event-stream")
+	fmt.Fprint(w, ":\n\n")
+	w.(http.Flusher).Flush()
+	for !b.cut {
+		select {
+		case <-r.Context().Done():
+			return
+		case event := <-c:
+			io.WriteString(w, event)
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+// TestBrokenHubFails runs against hubs that lose, repeat or cut off
+// deliveries: the run must fail, saying what went wrong, with exit
+// status 1.
+func TestBrokenHubFails(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		hub  *brokenHub
+		want []string
+	}{
+		{"delivers nothing", &brokenHub{times: 0}, []string{
+			"20 deliveries missing: 0 of 20 expected received; 10 subscribers lack updates of their topic",
+		}},
+		{"delivers twice", &brokenHub{times: 2}, []string{
+			"20 received of 20 expected", "20 deliveries were duplicates",
+		}},
+		{"cuts streams", &brokenHub{times: 1, cut: true}, []string{
+			"20 deliveries missing", "the hub ended 10 streams during the run (stream of subscriber",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.hub.subs = map[chan string]string{}
+			srv := httptest.NewServer(tt.hub)
+			t.Cleanup(srv.Close)
+			var stdout, stderr bytes.Buffer
+			args := []string{"-hub", srv.URL + "/.well-known/mercure", "-jwt-key", "k", "-subscribers", "10", "-topics", "2",
+				"-publish", "4", "-workers", "1", "-drain", "100ms", "-duration", "30s"}
+			code := run(context.Background(), args, nil, &stdout, &stderr, spawnGoroutine)
+			if code != 1 {
+				t.Fatalf("got exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("got report\n%s\nwant it to contain %q", &stdout, want)
+				}
+			}
+		})
 	}
 }
 

@@ -54,7 +54,7 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	if ctx.Err() == nil {
 		// The hub ended the stream while the run still wanted it.
 		wk.disconnects.Add(1)
-		wk.noteErr(fmt.Errorf("stream of subscriber %d ended early: %v", wk.spec.First+i, err))
+		wk.streamErr.note(fmt.Errorf("stream of subscriber %d ended early: %v", wk.spec.First+i, err))
 	}
 	wk.mu.Lock()
 	defer wk.mu.Unlock()
@@ -215,6 +215,6 @@ func (wk *worker) result() *workerResult {
 		Latency:     wk.latency.snapshot(),
 		ConnectLat:  wk.connectLat.snapshot(),
 	}
-	res.FirstErr, _ = wk.firstErr.Load().(string)
+	res.FirstErr = wk.streamErr.get()
 	return res
 }

@@ -59,7 +59,7 @@ type workerResult struct {
 	Unexpected  int64               `json:"unexpected"`
 	Foreign     int64               `json:"foreign"` // other runs' updates
 	Disconnects int64               `json:"disconnects"`
-	FirstErr    string              `json:"first_error,omitempty"`
+	FirstErr    string              `json:"first_error,omitempty"` // of a stream cut
 	FirstRecvNS int64               `json:"first_recv_ns"`
 	LastRecvNS  int64               `json:"last_recv_ns"`
 	Latency     hist                `json:"latency"`
@@ -88,8 +88,8 @@ type worker struct {
 	disconnects         atomic.Int64
 	firstRecv, lastRecv atomic.Int64
 	latency, connectLat liveHist
-	errOnce             sync.Once
-	firstErr            atomic.Value // string
+	connectErr          firstError
+	streamErr           firstError
 
 	mu       sync.Mutex
 	distinct map[int]map[int]int
@@ -115,7 +115,11 @@ func runWorker(ctx context.Context, spec workerSpec, w io.Writer) error {
 	var wg sync.WaitGroup
 	for i := range spec.Count {
 		if !wk.pace(connectCtx, start, i) {
-			wk.fail(start, errNotConnected(spec.ConnectBy, nil))
+			err := errNotConnected(spec.ConnectBy, nil)
+			if ctx.Err() != nil {
+				err = fmt.Errorf("stopped before connecting: %w", context.Cause(ctx))
+			}
+			wk.fail(start, err)
 			continue
 		}
 		wg.Add(1)
@@ -196,7 +200,7 @@ func (wk *worker) settle(start time.Time) {
 	}
 	m := message{Kind: "connected", Worker: wk.spec.Index, StartNS: start.UnixNano(), EndNS: wk.lastConnect.Load(),
 		Connected: int(wk.connected.Load()), Failed: int(wk.failed.Load())}
-	m.FirstErr, _ = wk.firstErr.Load().(string)
+	m.FirstErr = wk.connectErr.get()
 	wk.out.write(m)
 	if wk.complete.Load() == int64(wk.spec.Count) {
 		wk.out.write(message{Kind: "complete", Worker: wk.spec.Index})
@@ -206,7 +210,7 @@ func (wk *worker) settle(start time.Time) {
 // fail counts a subscriber that could not connect.
 func (wk *worker) fail(start time.Time, err error) {
 	wk.failed.Add(1)
-	wk.noteErr(err)
+	wk.connectErr.note(err)
 	wk.settle(start)
 }
 
@@ -217,10 +221,21 @@ func (wk *worker) markComplete() {
 	}
 }
 
-func (wk *worker) noteErr(err error) {
+// firstError keeps the first error noted, as a string.
+type firstError struct {
+	once sync.Once
+	msg  atomic.Value // string
+}
+
+func (f *firstError) note(err error) {
 	if err != nil {
-		wk.errOnce.Do(func() { wk.firstErr.Store(err.Error()) })
+		f.once.Do(func() { f.msg.Store(err.Error()) })
 	}
+}
+
+func (f *firstError) get() string {
+	s, _ := f.msg.Load().(string)
+	return s
 }
 
 // subscribeURL is the subscription URL of topic.
