@@ -55,7 +55,7 @@ func (st *runState) printProgress() {
 	fmt.Fprintf(st.out, "loadtest: %d connected, %d failed, %d deliveries received\n", c, f, r)
 }
 
-// all reports whether every worker has said kind (or ended).
+// all reports whether seen holds every worker, or the worker has ended.
 func (st *runState) all(seen map[int]bool) bool {
 	for i := range st.n {
 		if !seen[i] && !st.ended[i] {
@@ -148,6 +148,9 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 
 	stopWorkers(endCtx, handles, st, msgs)
 	rep.fill(&c, st, pub)
+	for _, h := range handles {
+		rep.WorkersCPUSeconds += h.cpu().Seconds()
+	}
 	return rep, nil
 }
 

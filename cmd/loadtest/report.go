@@ -15,7 +15,10 @@ type Report struct {
 	Workers     int     `json:"workers"`
 	Publish     int     `json:"publish"`
 	Rate        float64 `json:"rate"`
-	Connect     struct {
+	// WorkersCPUSeconds is the CPU time the worker processes used (0 when
+	// they are goroutines): on a small machine, taken from the server.
+	WorkersCPUSeconds float64 `json:"workers_cpu_seconds"`
+	Connect           struct {
 		Connected  int     `json:"connected"`
 		Failed     int     `json:"failed"`
 		Seconds    float64 `json:"seconds"` // first dial to the last first byte received
@@ -204,6 +207,9 @@ func (r *Report) print(w io.Writer) {
 		orNA(s.ConnectCPUSeconds, 1, "%.2fs"), orNA(perItem(s.ConnectCPUSeconds, int64(r.Connect.Connected)), 1, "%.0fµs"),
 		orNA(s.DeliverCPUSeconds, 1, "%.2fs"), orNA(perItem(s.DeliverCPUSeconds, r.Deliveries.Received), 1, "%.1fµs"))
 	d := r.Deliveries
+	if r.WorkersCPUSeconds > 0 {
+		p("load tool", "its worker processes used %.2fs of CPU (the server's machine is theirs too)", r.WorkersCPUSeconds)
+	}
 	p("publish", "%d accepted, %d failed in %.2fs", d.Published, d.PublishFailed, d.PublishSeconds)
 	p("deliveries", "%d received of %d expected: %d missing, %d duplicates, %d unexpected, %d streams cut, %d foreign",
 		d.Received, d.Expected, d.Missing, d.Duplicates, d.Unexpected, d.StreamsCut, d.Foreign)

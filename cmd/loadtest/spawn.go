@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"time"
 )
 
 // workerHandle is a running worker, in its own process or (in tests) a
@@ -17,6 +18,9 @@ type workerHandle struct {
 	stop func()       // asks it to finish and send its result
 	kill func()       // ends it at once
 	wait func() error // waits for it, once out is read to the end
+	// cpu is the CPU time it used, once waited for; 0 when unknown (a
+	// goroutine's is not told apart from the process's).
+	cpu func() time.Duration
 }
 
 // spawnFunc starts a worker on spec.
@@ -64,6 +68,12 @@ func spawnProcess(ctx context.Context, spec workerSpec) (*workerHandle, error) {
 			}
 			return nil
 		},
+		cpu: func() time.Duration {
+			if cmd.ProcessState == nil {
+				return 0
+			}
+			return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		},
 	}, nil
 }
 
@@ -78,7 +88,8 @@ func spawnGoroutine(ctx context.Context, spec workerSpec) (*workerHandle, error)
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	return &workerHandle{out: pr, stop: cancel, kill: cancel, wait: func() error { cancel(); return <-done }}, nil
+	return &workerHandle{out: pr, stop: cancel, kill: cancel, wait: func() error { cancel(); return <-done },
+		cpu: func() time.Duration { return 0 }}, nil
 }
 
 // workerMain is the worker process: spec from stdin, messages to stdout.
