@@ -208,7 +208,7 @@ func (r *Report) print(w io.Writer) {
 		orNA(s.DeliverCPUSeconds, 1, "%.2fs"), orNA(perItem(s.DeliverCPUSeconds, r.Deliveries.Received), 1, "%.1fµs"))
 	d := r.Deliveries
 	if r.WorkersCPUSeconds > 0 {
-		p("load tool", "its worker processes used %.2fs of CPU (the server's machine is theirs too)", r.WorkersCPUSeconds)
+		p("load tool", "its worker processes used %.2fs of CPU, on the same machine as the server", r.WorkersCPUSeconds)
 	}
 	p("publish", "%d accepted, %d failed in %.2fs", d.Published, d.PublishFailed, d.PublishSeconds)
 	p("deliveries", "%d received of %d expected: %d missing, %d duplicates, %d unexpected, %d streams cut, %d foreign",
