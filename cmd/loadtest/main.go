@@ -31,16 +31,20 @@ waits until every subscriber has every update of its topic (or -drain has
 passed since the last publish). It then reports:
 
   - the time to connect every subscriber (first dial to the last first
-    byte) and the connections per second;
-  - the server's RSS and goroutines before connecting, once connected and
-    at the end (from the /metrics of the hub's origin), and the growth per
-    subscriber;
+    byte), the connections per second, and each one's time to open;
+  - the server's RSS, Go heap and stacks, goroutines, open files and CPU
+    before connecting, once connected and at the end (from the /metrics
+    of the hub's origin, or -metrics), and the growth per subscriber;
   - deliveries expected and received, duplicates, streams cut; the latency
-    from publish to receipt (p50, p99, max) and deliveries per second.
+    from publish to receipt (p50, p99, max) and deliveries per second;
+  - the CPU its own worker processes used.
 
-Exit status: 0 when every subscriber connected and got every update of its
-topic exactly once, 1 when not (the errors are listed), 2 for bad flags.
-Everything stops by itself within -duration; workers die with the parent.
+A subscriber that has no stream open after about 3/5 of -duration counts
+as failed, leaving time to publish. Exit status: 0 when every subscriber
+connected and got every update of its topic exactly once, 1 when not (the
+errors are listed), 2 for bad flags. Only loopback addresses are accepted
+and dialed. Everything stops by itself within -duration; workers die with
+the parent.
 
 Example, against "scoreboard serve" with JWT_KEY=secret:
   loadtest -hub http://127.0.0.1:8080/.well-known/mercure -jwt-key secret \
