@@ -296,3 +296,38 @@ func readLine(t *testing.T, r *bufio.Reader) string {
 	}
 	return line
 }
+
+// subscribe opens an event stream with header and returns it after the
+// hub's opening comment; ctx bounds it.
+func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *bufio.Reader {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)
+	}
+	stream := bufio.NewReader(resp.Body)
+	readLine(t, stream) // the comment sent at once
+	return stream
+}
+
+// nextData returns the data of the next event on stream (one data line).
+func nextData(t *testing.T, stream *bufio.Reader) string {
+	t.Helper()
+	for {
+		if data, ok := strings.CutPrefix(readLine(t, stream), "data: "); ok {
+			return strings.TrimSuffix(data, "\n")
+		}
+	}
+}

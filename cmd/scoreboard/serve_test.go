@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -37,44 +36,10 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const topic = "https://example.org/books/1"
-	sub, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(sub)
-	if err != nil {
-		t.Fatalf("subscribe: %v", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)
-	}
-	stream := bufio.NewReader(resp.Body)
-	readLine(t, stream) // the comment sent at once
-
-	form := url.Values{"topic": {topic}, "data": {"hello from a script"}}
-	pub, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/.well-known/mercure", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	pub.Header.Set("Authorization", "Bearer "+token)
-	presp, err := http.DefaultClient.Do(pub)
-	if err != nil {
-		t.Fatalf("publish: %v", err)
-	}
-	body, _ := io.ReadAll(presp.Body)
-	presp.Body.Close()
-	if presp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "urn:uuid:") {
-		t.Fatalf("publish with the printed token: got %d %q, want 200 and the update's id", presp.StatusCode, body)
-	}
-
-	for {
-		line := readLine(t, stream)
-		if line == "data: hello from a script\n" {
-			break
-		}
+	stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
+	publish(t, srv.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"hello from a script"}})
+	if got, want := nextData(t, stream), "hello from a script"; got != want {
+		t.Errorf("subscriber got data %q, want %q", got, want)
 	}
 	if err := srv.stop(); err != nil {
 		t.Errorf("stop with a subscriber connected: got %v, want nil", err)
@@ -132,26 +97,12 @@ func TestHistorySurvivesRestart(t *testing.T) {
 			second := startServe(t, vars)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, second.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
-			req.Header.Set("Last-Event-ID", id1)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatalf("resume: %v", err)
-			}
-			defer resp.Body.Close()
-			stream := bufio.NewReader(resp.Body)
-			var data []string
-			for len(data) < 2 {
-				line := readLine(t, stream)
-				if d, ok := strings.CutPrefix(line, "data: "); ok {
-					data = append(data, strings.TrimSuffix(d, "\n"))
-					if len(data) == 1 {
-						// A third update, published after the restart with the
-						// token printed before it, ends the replay check.
-						publish(t, second.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"3-0"}})
-					}
-				}
-			}
+			stream := subscribe(t, ctx, second.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), http.Header{"Last-Event-ID": {id1}})
+			data := []string{nextData(t, stream)}
+			// A third update, published after the restart with the token
+			// printed before it, ends the replay check.
+			publish(t, second.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"3-0"}})
+			data = append(data, nextData(t, stream))
 			if want := []string{"2-0", "3-0"}; strings.Join(data, ",") != strings.Join(want, ",") {
 				t.Errorf("resumed after %s: got %q, want %q", id1, data, want)
 			}

@@ -81,7 +81,7 @@ func TestServeHubSettings(t *testing.T) {
 		{"HEARTBEAT_INTERVAL", []string{"HEARTBEAT_INTERVAL", "1s"}, func(t *testing.T, base string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			stream := subscribe(t, ctx, base+subscribePath)
+			stream := subscribe(t, ctx, base+subscribePath, nil)
 			line := readLine(t, stream)
 			for line == "\n" { // the end of the opening comment's event
 				line = readLine(t, stream)

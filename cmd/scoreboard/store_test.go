@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -60,7 +57,7 @@ func TestMatchEventsReachSubscribers(t *testing.T) {
 				t.Fatalf("CreateMatch: %v", err)
 			}
 			topic := "https://scores.example.org/matches/" + strconv.FormatInt(m.ID, 10)
-			stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic))
+			stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
 
 			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore}); match.ErrorCode(err) != match.EINVALID {
 				t.Fatalf("a goal before kick-off: got %v, want an invalid error", err)
@@ -92,37 +89,5 @@ func TestMatchEventsReachSubscribers(t *testing.T) {
 				t.Errorf("updates on %s: got %+v, want the state at seq 1 (live) then at seq %d (0-1)", topic, got, ev.Seq)
 			}
 		})
-	}
-}
-
-// subscribe opens an event stream and returns it after the hub's opening
-// comment.
-func subscribe(t *testing.T, ctx context.Context, rawURL string) *bufio.Reader {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("subscribe: %v", err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)
-	}
-	stream := bufio.NewReader(resp.Body)
-	readLine(t, stream) // the comment sent at once
-	return stream
-}
-
-// nextData returns the data of the next event on stream (one data line).
-func nextData(t *testing.T, stream *bufio.Reader) string {
-	t.Helper()
-	for {
-		if data, ok := strings.CutPrefix(readLine(t, stream), "data: "); ok {
-			return strings.TrimSuffix(data, "\n")
-		}
 	}
 }
