@@ -257,8 +257,11 @@ func (h *Hub) Dispatch(u Update) {
 // tooSlow disconnects s, whose queue is full; it reconnects and replays
 // what it missed from the history, and the others never wait for it.
 func (h *Hub) tooSlow(s *subscriber) {
-	h.stats.slow.Add(1)
-	s.slow.Store(true)
+	// It stays in the registry until its handler returns, so later
+	// dispatches may find its queue full again: count it once.
+	if s.slow.CompareAndSwap(false, true) {
+		h.stats.slow.Add(1)
+	}
 	s.kill("too slow: its queue of updates was full")
 }
 
