@@ -157,12 +157,9 @@ func startServe(t *testing.T, vars map[string]string) *server {
 
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp := get(t, ctx, url, nil)
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("read GET %s: %v", url, err)
@@ -297,9 +294,10 @@ func readLine(t *testing.T, r *bufio.Reader) string {
 	return line
 }
 
-// subscribe opens an event stream with header and returns it after the
-// hub's opening comment; ctx bounds it.
-func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *bufio.Reader {
+// get sends a GET with header, bounded by ctx, and returns the response
+// without reading it (it may be an endless event stream); its body is
+// closed when the test ends.
+func get(t *testing.T, ctx context.Context, rawURL string, header http.Header) *http.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -310,9 +308,17 @@ func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Hea
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("subscribe: %v", err)
+		t.Fatalf("GET %s: %v", rawURL, err)
 	}
 	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// subscribe opens an event stream with header and returns it after the
+// hub's opening comment; ctx bounds it.
+func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *bufio.Reader {
+	t.Helper()
+	resp := get(t, ctx, rawURL, header)
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)

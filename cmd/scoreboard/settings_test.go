@@ -19,18 +19,7 @@ func hubGet(t *testing.T, rawURL string, header http.Header) (int, http.Header) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", rawURL, err)
-	}
-	resp.Body.Close()
+	resp := get(t, ctx, rawURL, header)
 	return resp.StatusCode, resp.Header
 }
 
