@@ -78,14 +78,17 @@ type Transport interface {
 	Listen(fn func(Update)) (stop func())
 }
 
-// Listeners is the in-process Transport the stores embed: Listen registers
-// a listener, Notify hands an update to every one. The store calls Notify
-// right after each commit, under the lock that orders its commits, which is
-// what puts the calls in Seq order. The zero value is ready to use.
+// Listeners is the in-process Transport the stores keep: Listen registers
+// a listener, Commit commits a write that stored an update and then hands
+// the update to every listener. The zero value is ready to use.
 type Listeners struct {
-	mu   sync.Mutex
-	next int
-	fns  map[int]func(Update)
+	// commitMu is held from before a commit until its listeners return, so
+	// that the next write, which may commit as soon as this one has,
+	// notifies after it: listeners hear updates in commit (Seq) order.
+	commitMu sync.Mutex
+	mu       sync.Mutex // guards next and fns
+	next     int
+	fns      map[int]func(Update)
 }
 
 // Listen implements Transport.
@@ -105,13 +108,20 @@ func (l *Listeners) Listen(fn func(Update)) (stop func()) {
 	}
 }
 
-// Notify hands u to every listener.
-func (l *Listeners) Notify(u Update) {
+// Commit runs commit, which makes the write that stored u durable, and if
+// it succeeds hands u to every listener before returning.
+func (l *Listeners) Commit(commit func() error, u Update) error {
+	l.commitMu.Lock()
+	defer l.commitMu.Unlock()
+	if err := commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, fn := range l.fns {
 		fn(u)
 	}
+	return nil
 }
 
 // NewID returns a new update id: "urn:uuid:" and a UUIDv7 (RFC 9562), so

@@ -89,7 +89,7 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 	if r.update.Seq == 0 { // a retry: nothing new to publish
 		return r.event, r.state, nil
 	}
-	if err := db.commitPublished(ctx, tx, r.update); err != nil {
+	if err := db.listeners.Commit(func() error { return tx.Commit(ctx) }, r.update); err != nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
 	db.logs.Put(id, r.log)
@@ -135,12 +135,6 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 	ev, st, err := match.Record(m, slices.Clip(log), in, now())
 	if err != nil {
 		return appended{}, err
-	}
-	// The store, not the rules, owns where an event is filed and under
-	// which key.
-	ev.MatchID, ev.IdempotencyKey = id, in.IdempotencyKey
-	if ev.RecordedBy == "" {
-		ev.RecordedBy = in.RecordedBy
 	}
 	state, err := json.Marshal(st)
 	if err != nil {

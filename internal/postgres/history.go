@@ -48,25 +48,10 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 	if u, err = insertUpdate(ctx, tx, u); err != nil {
 		return hub.Update{}, fmt.Errorf("append update: %w", err)
 	}
-	if err := db.commitPublished(ctx, tx, u); err != nil {
+	if err := db.listeners.Commit(func() error { return tx.Commit(ctx) }, u); err != nil {
 		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, err)
 	}
 	return u, nil
-}
-
-// commitPublished commits tx, which wrote the hub update u, and hands u to
-// the listeners (Listen). The lock is held from before the commit until
-// they return, so that the next write of this process, which may commit as
-// soon as this one has, notifies after it: listeners get updates in Seq
-// order (the history's advisory lock orders the commits themselves).
-func (db *DB) commitPublished(ctx context.Context, tx pgx.Tx, u hub.Update) error {
-	db.publishMu.Lock()
-	defer db.publishMu.Unlock()
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	db.listeners.Notify(u)
-	return nil
 }
 
 // Listen hands fn every hub update this process commits from now on, by

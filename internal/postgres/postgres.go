@@ -11,7 +11,6 @@ import (
 	"net"
 	"path"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,8 +41,7 @@ type DB struct {
 	pool      *pgxpool.Pool
 	opts      Options
 	logs      match.LogCache
-	listeners hub.Listeners
-	publishMu sync.Mutex // orders the listeners' calls by Seq (commitPublished)
+	listeners hub.Listeners // AppendUpdate and AppendEvent commit through it
 }
 
 // Both interfaces are the contract; fail the build, not a test, if one

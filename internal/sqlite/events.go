@@ -91,7 +91,7 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 		tx.Rollback()
 		return a.ev, a.st, nil
 	}
-	if err := db.commitPublished(tx, a.update); err != nil {
+	if err := db.listeners.Commit(tx.Commit, a.update); err != nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
 	db.logs.Put(id, a.log)
@@ -137,7 +137,6 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.Ne
 	if err != nil {
 		return appended{}, err
 	}
-	ev.IdempotencyKey = in.IdempotencyKey // what later retries are matched by
 	if err := insertEvent(ctx, tx, ev); err != nil {
 		return appended{}, err
 	}

@@ -43,7 +43,7 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 		tx.Rollback()
 		return hub.Update{}, err
 	}
-	if err := db.commitPublished(tx, u); err != nil {
+	if err := db.listeners.Commit(tx.Commit, u); err != nil {
 		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, err)
 	}
 	return u, nil

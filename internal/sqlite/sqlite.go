@@ -40,8 +40,7 @@ type DB struct {
 	read      *sql.DB
 	opts      Options
 	logs      match.LogCache
-	listeners hub.Listeners
-	publishMu sync.Mutex // orders the listeners' calls by Seq (commitPublished)
+	listeners hub.Listeners // AppendUpdate and AppendEvent commit through it
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -166,20 +165,6 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	return nil
-}
-
-// commitPublished commits tx, which wrote the hub update u, and hands u to
-// the listeners (Listen). The lock is held from before the commit until
-// they return, so that the next write, which may commit as soon as this one
-// has, notifies after it: listeners get updates in Seq order.
-func (db *DB) commitPublished(tx *sql.Tx, u hub.Update) error {
-	db.publishMu.Lock()
-	defer db.publishMu.Unlock()
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	db.listeners.Notify(u)
 	return nil
 }
 

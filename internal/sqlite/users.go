@@ -29,9 +29,10 @@ func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, e
 	return u, nil
 }
 
-// UserByEmail returns one user, matching the email regardless of case.
-// Returns ENOTFOUND.
+// UserByEmail returns one user, matching the email as match.NormalizeEmail
+// stores it (trimmed, any case). Returns ENOTFOUND.
 func (db *DB) UserByEmail(ctx context.Context, email string) (match.User, error) {
+	email = match.NormalizeEmail(email)
 	var u match.User
 	var createdAt int64
 	err := db.read.QueryRowContext(ctx, `SELECT id, email, role, password_hash, created_at

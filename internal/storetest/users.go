@@ -30,7 +30,16 @@ func testUsers(t *testing.T, open Opener) {
 		t.Fatalf("CreateUser(admin): %v", err)
 	}
 
-	for _, email := range []string{"Ann.Scorer@Example.org", "ann.scorer@example.org", "ANN.SCORER@EXAMPLE.ORG"} {
+	elodie, err := s.CreateUser(ctx, match.UserInput{Email: "Élodie@example.org", Role: match.RoleScorer, Password: password})
+	if err != nil {
+		t.Fatalf("CreateUser(Élodie): %v", err)
+	}
+	for _, email := range []string{" élodie@example.org ", "ÉLODIE@EXAMPLE.ORG"} {
+		if got, err := s.UserByEmail(ctx, email); err != nil || got.ID != elodie.ID {
+			t.Errorf("UserByEmail(%q): got %+v, %v, want the user created as Élodie@example.org", email, got, err)
+		}
+	}
+	for _, email := range []string{"Ann.Scorer@Example.org", "ann.scorer@example.org", "ANN.SCORER@EXAMPLE.ORG", "  ann.scorer@example.org\t"} {
 		t.Run("by email "+email, func(t *testing.T) {
 			got, err := s.UserByEmail(ctx, email)
 			if err != nil {
