@@ -190,3 +190,30 @@ func TestSameRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestRetry(t *testing.T) {
+	log := []Event{
+		{Seq: 1, Kind: KindMatchStart, IdempotencyKey: "start"},
+		{Seq: 2, Kind: KindNote, EventDetail: EventDetail{Text: "hello"}, IdempotencyKey: "note"},
+	}
+	tests := []struct {
+		name     string
+		in       NewEvent
+		wantSeq  int64
+		wantOK   bool
+		wantCode string
+	}{
+		{"no key", NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: "hello"}}, 0, false, ""},
+		{"unused key", NewEvent{Kind: KindNote, IdempotencyKey: "other"}, 0, false, ""},
+		{"same request", NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: "hello"}, IdempotencyKey: "note"}, 2, true, ""},
+		{"other request", NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: "bye"}, IdempotencyKey: "note"}, 0, false, ECONFLICT},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, ok, err := Retry(log, tt.in)
+			if ev.Seq != tt.wantSeq || ok != tt.wantOK || ErrorCode(err) != tt.wantCode {
+				t.Errorf("got seq %d, %v, %v; want seq %d, %v, code %q", ev.Seq, ok, err, tt.wantSeq, tt.wantOK, tt.wantCode)
+			}
+		})
+	}
+}

@@ -1,5 +1,29 @@
 package match
 
+// Retry finds in's idempotency key in the match's log: it returns the
+// event recorded with it when in asks for the same thing (a retry, to be
+// answered with that event and nothing appended), false when the key is
+// unused or empty, and ECONFLICT when the key was used for a different
+// request. Stores call it before Record, since a retry may carry a stale
+// ExpectedSeq.
+func Retry(log []Event, in NewEvent) (Event, bool, error) {
+	if in.IdempotencyKey == "" {
+		return Event{}, false, nil
+	}
+	for _, ev := range log {
+		if ev.IdempotencyKey != in.IdempotencyKey {
+			continue
+		}
+		if !SameRequest(ev, in) {
+			return Event{}, false, Errorf(ECONFLICT,
+				"idempotency key %q was already used for event %d, a different request; use a new key for a new event",
+				in.IdempotencyKey, ev.Seq)
+		}
+		return ev, true, nil
+	}
+	return Event{}, false, nil
+}
+
 // SameRequest reports whether in asks for the same thing as the stored ev,
 // so that a retry with ev's idempotency key can return ev. It compares the
 // kind and every detail field; the expected sequence number does not count,

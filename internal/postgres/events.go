@@ -120,11 +120,9 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 			return appended{}, err
 		}
 	}
-	if prev, ok := findKey(log, in.IdempotencyKey); ok {
-		if !match.SameRequest(prev, in) {
-			return appended{}, match.Errorf(match.ECONFLICT,
-				"idempotency key %q was already used for another event (seq %d) in match %d; send a new key for a new event",
-				in.IdempotencyKey, prev.Seq, id)
+	if prev, ok, err := match.Retry(log, in); err != nil || ok {
+		if err != nil {
+			return appended{}, err
 		}
 		r := appended{event: prev}
 		if err := json.Unmarshal(raw, &r.state); err != nil {
@@ -153,20 +151,6 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 		return appended{}, err
 	}
 	return appended{event: ev, state: st, log: append(slices.Clip(log), ev), update: u}, nil
-}
-
-// findKey returns the event of log recorded with idempotency key, if key is
-// not empty.
-func findKey(log []match.Event, key string) (match.Event, bool) {
-	if key == "" {
-		return match.Event{}, false
-	}
-	for _, ev := range log {
-		if ev.IdempotencyKey == key {
-			return ev, true
-		}
-	}
-	return match.Event{}, false
 }
 
 // insertEvent appends ev to its match's log.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -113,25 +112,16 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.Ne
 	if err != nil {
 		return appended{}, err
 	}
-	if in.IdempotencyKey != "" {
-		prev, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM match_events
-			WHERE match_id = ? AND idempotency_key = ?`, id, in.IdempotencyKey))
-		switch {
-		case err == nil:
-			if !match.SameRequest(prev, in) {
-				return appended{}, match.Errorf(match.ECONFLICT,
-					"idempotency key %q was already used for event %d, a different request; use a new key for a new event",
-					in.IdempotencyKey, prev.Seq)
-			}
-			st, err := getState(ctx, tx, id)
-			return appended{ev: prev, st: st}, err
-		case !errors.Is(err, sql.ErrNoRows):
-			return appended{}, fmt.Errorf("look up idempotency key: %w", err)
-		}
-	}
 	log, err := db.currentLog(ctx, tx, m)
 	if err != nil {
 		return appended{}, fmt.Errorf("load log: %w", err)
+	}
+	if prev, ok, err := match.Retry(log, in); err != nil || ok {
+		if err != nil {
+			return appended{}, err
+		}
+		st, err := getState(ctx, tx, id)
+		return appended{ev: prev, st: st}, err
 	}
 	ev, st, err := match.Record(m, slices.Clip(log), in, now())
 	if err != nil {
