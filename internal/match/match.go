@@ -15,6 +15,10 @@ const (
 	StatusCancelled Status = "cancelled"
 )
 
+// Statuses are all the statuses a match can have, in the order it moves
+// through them.
+var Statuses = []Status{StatusScheduled, StatusLive, StatusInterval, StatusFinished, StatusPostponed, StatusCancelled}
+
 // Side names one of the two teams of a match.
 type Side string
 

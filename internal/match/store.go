@@ -1,6 +1,10 @@
 package match
 
-import "context"
+import (
+	"context"
+	"slices"
+	"strings"
+)
 
 // Store keeps matches, their event logs and their folded state, and the
 // users who record them. internal/postgres and internal/sqlite implement it
@@ -47,4 +51,25 @@ type Store interface {
 type MatchFilter struct {
 	Status []Status // any of these; empty means all
 	Limit  int      // 0 means no limit
+}
+
+// Validate checks a filter before a store runs it. Returns EINVALID.
+func (f MatchFilter) Validate() error {
+	if f.Limit < 0 {
+		return Errorf(EINVALID, "limit %d is negative; give 0 for no limit or a positive number", f.Limit)
+	}
+	for _, s := range f.Status {
+		if !slices.Contains(Statuses, s) {
+			return Errorf(EINVALID, "unknown status %q; use one of %s", s, joinStatuses(Statuses))
+		}
+	}
+	return nil
+}
+
+func joinStatuses(ss []Status) string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -79,22 +77,15 @@ func (db *DB) Match(ctx context.Context, id int64) (match.Match, error) {
 	return m, nil
 }
 
-// statuses are the statuses a match can have, as a filter names them.
-var statuses = []match.Status{match.StatusScheduled, match.StatusLive, match.StatusInterval,
-	match.StatusFinished, match.StatusPostponed, match.StatusCancelled}
-
 // Matches returns the matches that pass the filter, by kick-off time (then
 // by id, so that the order is stable). Returns EINVALID for a negative
 // limit or an unknown status.
 func (db *DB) Matches(ctx context.Context, f match.MatchFilter) ([]match.Match, error) {
-	if f.Limit < 0 {
-		return nil, match.Errorf(match.EINVALID, "limit must be 0 (no limit) or more, not %d", f.Limit)
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	var want []string // nil: every status
 	for _, s := range f.Status {
-		if !slices.Contains(statuses, s) {
-			return nil, match.Errorf(match.EINVALID, "unknown status %q; use one of %s", s, joinStatuses())
-		}
 		want = append(want, string(s))
 	}
 	rows, err := db.pool.Query(ctx, `
@@ -113,14 +104,6 @@ func (db *DB) Matches(ctx context.Context, f match.MatchFilter) ([]match.Match, 
 		ms = []match.Match{}
 	}
 	return ms, nil
-}
-
-func joinStatuses() string {
-	names := make([]string, len(statuses))
-	for i, s := range statuses {
-		names[i] = string(s)
-	}
-	return strings.Join(names, ", ")
 }
 
 // State returns the match's current public state, as stored by the last

@@ -106,16 +106,13 @@ func notFound(id int64) error {
 // Matches returns the matches that pass the filter, by kick-off time.
 // Returns EINVALID for a negative limit or an unknown status.
 func (db *DB) Matches(ctx context.Context, f match.MatchFilter) ([]match.Match, error) {
-	if f.Limit < 0 {
-		return nil, match.Errorf(match.EINVALID, "limit %d is negative; give 0 for no limit or a positive number", f.Limit)
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	query := `SELECT ` + matchColumns + ` FROM matches`
 	var args []any
 	if len(f.Status) > 0 {
 		for _, s := range f.Status {
-			if !knownStatus(s) {
-				return nil, match.Errorf(match.EINVALID, "unknown status %q; use one of scheduled, live, interval, finished, postponed, cancelled", s)
-			}
 			args = append(args, s)
 		}
 		query += ` WHERE status IN (?` + strings.Repeat(`, ?`, len(f.Status)-1) + `)`
@@ -142,15 +139,6 @@ func (db *DB) Matches(ctx context.Context, f match.MatchFilter) ([]match.Match, 
 		return nil, fmt.Errorf("list matches: %w", err)
 	}
 	return ms, nil
-}
-
-func knownStatus(s match.Status) bool {
-	switch s {
-	case match.StatusScheduled, match.StatusLive, match.StatusInterval,
-		match.StatusFinished, match.StatusPostponed, match.StatusCancelled:
-		return true
-	}
-	return false
 }
 
 // State returns the match's current public state (the fold of its log, as
