@@ -77,6 +77,9 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // event and the current state; with a different request it returns
 // ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
+	if db.opts.MatchTopic == nil {
+		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: postgres.Options.MatchTopic is not set", id)
+	}
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: begin: %w", id, err)

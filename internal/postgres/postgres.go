@@ -81,9 +81,6 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", addr, err)
 	}
-	if opts.MatchTopic == nil {
-		opts.MatchTopic = func(id int64) string { return "/matches/" + strconv.FormatInt(id, 10) }
-	}
 	return &DB{pool: pool, opts: opts}, nil
 }
 

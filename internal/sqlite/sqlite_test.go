@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -142,71 +141,11 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-// TestAppendWithoutTopic checks that a store opened without MatchTopic
-// refuses to append rather than publishing on an empty topic.
-func TestAppendWithoutTopic(t *testing.T) {
-	db := openDB(t, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
-	_, _, err := db.AppendEvent(t.Context(), 1, match.NewEvent{Kind: match.KindNote})
-	if err == nil {
-		t.Fatalf("AppendEvent without MatchTopic: got nil error, want one")
-	}
-}
-
-// BenchmarkAppendEvent appends notes to one match at a time, starting a
-// new match every n events, so that the figure is for logs of 1 to n
-// events: the whole state, timeline included, is encoded on every append.
-func BenchmarkAppendEvent(b *testing.B) {
-	for _, n := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("log=1..%d", n), func(b *testing.B) {
-			db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
-			b.ReportAllocs()
-			var m match.Match
-			for i := 0; b.Loop(); i++ {
-				if i%n == 0 {
-					m = benchMatch(b, db)
-				}
-				appendNote(b, db, m.ID, fmt.Sprint(i))
-			}
-		})
-	}
-}
-
-// BenchmarkAppendEventParallel appends from GOMAXPROCS goroutines, each to
-// its own match: the writes queue for the one writer connection.
-func BenchmarkAppendEventParallel(b *testing.B) {
-	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		var m match.Match
-		for i := 0; pb.Next() && !b.Failed(); i++ {
-			if i%1000 == 0 {
-				m = benchMatch(b, db)
-			}
-			appendNote(b, db, m.ID, fmt.Sprint(i))
-		}
+// BenchmarkStore runs the stores' shared append benchmarks on SQLite files.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) storetest.Store {
+		return openDB(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{MatchTopic: storetest.Topic})
 	})
-}
-
-// benchMatch creates a live match. It reports errors with Errorf: it runs
-// in RunParallel's goroutines, where Fatalf may not be called.
-func benchMatch(b *testing.B, db *sqlite.DB) match.Match {
-	m, err := db.CreateMatch(context.Background(), benchInput())
-	if err != nil {
-		b.Errorf("CreateMatch: %v", err)
-		return m
-	}
-	if _, _, err := db.AppendEvent(context.Background(), m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
-		b.Errorf("AppendEvent(start): %v", err)
-	}
-	return m
-}
-
-func appendNote(b *testing.B, db *sqlite.DB, id int64, key string) {
-	_, _, err := db.AppendEvent(context.Background(), id, match.NewEvent{Kind: match.KindNote,
-		EventDetail: match.EventDetail{Text: "bench"}, IdempotencyKey: key})
-	if err != nil {
-		b.Errorf("AppendEvent: %v", err)
-	}
 }
 
 func benchInput() match.MatchInput {

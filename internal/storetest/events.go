@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -236,43 +235,6 @@ func testIdempotency(t *testing.T, open Opener) {
 	appendOK(t, ctx, s, m2.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"})
 }
 
-// testConcurrentRetries sends one request with one idempotency key from
-// several goroutines at once, as a client retrying over a flaky network
-// does: one event is stored and published, and every caller gets it.
-func testConcurrentRetries(t *testing.T, open Opener) {
-	ctx := testContext(t)
-	s, pub, _ := openFresh(t, open)
-	m := createMatch(t, ctx, s, input("basketball", 11))
-	const attempts = 8
-	events := make([]match.Event, attempts)
-	var wg sync.WaitGroup
-	for i := range attempts {
-		wg.Go(func() {
-			ev, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "once", RecordedBy: "a@example.org"})
-			if err != nil {
-				t.Errorf("attempt %d: AppendEvent: %v", i, err)
-			}
-			events[i] = ev
-		})
-	}
-	wg.Wait()
-	stored, err := s.Events(ctx, m.ID)
-	if err != nil {
-		t.Fatalf("Events: %v", err)
-	}
-	if len(stored) != 1 {
-		t.Fatalf("after %d concurrent attempts: got %d events stored, want 1", attempts, len(stored))
-	}
-	for i, ev := range events {
-		if diff := cmp.Diff(stored[0], ev, eventOpts); diff != "" {
-			t.Errorf("attempt %d: got another event than the stored one (-stored +got):\n%s", i, diff)
-		}
-	}
-	if n := len(pub.list()); n != 1 {
-		t.Errorf("listeners: got %d calls, want 1", n)
-	}
-}
-
 // testStaleSeq appends with an ExpectedSeq the log has moved past.
 func testStaleSeq(t *testing.T, open Opener) {
 	ctx := testContext(t)
@@ -329,53 +291,6 @@ func testBadEvent(t *testing.T, open Opener) {
 	}
 	// A refused event's key is not used up.
 	appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "fine"}, IdempotencyKey: "bad-0"})
-}
-
-// testConcurrentAppends appends from many goroutines to one match: every
-// append succeeds and the log has no gap.
-func testConcurrentAppends(t *testing.T, open Opener) {
-	const workers, each = 20, 10
-	ctx := testContext(t)
-	s, pub, _ := openFresh(t, open)
-	m := createMatch(t, ctx, s, input("ice_hockey", 9))
-	appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"})
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				in := match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: fmt.Sprintf("w%d e%d", w, i)},
-					IdempotencyKey: fmt.Sprintf("w%d-e%d", w, i)}
-				if _, _, err := s.AppendEvent(ctx, m.ID, in); err != nil {
-					errs <- fmt.Errorf("worker %d event %d: %w", w, i, err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	sn := takeSnapshot(t, ctx, s, m.ID)
-	const total = workers*each + 1
-	if len(sn.Events) != total {
-		t.Fatalf("Events: got %d, want %d", len(sn.Events), total)
-	}
-	for i, ev := range sn.Events {
-		if ev.Seq != int64(i+1) {
-			t.Fatalf("Events[%d]: got seq %d, want %d (gapless, in order)", i, ev.Seq, i+1)
-		}
-	}
-	if sn.State.Seq != total || sn.Match.Seq != total {
-		t.Errorf("after %d appends: got state seq %d, match seq %d, want %d", total, sn.State.Seq, sn.Match.Seq, total)
-	}
-	if diff := cmp.Diff(match.Fold(sn.Match, sn.Events), sn.State, stateOpts); diff != "" {
-		t.Errorf("stored state is not the fold of the log (-fold +stored):\n%s", diff)
-	}
-	if got := len(pub.list()); got != total {
-		t.Errorf("published: got %d updates, want %d", got, total)
-	}
 }
 
 // testReopen closes the store and opens the same database again: the state,

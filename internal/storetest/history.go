@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -241,46 +240,16 @@ func testAppendEventPublishes(t *testing.T, open Opener) {
 	}
 }
 
-// testListenInOrder writes to several matches and publishes plain updates
-// at once: the listeners hear every update once, in Seq order, which is
-// what lets a subscriber resume by id without a gap or a duplicate.
-func testListenInOrder(t *testing.T, open Opener) {
+// testAppendWithoutTopic opens a store without Config.Topic: appending an
+// event, which must publish on the match's topic, fails and stores nothing.
+func testAppendWithoutTopic(t *testing.T, open Opener) {
 	ctx := testContext(t)
-	s, pub, _ := openFresh(t, open)
-	pub.check = func(hub.Update) { runtime.Gosched() } // lets the next write commit first if it can
-	const writers, each = 6, 15
-	var wg sync.WaitGroup
-	for w := range writers {
-		m := createMatch(t, ctx, s, input("football", 8+w))
-		wg.Go(func() {
-			for i := range each {
-				var err error
-				if i%2 == 0 {
-					_, _, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote,
-						EventDetail: match.EventDetail{Text: "n"}, IdempotencyKey: fmt.Sprint(i)})
-				} else {
-					_, err = s.AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/plain"}, Data: "x"})
-				}
-				if err != nil {
-					t.Errorf("writer %d, write %d: %v", w, i, err)
-					return
-				}
-			}
-		})
+	s, _ := open(t, Config{})
+	m := createMatch(t, ctx, s, input("football", 10))
+	if _, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart}); err == nil {
+		t.Errorf("AppendEvent without a match topic: got nil error, want one")
 	}
-	wg.Wait()
-	got := pub.list()
-	if len(got) != writers*each {
-		t.Fatalf("listeners: got %d updates, want %d", len(got), writers*each)
-	}
-	for i := 1; i < len(got); i++ {
-		if got[i].Seq <= got[i-1].Seq {
-			t.Fatalf("listener call %d: got seq %d after %d, want increasing seqs", i, got[i].Seq, got[i-1].Seq)
-		}
-	}
-	stop := s.Listen(func(hub.Update) { t.Error("a stopped listener was called") })
-	stop()
-	if _, err := s.AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/plain"}}); err != nil {
-		t.Fatalf("AppendUpdate: %v", err)
+	if evs, err := s.Events(ctx, m.ID); err != nil || len(evs) != 0 {
+		t.Errorf("after the refused append: got %d events (%v), want none", len(evs), err)
 	}
 }

@@ -35,7 +35,7 @@ type Config struct {
 	// so a test can close a store and reopen it. "" means a fresh, migrated
 	// database.
 	Path string
-	// Topic is the store's MatchTopic option.
+	// Topic is the store's MatchTopic option; nil leaves it unset.
 	Topic func(matchID int64) string
 }
 
@@ -67,6 +67,8 @@ func Run(t *testing.T, open Opener) {
 		{"Prune", testPrune},
 		{"AppendEventPublishes", testAppendEventPublishes},
 		{"ListenInOrder", testListenInOrder},
+		{"HistoryCommitOrder", testHistoryCommitOrder},
+		{"AppendWithoutTopic", testAppendWithoutTopic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

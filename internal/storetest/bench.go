@@ -1,0 +1,90 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// BenchOpener opens a fresh, migrated store for a benchmark, with its
+// match topic set; the opener closes it when the benchmark ends.
+type BenchOpener func(b *testing.B) Store
+
+// Bench runs the append benchmarks on the stores open makes, so that both
+// stores are measured on the same work: goals appended as a scorer does
+// (each append locks the match, folds its log, writes the event, the state
+// and the hub update, and commits).
+func Bench(b *testing.B, open BenchOpener) {
+	b.Run("AppendEvent/log=1..100", func(b *testing.B) {
+		s := open(b)
+		b.ReportAllocs()
+		var id int64
+		for i := 0; b.Loop() && !b.Failed(); i++ {
+			if i%100 == 0 {
+				id = benchMatch(b, s, i)
+			}
+			benchGoal(b, s, id, i)
+		}
+	})
+	b.Run("AppendEvent/log=1000+", func(b *testing.B) {
+		s := open(b)
+		id := benchMatch(b, s, 0)
+		const preload = 1000
+		for i := range preload {
+			benchGoal(b, s, id, i)
+		}
+		b.ReportAllocs()
+		for i := preload; b.Loop() && !b.Failed(); i++ {
+			benchGoal(b, s, id, i)
+		}
+	})
+	b.Run("AppendEventParallel", func(b *testing.B) {
+		s := open(b)
+		var matches atomic.Int64
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var id int64
+			for i := 0; pb.Next() && !b.Failed(); i++ {
+				if i%100 == 0 {
+					id = benchMatch(b, s, int(matches.Add(1)))
+				}
+				benchGoal(b, s, id, i)
+			}
+		})
+	})
+}
+
+// benchMatch creates a live football match. It reports errors with Errorf:
+// it runs in RunParallel's goroutines, where Fatalf may not be called.
+func benchMatch(b *testing.B, s Store, n int) int64 {
+	ctx := context.Background()
+	m, err := s.CreateMatch(ctx, input("football", n%24))
+	if err != nil {
+		b.Errorf("CreateMatch: %v", err)
+		return 0
+	}
+	if _, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
+		b.Errorf("AppendEvent(match_start): %v", err)
+	}
+	return m.ID
+}
+
+// benchGoal appends the i-th goal of a benchmark, alternating sides.
+func benchGoal(b *testing.B, s Store, id int64, i int) {
+	side := match.Home
+	if i%2 == 1 {
+		side = match.Away
+	}
+	_, _, err := s.AppendEvent(context.Background(), id, match.NewEvent{
+		Kind:           match.KindScore,
+		EventDetail:    match.EventDetail{Team: side, ScoreKind: "goal", Player: "No. 9"},
+		IdempotencyKey: fmt.Sprintf("goal-%d", i),
+		RecordedBy:     "bench@example.org",
+	})
+	if err != nil {
+		b.Errorf("AppendEvent(goal %d): %v", i, err)
+	}
+}
