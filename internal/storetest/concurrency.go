@@ -205,3 +205,35 @@ func testHistoryCommitOrder(t *testing.T, open Opener) {
 		t.Errorf("reader missed %d of %d updates (seqs %v); want none missed", len(missed), n, missed)
 	}
 }
+
+// testConcurrentScorers has ten scorers record a goal at once, each having
+// seen the same seq: one goal is stored, the nine others get ECONFLICT,
+// so that two scorers can never silently record the same goal twice.
+func testConcurrentScorers(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	s, _, _ := openFresh(t, open)
+	m := createMatch(t, ctx, s, input("football", 7))
+	_, st := appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"})
+	const scorers = 10
+	codes := make([]string, scorers)
+	var wg sync.WaitGroup
+	for i := range scorers {
+		wg.Go(func() {
+			_, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore,
+				EventDetail:    match.EventDetail{Team: match.Home, ScoreKind: "goal"},
+				IdempotencyKey: fmt.Sprintf("scorer-%d", i), ExpectedSeq: &st.Seq})
+			codes[i] = match.ErrorCode(err)
+		})
+	}
+	wg.Wait()
+	count := map[string]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	if count[""] != 1 || count[match.ECONFLICT] != scorers-1 {
+		t.Errorf("ten scorers at seq %d: got outcomes %v, want 1 stored and %d conflicts", st.Seq, count, scorers-1)
+	}
+	if evs, err := s.Events(ctx, m.ID); err != nil || len(evs) != 2 {
+		t.Errorf("log after the race: got %d events (%v), want 2", len(evs), err)
+	}
+}

@@ -246,7 +246,7 @@ func testStaleSeq(t *testing.T, open Opener) {
 	before := takeSnapshot(t, ctx, s, m.ID)
 	_, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "late"}, IdempotencyKey: "d", ExpectedSeq: ptr(int64(1))})
 	wantCode(t, "stale ExpectedSeq", err, match.ECONFLICT)
-	if msg := match.ErrorMessage(err); !strings.Contains(msg, "3") {
+	if msg := match.ErrorMessage(err); !strings.Contains(msg, "seq 3") {
 		t.Errorf("stale ExpectedSeq: got message %q, want it to name the current seq 3", msg)
 	}
 	if diff := cmp.Diff(before, takeSnapshot(t, ctx, s, m.ID), stateOpts); diff != "" {

@@ -41,6 +41,9 @@ func testMatches(t *testing.T, open Opener) {
 	if diff := cmp.Diff(early, got); diff != "" {
 		t.Errorf("Match(%d) differs from what CreateMatch returned (-created +got):\n%s", early.ID, diff)
 	}
+	if evs, err := s.Events(ctx, early.ID); err != nil || evs == nil || len(evs) != 0 {
+		t.Errorf("Events of a new match: got %#v, %v; want an empty log, not nil", evs, err)
+	}
 	st, err := s.State(ctx, early.ID)
 	if err != nil {
 		t.Fatalf("State(%d): %v", early.ID, err)

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"Void", testVoid},
 		{"Idempotency", testIdempotency},
 		{"ConcurrentRetries", testConcurrentRetries},
+		{"ConcurrentScorers", testConcurrentScorers},
 		{"StaleSeq", testStaleSeq},
 		{"BadEvent", testBadEvent},
 		{"ConcurrentAppends", testConcurrentAppends},
