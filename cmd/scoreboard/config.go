@@ -65,7 +65,6 @@ const (
 	defaultAddr          = ":8080"
 	defaultPublicURL     = "http://localhost:8080"
 	defaultDatabaseURL   = "sqlite:scoreboard.db"
-	defaultHeartbeat     = 15 * time.Second
 	defaultHistorySize   = 100000
 	defaultHistoryMaxAge = 7 * 24 * time.Hour
 )
@@ -134,11 +133,15 @@ func loadHubConfig(env func(name, def string) string) (hubConfig, error) {
 	check(err)
 	h.Subscriptions, err = parseBool("SCOREBOARD_HUB_SUBSCRIPTIONS", env("SCOREBOARD_HUB_SUBSCRIPTIONS", "1"))
 	check(err)
-	h.CORSOrigins, err = parseOrigins("CORS_ALLOWED_ORIGINS", env("CORS_ALLOWED_ORIGINS", "*"))
-	check(err)
-	h.PublishOrigins, err = parseOrigins("PUBLISH_ALLOWED_ORIGINS", env("PUBLISH_ALLOWED_ORIGINS", ""))
-	check(err)
-	h.Heartbeat, err = parseDuration("HEARTBEAT_INTERVAL", env("HEARTBEAT_INTERVAL", defaultHeartbeat.String()), time.Second)
+	for _, o := range []struct {
+		name, def string
+		list      *[]string
+	}{{"CORS_ALLOWED_ORIGINS", "*", &h.CORSOrigins}, {"PUBLISH_ALLOWED_ORIGINS", "", &h.PublishOrigins}} {
+		if *o.list, err = hub.ParseOrigins(env(o.name, o.def)); err != nil {
+			check(fmt.Errorf("%s: %w; use * or origins such as https://example.org, separated by spaces or commas", o.name, err))
+		}
+	}
+	h.Heartbeat, err = parseDuration("HEARTBEAT_INTERVAL", env("HEARTBEAT_INTERVAL", hub.DefaultHeartbeat.String()), time.Second)
 	check(err)
 	// For both history bounds, 0 turns the bound off.
 	if age := env("SCOREBOARD_HUB_HISTORY_MAX_AGE", defaultHistoryMaxAge.String()); age != "0" {
@@ -205,28 +208,6 @@ func parseDuration(name, s string, min time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %q is not a duration of at least %s; use for example 15s, 2m or 168h", name, s, min)
 	}
 	return d, nil
-}
-
-// parseOrigins splits a space- or comma-separated origin list. Each is "*",
-// "null" (a page opened from a file) or a scheme://host[:port] origin.
-func parseOrigins(name, s string) ([]string, error) {
-	list := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-	if len(list) == 0 {
-		return nil, nil
-	}
-	for i, o := range list {
-		if o == "*" || o == "null" {
-			continue
-		}
-		// Browsers send origins without a path; forgive the slash people add.
-		o = strings.TrimSuffix(o, "/")
-		list[i] = o
-		u, err := url.Parse(o)
-		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
-			return nil, fmt.Errorf("%s: %q is not an origin; use * or origins such as https://example.org, separated by spaces or commas", name, o)
-		}
-	}
-	return list, nil
 }
 
 // newLogger is the one place that configures log/slog.

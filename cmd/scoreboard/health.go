@@ -15,12 +15,16 @@ const healthSynopsis = "scoreboard health [--url URL]"
 // healthTimeout bounds the probe: a health check that hangs is a failed one.
 const healthTimeout = 5 * time.Second
 
-// healthCmd runs `scoreboard health`: it asks the server for GET /readyz and
+// healthCmd runs `scoreboard health`: it asks the server listening on addr
+// (SCOREBOARD_ADDR) for GET /readyz and
 // succeeds only on 200, so that a container health check needs nothing but
 // the binary (the image has no shell, curl or wget).
-func healthCmd(ctx context.Context, c config, args []string, stdout io.Writer) error {
+func healthCmd(ctx context.Context, addr string, args []string, stdout io.Writer) error {
+	if addr == "" {
+		addr = defaultAddr
+	}
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
-	target := fs.String("url", localURL(c.Addr)+"/readyz", "the readiness URL to probe")
+	target := fs.String("url", localURL(addr)+"/readyz", "the readiness URL to probe")
 	if help, err := parseFlags(fs, args, healthSynopsis, stdout); help || err != nil {
 		return err
 	}

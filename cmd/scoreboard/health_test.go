@@ -13,6 +13,12 @@ func TestHealth(t *testing.T) {
 	if r.err != nil || strings.TrimSpace(r.stdout) != "ok" {
 		t.Errorf("health of a running server: got %v, stdout %q; want success and ok", r.err, r.stdout)
 	}
+	// The probe needs only the address: a setting it does not use, even a
+	// bad one, does not fail it.
+	bad := map[string]string{"DATABASE_URL": "mysql://nope", "SCOREBOARD_ADDR": strings.TrimPrefix(srv.URL, "http://")}
+	if r := runCmd(t, bad, "", "health"); r.err != nil {
+		t.Errorf("health with SCOREBOARD_ADDR set and a bad DATABASE_URL: got %v, want success", r.err)
+	}
 	if err := srv.stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}

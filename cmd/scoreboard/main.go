@@ -59,7 +59,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "-h", "-help", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
-	case "serve", "migrate", "user", "token", "health":
+	case "health":
+		// A health probe runs every few seconds and needs only the address:
+		// it does not load (or fail on) the rest of the configuration.
+		return healthCmd(ctx, getenv("SCOREBOARD_ADDR"), rest, stdout)
+	case "serve", "migrate", "user", "token":
 	default:
 		return usageErrorf("unknown command %q; run scoreboard help", cmd)
 	}
@@ -76,8 +80,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
 	case "user":
 		return userCmd(ctx, cfg, logger, rest, stdin, stdout)
-	case "health":
-		return healthCmd(ctx, cfg, rest, stdout)
 	default:
 		return tokenCmd(ctx, cfg, logger, rest, stdout, stderr)
 	}

@@ -238,6 +238,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad heartbeat", []string{"HEARTBEAT_INTERVAL", "15"}, []string{"serve"}, `HEARTBEAT_INTERVAL: "15" is not a duration`},
 		{"bad anonymous flag", []string{"ALLOW_ANONYMOUS", "maybe"}, []string{"serve"}, `ALLOW_ANONYMOUS: "maybe" is not a boolean`},
 		{"bad origin", []string{"CORS_ALLOWED_ORIGINS", "example.org"}, []string{"serve"}, `CORS_ALLOWED_ORIGINS: "example.org" is not an origin`},
+		{"origin with a query", []string{"CORS_ALLOWED_ORIGINS", "https://a.example?x=1"}, []string{"serve"}, `CORS_ALLOWED_ORIGINS: "https://a.example?x=1" is not an origin`},
+		{"bad publish origin", []string{"PUBLISH_ALLOWED_ORIGINS", "https://a.example/admin"}, []string{"serve"}, `PUBLISH_ALLOWED_ORIGINS: "https://a.example/admin" is not an origin`},
 		{"bad history size", []string{"SCOREBOARD_HUB_HISTORY_SIZE", "lots"}, []string{"serve"}, "SCOREBOARD_HUB_HISTORY_SIZE"},
 		{"bad JWT algorithm", []string{"JWT_KEY", "secret", "JWT_ALGORITHM", "none"}, []string{"serve"}, "JWT_KEY with JWT_ALGORITHM=none"},
 		{"bad role", nil, []string{"user", "add", "--email", "a@example.org", "--role", "owner"}, `--role must be admin or scorer, not "owner"`},

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"errors"
 	"net/http"
 	"net/url"
@@ -62,6 +63,26 @@ func (p corsPolicy) preflight(w http.ResponseWriter, r *http.Request) {
 // origins are compared in configuration.
 func normalizeOrigin(o string) string {
 	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
+}
+
+// ParseOrigins splits an origin list as the reference hub's
+// CORS_ALLOWED_ORIGINS and PUBLISH_ALLOWED_ORIGINS take it (separated by
+// spaces or commas) and checks each origin; a trailing slash, which
+// browsers never send, is forgiven. The error names the bad origin.
+func ParseOrigins(s string) ([]string, error) {
+	list := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if len(list) == 0 {
+		return nil, nil
+	}
+	for i, o := range list {
+		if err := checkOrigin(o); err != nil {
+			return nil, fmt.Errorf("%q is not an origin: %w", o, err)
+		}
+		if o != "*" && o != "null" {
+			list[i] = strings.TrimSuffix(o, "/")
+		}
+	}
+	return list, nil
 }
 
 // checkOrigin reports what is wrong with a configured origin: it must be

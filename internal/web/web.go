@@ -22,7 +22,8 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps are what the handler is built from. Store and Logger are required.
+// Deps are what the handler is built from. Store is required; Logger
+// defaults to slog.Default().
 type Deps struct {
 	// Store answers readiness checks.
 	Store Pinger
