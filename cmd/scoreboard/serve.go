@@ -34,38 +34,59 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return err
 	}
 
-	db, err := openStore(ctx, c, logger)
+	a, err := newApp(ctx, c, logger)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	h, err := newHub(ctx, c, db, logger)
-	if err != nil {
-		return err
-	}
-	// Shutdown is idempotent and waits for the hub's history pruning, which
-	// must end before the store closes (deferred earlier, so run later).
-	defer h.Shutdown()
-
-	handler := web.NewHandler(web.Deps{
-		Store:     db,
-		Hub:       h,
-		PublicURL: c.PublicURL,
-		Demo:      c.Demo,
-		Logger:    logger,
-	})
+	defer a.Close()
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (SCOREBOARD_ADDR): %w", c.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	srv.RegisterOnShutdown(h.Shutdown)
+	srv.RegisterOnShutdown(a.hub.Shutdown)
 	return serveUntilDone(ctx, srv, ln, logger, c)
+}
+
+// app is the program's parts as serve runs them: the store, the hub on
+// it, and the HTTP handler serving both.
+type app struct {
+	db      store
+	hub     *hub.Hub
+	handler http.Handler
+}
+
+// newApp opens (and migrates) the store, builds the hub on it and the
+// handler around them.
+func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
+	db, err := openStore(ctx, c, logger)
+	if err != nil {
+		return nil, err
+	}
+	h, err := newHub(ctx, c, db, logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{db: db, hub: h, handler: web.NewHandler(web.Deps{
+		Store:     db,
+		Hub:       h,
+		PublicURL: c.PublicURL,
+		Demo:      c.Demo,
+		Logger:    logger,
+	})}, nil
+}
+
+// Close shuts the hub down, which waits for its history pruning, then
+// closes the store that pruning uses.
+func (a *app) Close() {
+	a.hub.Shutdown()
+	a.db.Close()
 }
 
 // newHub builds the hub on db, its history, with the configured keys or

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/scoreboard/scoreboard/internal/match"
-	"github.com/scoreboard/scoreboard/internal/web"
 )
 
 // TestMatchEventsReachSubscribers checks the binary's wiring of store and
@@ -34,18 +33,14 @@ func TestMatchEventsReachSubscribers(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-			db, err := openStore(ctx, c, logger)
+			a, err := newApp(ctx, c, logger)
 			if err != nil {
-				t.Fatalf("openStore: %v", err)
+				t.Fatalf("newApp: %v", err)
 			}
-			defer db.Close()
-			h, err := newHub(ctx, c, db, logger)
-			if err != nil {
-				t.Fatalf("newHub: %v", err)
-			}
-			srv := httptest.NewServer(web.NewHandler(web.Deps{Store: db, Hub: h, Logger: logger}))
+			db := a.db
+			srv := httptest.NewServer(a.handler)
 			defer srv.Close()
-			defer h.Shutdown() // first: srv.Close waits for the open stream
+			defer a.Close() // first: srv.Close waits for the open stream
 
 			m, err := db.CreateMatch(ctx, match.MatchInput{
 				Competition: "Cup", Sport: "football",
