@@ -55,7 +55,7 @@ func (st *runState) printProgress() {
 	fmt.Fprintf(st.out, "loadtest: %d connected, %d failed, %d deliveries received\n", c, f, r)
 }
 
-// all reports whether seen holds every worker, or the worker has ended.
+// all reports whether every worker that has not ended is in seen.
 func (st *runState) all(seen map[int]bool) bool {
 	for i := range st.n {
 		if !seen[i] && !st.ended[i] {
@@ -65,6 +65,8 @@ func (st *runState) all(seen map[int]bool) bool {
 	return true
 }
 
+// allConnected reports whether every worker that has not ended has
+// reported its streams connected.
 func (st *runState) allConnected() bool {
 	for i := range st.n {
 		if _, ok := st.connected[i]; !ok && !st.ended[i] {

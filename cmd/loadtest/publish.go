@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/scoreboard/scoreboard/internal/hub"
 )
 
 // publisherToken is the token the updates are published with: c.Token, or
@@ -21,11 +21,11 @@ func publisherToken(c *Config) (string, error) {
 	if c.Token != "" {
 		return c.Token, nil
 	}
-	claims := jwt.MapClaims{
-		"mercure": map[string]any{"publish": []string{"*"}},
-		"exp":     time.Now().Add(c.Duration + time.Hour).Unix(),
+	key, err := hub.NewKey(hub.HS256, c.JWTKey)
+	if err != nil {
+		return "", fmt.Errorf("-jwt-key: %w", err)
 	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(c.JWTKey))
+	tok, err := key.Sign([]string{"*"}, nil, c.Duration+time.Hour)
 	if err != nil {
 		return "", fmt.Errorf("sign the publisher token: %w", err)
 	}

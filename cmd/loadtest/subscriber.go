@@ -176,14 +176,7 @@ func (wk *worker) deliver(s *subState, p payload, now time.Time) {
 	s.distinct++
 	wk.received.Add(1)
 	wk.latency.add(now.Sub(time.Unix(0, p.Sent)))
-	ns := now.UnixNano()
-	for {
-		f := wk.firstRecv.Load()
-		if (f != 0 && f <= ns) || wk.firstRecv.CompareAndSwap(f, ns) {
-			break
-		}
-	}
-	storeMax(&wk.lastRecv, ns)
+	storeMax(&wk.lastRecv, now.UnixNano())
 	if s.distinct == s.expected {
 		wk.markComplete()
 	}
@@ -210,7 +203,6 @@ func (wk *worker) result() *workerResult {
 		Unexpected:  wk.unexpected.Load(),
 		Foreign:     wk.foreign.Load(),
 		Disconnects: wk.disconnects.Load(),
-		FirstRecvNS: wk.firstRecv.Load(),
 		LastRecvNS:  wk.lastRecv.Load(),
 		Latency:     wk.latency.snapshot(),
 		ConnectLat:  wk.connectLat.snapshot(),

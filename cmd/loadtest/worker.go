@@ -60,7 +60,6 @@ type workerResult struct {
 	Foreign     int64               `json:"foreign"` // other runs' updates
 	Disconnects int64               `json:"disconnects"`
 	FirstErr    string              `json:"first_error,omitempty"` // of a stream cut
-	FirstRecvNS int64               `json:"first_recv_ns"`
 	LastRecvNS  int64               `json:"last_recv_ns"`
 	Latency     hist                `json:"latency"`
 	ConnectLat  hist                `json:"connect_latency"` // dial to first byte, retries included
@@ -86,7 +85,7 @@ type worker struct {
 	received, dups      atomic.Int64
 	unexpected, foreign atomic.Int64
 	disconnects         atomic.Int64
-	firstRecv, lastRecv atomic.Int64
+	lastRecv            atomic.Int64
 	latency, connectLat liveHist
 	connectErr          firstError
 	streamErr           firstError
