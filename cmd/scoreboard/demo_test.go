@@ -17,7 +17,7 @@ func TestDemoPageInBrowser(t *testing.T) {
 	t.Parallel()
 	vars := sqliteEnv(t, "DEMO", "1")
 	srv := startServe(t, vars)
-	r := runCmd(t, vars, "", "token", "hub", "--publish", "*", "--subscribe", "https://example.org/demo/{id}")
+	r := runCmd(t, vars, "", "token", "hub", "--publish", "*", "--subscribe", "https://example.org/demo/{id}", "--subscribe", "/.well-known/mercure/subscriptions{/topic}{/subscriber}")
 	if r.err != nil {
 		t.Fatalf("token hub: %v", r.err)
 	}
@@ -43,10 +43,15 @@ func TestDemoPageInBrowser(t *testing.T) {
 	}
 	poll("the subscription to open", `document.getElementById("sub-status").textContent === "Subscribed." && "yes"`)
 
-	for _, tt := range []struct{ data, private string }{{"a public hello", "false"}, {"a private hello", "true"}} {
+	for _, tt := range []struct{ data, private, typ string }{
+		{"a public hello", "false", ""},
+		{"a private hello", "true", ""},
+		{"a typed hello", "false", "goal"}, // EventSource hands it only to "goal" listeners
+	} {
 		if err := chromedp.Do(ctx,
 			chromedp.SetValue(chromedp.CSS("#pub-topics"), "https://example.org/demo/7"),
 			chromedp.SetValue(chromedp.CSS("#pub-data"), tt.data),
+			chromedp.Evaluate[chromedp.Void](`void (document.getElementById("pub-type").value = `+jsString(tt.typ)+`)`),
 			chromedp.Evaluate[chromedp.Void](`void (document.getElementById("pub-private").checked = `+tt.private+`)`),
 			chromedp.SetValue(chromedp.CSS("#pub-token"), token),
 			chromedp.Click(chromedp.CSS("#pub-send")),
@@ -59,9 +64,18 @@ func TestDemoPageInBrowser(t *testing.T) {
 		}
 		id := strings.TrimPrefix(status, "Published ")
 		got := poll("the update to arrive", `(li => li && li.textContent.includes(`+jsString(tt.data)+`) && li.textContent)(document.querySelector("#updates li"))`)
-		if !strings.Contains(got, id) {
-			t.Errorf("newest update on the page: got %q, want it to show the id %s", got, id)
+		if !strings.Contains(got, id) || !strings.Contains(got, tt.typ) {
+			t.Errorf("newest update on the page: got %q, want it to show the id %s and the type %q", got, id, tt.typ)
 		}
+	}
+
+	// The page's own subscription is listed, with the selector it used.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#subs-load"))); err != nil {
+		t.Fatalf("list the subscriptions: %v", err)
+	}
+	subs := poll("the subscriptions list", `(s => s.includes('"type": "Subscriptions"') && s)(document.getElementById("subs").textContent)`)
+	if want := `"topic": "https://example.org/demo/{id}"`; !strings.Contains(subs, want) {
+		t.Errorf("subscriptions list on the page: got\n%s\nwant it to contain %s", subs, want)
 	}
 }
 
