@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +85,42 @@ func TestDemoPageInBrowser(t *testing.T) {
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
+
+// TestFilePageEventSource plays the reference hub's users against the
+// binary with its defaults: a page opened straight from a file (Origin:
+// null) subscribes with a plain EventSource, and a script publishes with a
+// form POST and a token made by hand with JWT_KEY; the page gets the update.
+func TestFilePageEventSource(t *testing.T) {
+	t.Parallel()
+	const secret = "a-reference-hub-user-JWT_KEY-0123456789"
+	srv := startServe(t, sqliteEnv(t, "JWT_KEY", secret))
+	hubURL := srv.URL + "/.well-known/mercure"
+	const topic = "https://example.org/books/1"
+	page := filepath.Join(t.TempDir(), "page.html")
+	html := `<!doctype html><title>mercure</title><script>
+const url = new URL(` + jsString(hubURL) + `);
+url.searchParams.append("topic", ` + jsString(topic) + `);
+const es = new EventSource(url);
+window.opened = new Promise((resolve, reject) => { es.onopen = () => resolve(true); es.onerror = () => reject(new Error("EventSource failed, readyState " + es.readyState)); });
+window.message = new Promise(resolve => { es.onmessage = e => resolve(e.lastEventId + " " + e.data); });
+</script>`
+	if err := os.WriteFile(page, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatalf("open the page: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.opened", chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("EventSource did not open: %v", err)
+	}
+	id := publish(t, hubURL, handMadeToken(t, secret), url.Values{"topic": {topic}, "data": {"it works"}})
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string]("window.message", chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("waiting for the message: %v", err)
+	}
+	if want := id + " it works"; got != want {
+		t.Errorf("the page got %q, want %q", got, want)
+	}
 }

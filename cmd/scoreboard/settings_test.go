@@ -23,6 +23,20 @@ func hubGet(t *testing.T, rawURL string, header http.Header) (int, http.Header) 
 	return resp.StatusCode, resp.Header
 }
 
+// handMadeToken is a publisher token made as the reference hub's users make
+// theirs (on jwt.io, or with a JWT library in a PHP script): HS256 with
+// secret, no expiry, nothing but the mercure claim.
+func handMadeToken(t *testing.T, secret string) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"mercure": map[string]any{"publish": []string{"*"}},
+	}).SignedString([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // TestServeHubSettings checks that each hub variable reaches the running
 // hub: a setting that is parsed but dropped on the way fails here.
 func TestServeHubSettings(t *testing.T) {
@@ -57,15 +71,7 @@ func TestServeHubSettings(t *testing.T) {
 			}
 		}},
 		{"JWT_KEY publishes", []string{"JWT_KEY", secret}, func(t *testing.T, base string) {
-			// Made by hand, as the reference hub's users do on jwt.io: no
-			// expiry, nothing but the mercure claim.
-			tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-				"mercure": map[string]any{"publish": []string{"*"}},
-			}).SignedString([]byte(secret))
-			if err != nil {
-				t.Fatal(err)
-			}
-			publish(t, base+"/.well-known/mercure", tok, url.Values{"topic": {"https://example.org/a"}, "data": {"x"}})
+			publish(t, base+"/.well-known/mercure", handMadeToken(t, secret), url.Values{"topic": {"https://example.org/a"}, "data": {"x"}})
 		}},
 		{"HEARTBEAT_INTERVAL", []string{"HEARTBEAT_INTERVAL", "1s"}, func(t *testing.T, base string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
