@@ -36,8 +36,30 @@ func open(t *testing.T, c storetest.Config) (storetest.Store, string) {
 	return db, u
 }
 
+// breakHistory makes hub update inserts fail with a trigger.
+func breakHistory(t *testing.T, url string) (repair func()) {
+	ctx := testContext(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	if _, err := conn.Exec(ctx, `
+		CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'history unavailable'; END $$;
+		CREATE TRIGGER refuse_update BEFORE INSERT ON hub_updates
+			FOR EACH ROW EXECUTE FUNCTION refuse_update()`); err != nil {
+		t.Fatalf("install a failing trigger: %v", err)
+	}
+	return func() {
+		if _, err := conn.Exec(ctx, `DROP TRIGGER refuse_update ON hub_updates`); err != nil {
+			t.Fatalf("drop the failing trigger: %v", err)
+		}
+	}
+}
+
 func TestStore(t *testing.T) {
-	storetest.Run(t, open)
+	storetest.Run(t, open, breakHistory)
 }
 
 func testContext(t testing.TB) context.Context {

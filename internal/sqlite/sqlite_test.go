@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"sync"
@@ -25,6 +26,25 @@ func open(t *testing.T, c storetest.Config) (storetest.Store, string) {
 	return db, path
 }
 
+// breakHistory makes hub update inserts fail with a trigger, written
+// through a connection of its own.
+func breakHistory(t *testing.T, path string) (repair func()) {
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if _, err := raw.Exec(`CREATE TRIGGER refuse_update BEFORE INSERT ON hub_updates
+		BEGIN SELECT RAISE(ABORT, 'history unavailable'); END`); err != nil {
+		t.Fatalf("install a failing trigger: %v", err)
+	}
+	return func() {
+		if _, err := raw.Exec(`DROP TRIGGER refuse_update`); err != nil {
+			t.Fatalf("drop the failing trigger: %v", err)
+		}
+	}
+}
+
 func openDB(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 	tb.Helper()
 	ctx := context.Background()
@@ -44,7 +64,7 @@ func openDB(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, open)
+	storetest.Run(t, open, breakHistory)
 }
 
 // TestMigrateTwice checks that migrating an up-to-date database does

@@ -253,3 +253,30 @@ func testAppendWithoutTopic(t *testing.T, open Opener) {
 		t.Errorf("after the refused append: got %d events (%v), want none", len(evs), err)
 	}
 }
+
+// testAppendEventAtomic makes the hub update's insert fail, the last write
+// of AppendEvent's transaction: the event and the state must not be stored
+// either, and nothing published. A goal nobody saw is as wrong as a goal
+// that was never stored.
+func testAppendEventAtomic(t *testing.T, open Opener, breakHistory HistoryBreaker) {
+	ctx := testContext(t)
+	s, pub, path := openFresh(t, open)
+	m := createMatch(t, ctx, s, input("football", 14))
+	before := takeSnapshot(t, ctx, s, m.ID)
+	repair := breakHistory(t, path)
+	start := match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}
+	if _, _, err := s.AppendEvent(ctx, m.ID, start); err == nil {
+		t.Fatal("AppendEvent with a failing history: got nil error, want one")
+	}
+	if diff := cmp.Diff(before, takeSnapshot(t, ctx, s, m.ID), stateOpts); diff != "" {
+		t.Errorf("a failed append changed the store (-before +after):\n%s", diff)
+	}
+	repair()
+	ev, _ := appendOK(t, ctx, s, m.ID, start)
+	if ev.Seq != 1 {
+		t.Errorf("first stored event: got seq %d, want 1", ev.Seq)
+	}
+	if n := len(pub.list()); n != 1 {
+		t.Errorf("listeners: got %d calls, want 1 (none for the failed append)", n)
+	}
+}

@@ -44,9 +44,19 @@ type Config struct {
 // suite may close a store before that, so closing twice must be harmless.
 type Opener func(t *testing.T, c Config) (Store, string)
 
+// HistoryBreaker makes every later insert of a hub update into the
+// database at path fail (a trigger does it in both stores) and returns the
+// function that repairs it: the suite checks that a failed write leaves
+// nothing behind.
+type HistoryBreaker func(t *testing.T, path string) (repair func())
+
 // Run runs the whole suite against the stores open makes. Every subtest
 // calls t.Parallel, so open must be safe for concurrent use.
-func Run(t *testing.T, open Opener) {
+func Run(t *testing.T, open Opener, breakHistory HistoryBreaker) {
+	t.Run("AppendEventAtomic", func(t *testing.T) {
+		t.Parallel()
+		testAppendEventAtomic(t, open, breakHistory)
+	})
 	tests := []struct {
 		name string
 		fn   func(*testing.T, Opener)
