@@ -76,6 +76,7 @@ func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 	return &app{db: db, hub: h, handler: web.NewHandler(web.Deps{
 		Store:     db,
 		Hub:       h,
+		HubStats:  h.Stats,
 		PublicURL: c.PublicURL,
 		Demo:      c.Demo,
 		Logger:    logger,

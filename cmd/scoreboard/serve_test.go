@@ -41,6 +41,10 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 	if got, want := nextData(t, stream), "hello from a script"; got != want {
 		t.Errorf("subscriber got data %q, want %q", got, want)
 	}
+	// Operators see the stream and the delivery on GET /metrics.
+	if _, body := httpGet(t, srv.URL+"/metrics"); !strings.Contains(body, "\nhub_subscribers 1\n") || !strings.Contains(body, "\nhub_deliveries_total 1\n") {
+		t.Errorf("GET /metrics: want hub_subscribers 1 and hub_deliveries_total 1 in:\n%s", body)
+	}
 	if err := srv.stop(); err != nil {
 		t.Errorf("stop with a subscriber connected: got %v, want nil", err)
 	}

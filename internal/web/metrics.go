@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
 )
 
 // metrics counts requests by method, route and status and times them, on a
@@ -22,7 +24,7 @@ type metrics struct {
 	handler  http.Handler
 }
 
-func newMetrics() *metrics {
+func newMetrics(hubStats func() hub.Stats) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -43,8 +45,42 @@ func newMetrics() *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if hubStats != nil {
+		m.registry.MustRegister(hubCollector(hubStats))
+	}
 	m.handler = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return m
+}
+
+// hubCollector exports the hub's counters, read once per scrape.
+type hubCollector func() hub.Stats
+
+var (
+	hubSubscribersDesc = prometheus.NewDesc("hub_subscribers",
+		"Open event streams of the Mercure hub.", nil, nil)
+	hubDispatchedDesc = prometheus.NewDesc("hub_updates_dispatched_total",
+		"Updates the hub dispatched (stored ones and subscription events).", nil, nil)
+	hubDeliveredDesc = prometheus.NewDesc("hub_deliveries_total",
+		"Updates queued for a subscriber, one per (update, subscriber).", nil, nil)
+	hubSlowDesc = prometheus.NewDesc("hub_slow_disconnects_total",
+		"Subscribers disconnected because their queue was full.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c hubCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- hubSubscribersDesc
+	ch <- hubDispatchedDesc
+	ch <- hubDeliveredDesc
+	ch <- hubSlowDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c hubCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c()
+	ch <- prometheus.MustNewConstMetric(hubSubscribersDesc, prometheus.GaugeValue, float64(st.Subscribers))
+	ch <- prometheus.MustNewConstMetric(hubDispatchedDesc, prometheus.CounterValue, float64(st.Dispatched))
+	ch <- prometheus.MustNewConstMetric(hubDeliveredDesc, prometheus.CounterValue, float64(st.Delivered))
+	ch <- prometheus.MustNewConstMetric(hubSlowDesc, prometheus.CounterValue, float64(st.SlowDisconnects))
 }
 
 // middleware records every request once it ends.

@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/templates"
 )
 
@@ -30,6 +31,8 @@ type Deps struct {
 	// Hub serves /.well-known/mercure and everything below it; nil leaves
 	// those routes unmounted.
 	Hub http.Handler
+	// HubStats, if set, gives the hub's counters to GET /metrics.
+	HubStats func() hub.Stats
 	// PublicURL is the server's public base URL (no trailing slash), used to
 	// build absolute links such as the match topics the debugging page
 	// suggests.
@@ -60,7 +63,7 @@ func NewHandler(d Deps) http.Handler {
 	if s.readyTimeout <= 0 {
 		s.readyTimeout = 2 * time.Second
 	}
-	m := newMetrics()
+	m := newMetrics(d.HubStats)
 
 	r := chi.NewRouter()
 	// Recovery sits inside logging and metrics so that a panic is counted
