@@ -50,7 +50,7 @@ func newTestServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("new hub: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(web.NewHandler(web.Deps{Store: db, Hub: h}))
+	srv := httptest.NewUnstartedServer(web.NewHandler(web.Deps{Store: db, Hub: h, HubStats: h.Stats}))
 	srv.Config.RegisterOnShutdown(h.Shutdown)
 	srv.Start()
 	t.Cleanup(func() {
@@ -98,10 +98,10 @@ func testRunDeliversEverything(t *testing.T, c Config) {
 		t.Errorf("connected, published, expected, received, missing: (-want +got)\n%s", diff)
 	}
 	b, a := rep.Server.Before, rep.Server.Connected
-	if b == nil || a == nil || b.Goroutines == nil || a.Goroutines == nil || b.RSSBytes == nil || a.RSSBytes == nil {
-		t.Errorf("got server stats %+v, %+v; want RSS and goroutines read from /metrics before and after connecting", b, a)
-	} else if *a.Goroutines < *b.Goroutines+200 {
-		t.Errorf("got %v goroutines once connected, want at least %v (one per stream)", *a.Goroutines, *b.Goroutines+200)
+	if b == nil || a == nil || b.Subscribers == nil || a.Subscribers == nil || b.RSSBytes == nil || a.RSSBytes == nil {
+		t.Errorf("got server stats %+v, %+v; want RSS and the hub's subscribers read from /metrics before and after connecting", b, a)
+	} else if *b.Subscribers != 0 || *a.Subscribers != 200 {
+		t.Errorf("got the hub's subscribers %v before and %v once connected, want 0 and 200", *b.Subscribers, *a.Subscribers)
 	}
 	if rep.Latency.MaxMS <= 0 || rep.Latency.P50MS > rep.Latency.MaxMS {
 		t.Errorf("got latency p50 %vms, max %vms; want 0 < p50 <= max", rep.Latency.P50MS, rep.Latency.MaxMS)

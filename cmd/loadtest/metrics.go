@@ -17,8 +17,10 @@ type serverStats struct {
 	HeapInuse  *float64 `json:"heap_inuse_bytes"`
 	StackInuse *float64 `json:"stack_inuse_bytes"`
 	Goroutines *float64 `json:"goroutines"`
-	OpenFDs    *float64 `json:"open_fds"`
-	CPUSeconds *float64 `json:"cpu_seconds"` // user and system, since it started
+	// Subscribers is the hub's own count of open streams.
+	Subscribers *float64 `json:"hub_subscribers"`
+	OpenFDs     *float64 `json:"open_fds"`
+	CPUSeconds  *float64 `json:"cpu_seconds"` // user and system, since it started
 }
 
 // fields maps the metric names to s's fields.
@@ -28,6 +30,7 @@ func (s *serverStats) fields() map[string]**float64 {
 		"go_memstats_heap_inuse_bytes":  &s.HeapInuse,
 		"go_memstats_stack_inuse_bytes": &s.StackInuse,
 		"go_goroutines":                 &s.Goroutines,
+		"hub_subscribers":               &s.Subscribers,
 		"process_open_fds":              &s.OpenFDs,
 		"process_cpu_seconds_total":     &s.CPUSeconds,
 	}

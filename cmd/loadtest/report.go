@@ -229,9 +229,9 @@ func statsText(s *serverStats) string {
 	if s == nil {
 		return "n/a (no process_resident_memory_bytes or go_goroutines at the metrics URL)"
 	}
-	return fmt.Sprintf("RSS %s (Go heap %s, stacks %s), %s goroutines, %s open files",
+	return fmt.Sprintf("RSS %s (Go heap %s, stacks %s), %s goroutines, %s open files, %s hub subscribers",
 		orNA(s.RSSBytes, 1.0/(1<<20), "%.1f MiB"), orNA(s.HeapInuse, 1.0/(1<<20), "%.1f MiB"), orNA(s.StackInuse, 1.0/(1<<20), "%.1f MiB"),
-		orNA(s.Goroutines, 1, "%.0f"), orNA(s.OpenFDs, 1, "%.0f"))
+		orNA(s.Goroutines, 1, "%.0f"), orNA(s.OpenFDs, 1, "%.0f"), orNA(s.Subscribers, 1, "%.0f"))
 }
 
 // cpuBetween is the CPU time the server used from a to b, if both say.
