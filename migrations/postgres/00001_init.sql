@@ -23,6 +23,7 @@ CREATE TABLE matches (
 );
 
 CREATE INDEX matches_kick_off ON matches (kick_off, id);
+CREATE INDEX matches_status ON matches (status, kick_off);
 
 -- The append-only log. Rows are never updated or deleted: an undo is a
 -- void event. An empty idempotency key is stored as NULL so that it never
@@ -54,8 +55,9 @@ CREATE UNIQUE INDEX users_email_lower ON users (lower(email));
 
 -- Keys generated once and kept (the hub's JWT keys, ...).
 CREATE TABLE secrets (
-    name  text PRIMARY KEY,
-    value text NOT NULL
+    name       text        PRIMARY KEY,
+    value      text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- The hub's history. seq orders updates; inserts are serialized by an

@@ -69,10 +69,3 @@ CREATE TABLE hub_updates (
 ) STRICT;
 
 CREATE INDEX hub_updates_created_at ON hub_updates (created_at);
-
--- +goose Down
-DROP TABLE hub_updates;
-DROP TABLE secrets;
-DROP TABLE users;
-DROP TABLE match_events;
-DROP TABLE matches;
