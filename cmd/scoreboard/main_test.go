@@ -204,11 +204,23 @@ func TestHelp(t *testing.T) {
 
 func TestMigrate(t *testing.T) {
 	t.Parallel()
-	vars := sqliteEnv(t)
-	for i := range 2 { // the second run finds nothing to do
-		if r := runCmd(t, vars, "", "migrate"); r.err != nil {
-			t.Fatalf("migrate (run %d): %v; stderr:\n%s", i+1, r.err, r.stderr)
-		}
+	for _, st := range databases {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			vars := sqliteEnv(t, "DATABASE_URL", st.url(t), "LOG_LEVEL", "info")
+			if st.name == "postgres" { // pgtest's databases come migrated
+				vars["DATABASE_URL"] = pgtest.EmptyURL(t)
+			}
+			for i, wantLogged := range []bool{true, false} { // the second run finds nothing to do
+				r := runCmd(t, vars, "", "migrate")
+				if r.err != nil {
+					t.Fatalf("migrate (run %d): %v; stderr:\n%s", i+1, r.err, r.stderr)
+				}
+				if got := strings.Contains(r.stderr, "00001_init.sql"); got != wantLogged {
+					t.Errorf("migrate (run %d): logged 00001_init.sql: got %v, want %v; stderr:\n%s", i+1, got, wantLogged, r.stderr)
+				}
+			}
+		})
 	}
 }
 

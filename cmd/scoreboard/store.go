@@ -35,7 +35,7 @@ func openStore(ctx context.Context, c config, logger *slog.Logger) (store, error
 	var err error
 	switch c.DB.Kind {
 	case "sqlite":
-		s, err = sqlite.Open(ctx, c.DB.Path, sqlite.Options{MatchTopic: topic})
+		s, err = sqlite.Open(ctx, c.DB.Path, sqlite.Options{MatchTopic: topic, Logger: logger})
 	case "postgres":
 		s, err = postgres.Open(ctx, c.DB.URL, postgres.Options{MatchTopic: topic, Logger: logger})
 	default:

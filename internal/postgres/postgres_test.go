@@ -1,11 +1,8 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
 	"io/fs"
-	"log/slog"
-	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -166,49 +163,6 @@ func TestMigrateWaitsForLock(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Errorf("Migrate once the lock is free: got %v, want nil", err)
 	}
-}
-
-// TestMigrateLogs checks that Options.Logger hears of each migration
-// applied, so that an operator sees what a start changed.
-func TestMigrateLogs(t *testing.T) {
-	t.Parallel()
-	ctx := testContext(t)
-	var buf syncBuffer
-	db, err := postgres.Open(ctx, pgtest.EmptyURL(t), postgres.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	files, err := fs.Glob(migrations.Postgres, "postgres/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if name := path.Base(f); !strings.Contains(buf.String(), name) {
-			t.Errorf("log after Migrate: got %q, want a line naming %s", buf.String(), name)
-		}
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestOpenErrors checks that a bad URL or an unreachable server is an error

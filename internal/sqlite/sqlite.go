@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
+	"path"
 	"runtime"
 	"sync"
 	"time"
@@ -32,6 +34,8 @@ type Options struct {
 	// MatchTopic returns the hub topic of a match (its IRI). AppendEvent
 	// writes the match's new state as an update on that topic.
 	MatchTopic func(matchID int64) string
+	// Logger hears of each migration Migrate applies; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // DB is the embedded store.
@@ -115,14 +119,21 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate sqlite: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
 	if err != nil {
 		return fmt.Errorf("migrate sqlite: %w", err)
 	}
 	const attempts = 5 // one per migration another process may apply under us
 	for i := 1; ; i++ {
-		_, err := p.Up(ctx)
+		results, err := p.Up(ctx)
 		if err == nil {
+			if db.opts.Logger != nil {
+				for _, r := range results {
+					db.opts.Logger.InfoContext(ctx, "migration applied", "version", r.Source.Version,
+						"file", path.Base(r.Source.Path), "duration", r.Duration)
+				}
+			}
 			return nil
 		}
 		pending, perr := p.HasPending(ctx)
