@@ -177,24 +177,16 @@ type registry struct {
 	closed  bool
 	// onSlow is called (under mu) for a subscriber whose queue was full.
 	onSlow func(*subscriber)
-	// offerFn is offer bound once, so that dispatch does not allocate a
-	// closure per update; u and ev are the update being dispatched.
-	offerFn func(*subscriber)
-	u       *Update
-	ev      *event
-	n       int
 }
 
 func newRegistry(last lastUpdate) *registry {
-	r := &registry{
+	return &registry{
 		all:     newIndex(),
 		private: newIndex(),
 		byID:    make(map[string]*subscriber),
 		last:    last,
 		onSlow:  func(*subscriber) {},
 	}
-	r.offerFn = r.offer
-	return r
 }
 
 // add registers s and returns the newest update dispatched before it, the
@@ -237,32 +229,38 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 		r.last = lastUpdate{id: u.ID, seq: u.Seq}
 	}
 	r.gen++
-	r.u, r.ev, r.n = u, ev, 0
+	x := &r.all
 	if u.Private {
-		r.private.visit(u.Topics, r.offerFn)
-	} else {
-		r.all.visit(u.Topics, r.offerFn)
+		x = &r.private
 	}
-	n := r.n
-	r.u, r.ev = nil, nil
+	n := 0
+	// visit does not keep fn, so the closure and what it captures stay
+	// on the stack: no allocation per dispatch.
+	x.visit(u.Topics, func(s *subscriber) {
+		if r.offer(s, u, ev) {
+			n++
+		}
+	})
 	return n, r.last
 }
 
-// offer enqueues the update being dispatched for s, unless this dispatch
-// already considered s (it has several matching selectors).
-func (r *registry) offer(s *subscriber) {
+// offer enqueues ev, the encoding of u, for s and reports whether it did,
+// unless this dispatch already considered s (it has several matching
+// selectors) or s may not receive u.
+func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	if s.mark == r.gen {
-		return
+		return false
 	}
 	s.mark = r.gen
-	if !s.mayReceive(r.u.Private, r.u.Topics) {
-		return
+	if !s.mayReceive(u.Private, u.Topics) {
+		return false
 	}
 	select {
-	case s.queue <- r.ev:
-		r.n++
+	case s.queue <- ev:
+		return true
 	default:
 		r.onSlow(s)
+		return false
 	}
 }
 
