@@ -297,12 +297,44 @@ func (r *registry) close(reason string) {
 	}
 }
 
-// snapshot calls fn for each open subscriber, under the lock: fn must be
-// quick and must not call back into the registry.
-func (r *registry) snapshot(fn func(*subscriber)) {
+// subscriptions calls fn, under the lock, for each open subscription (a
+// subscriber and one of its selectors): all of them when sel is "", those
+// to selector sel otherwise, and only subscriber id's when id is not "".
+// A selector or a subscriber is found through the indexes; only the whole
+// collection visits every subscriber. fn must be quick and must not call
+// back into the registry.
+func (r *registry) subscriptions(sel, id string, fn func(*subscriber, Selector)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range r.byID {
-		fn(s)
+	switch {
+	case id != "":
+		if s := r.byID[id]; s != nil {
+			s.subscription(sel, fn)
+		}
+	case sel != "":
+		for s := range r.all.literal[sel] {
+			s.subscription(sel, fn)
+		}
+		if p := r.all.patterns[sel]; p != nil {
+			for s := range p.subs {
+				fn(s, p.sel)
+			}
+		}
+	default:
+		for _, s := range r.byID {
+			for _, x := range s.selectors {
+				fn(s, x)
+			}
+		}
+	}
+}
+
+// subscription calls fn with s's selector sel, if s has it.
+func (s *subscriber) subscription(sel string, fn func(*subscriber, Selector)) {
+	for _, x := range s.selectors {
+		if x.String() == sel {
+			fn(s, x)
+			return
+		}
 	}
 }

@@ -199,17 +199,16 @@ func (h *Hub) authorizeAPI(w http.ResponseWriter, r *http.Request, self string) 
 // those of filter[0] (a selector) and filter[1] (a subscriber id), sorted
 // by id.
 func (h *Hub) subscriptions(filter []string) []subscriptionDoc {
+	var sel, id string
+	switch len(filter) {
+	case 2:
+		sel, id = filter[0], filter[1]
+	case 1:
+		sel = filter[0]
+	}
 	docs := []subscriptionDoc{}
-	h.reg.snapshot(func(s *subscriber) {
-		if len(filter) == 2 && s.id != filter[1] {
-			return
-		}
-		for _, sel := range s.selectors {
-			if len(filter) > 0 && sel.String() != filter[0] {
-				continue
-			}
-			docs = append(docs, newSubscriptionDoc(s, sel, true))
-		}
+	h.reg.subscriptions(sel, id, func(s *subscriber, sel Selector) {
+		docs = append(docs, newSubscriptionDoc(s, sel, true))
 	})
 	slices.SortFunc(docs, func(a, b subscriptionDoc) int { return cmp.Compare(a.ID, b.ID) })
 	return docs

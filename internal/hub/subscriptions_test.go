@@ -107,6 +107,14 @@ func TestSubscriptionsAPI(t *testing.T) {
 	if len(byTopic.Subscriptions) != 2 || byTopic.ID != "/.well-known/mercure/subscriptions/https%3A%2F%2Fexample.com%2F%7Bselector%7D" {
 		t.Errorf("by topic: got id %q and %d subscriptions, want 2", byTopic.ID, len(byTopic.Subscriptions))
 	}
+	byLiteral := getJSON[subscriptionsDoc](t, th.url+"/subscriptions/"+url.PathEscape("https://example.com/a-topic"), reader, http.StatusOK)
+	if len(byLiteral.Subscriptions) != 1 || byLiteral.Subscriptions[0].Topic != "https://example.com/a-topic" {
+		t.Errorf("by literal topic: got %+v, want the one subscription to https://example.com/a-topic", byLiteral.Subscriptions)
+	}
+	none := getJSON[subscriptionsDoc](t, th.url+"/subscriptions/"+url.PathEscape("https://example.com/other"), reader, http.StatusOK)
+	if len(none.Subscriptions) != 0 {
+		t.Errorf("unselected topic: got %d subscriptions, want 0", len(none.Subscriptions))
+	}
 
 	var one subscriptionDoc
 	for _, s := range all.Subscriptions {
