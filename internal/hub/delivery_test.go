@@ -109,3 +109,19 @@ func TestStatsAndTopicSubscribers(t *testing.T) {
 		t.Errorf("Stats: got %+v, want %+v", got, want)
 	}
 }
+
+func TestSubscriptionEventsNobodyWatchesAreNotDispatched(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, Subscriptions: true})
+	topic := "https://example.com/matches/1"
+	a := subscribe(t, th.subURL([]string{topic, "*"}))
+	// a token that may subscribe, but not to subscription topics
+	subscribe(t, th.subURL([]string{topic}), "Authorization", "Bearer "+token(t, th.subKey, nil, []string{topic}, 0))
+	th.publish(t, form{"topic": {topic}, "data": {"score"}})
+	if got := a.nextData(t); got != "score" {
+		t.Fatalf("fan: got %q, want the published update and no subscription event", got)
+	}
+	if got := th.Stats().Dispatched; got != 1 {
+		t.Errorf("Stats.Dispatched: got %d, want 1 (the published update; 3 subscription events that nobody may receive are not dispatched)", got)
+	}
+}

@@ -273,6 +273,30 @@ func (p *pattern) matchesAny(topics []string) bool {
 	return false
 }
 
+// privateReceiver reports whether a subscriber would receive a private
+// update on topic: one whose selectors match it and whose mercure.subscribe
+// allows it. Only the private index is searched, and it stops at the first.
+func (r *registry) privateReceiver(topic string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for s := range r.private.literal[topic] {
+		if s.claims.Subscribes(topic) {
+			return true
+		}
+	}
+	for _, p := range r.private.patterns {
+		if !p.sel.Match(topic) {
+			continue
+		}
+		for s := range p.subs {
+			if s.claims.Subscribes(topic) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // lastDispatched returns the newest stored update dispatched so far.
 func (r *registry) lastDispatched() lastUpdate {
 	r.mu.Lock()

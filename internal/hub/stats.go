@@ -6,8 +6,9 @@ import "sync/atomic"
 type Stats struct {
 	// Subscribers is the number of open streams.
 	Subscribers int
-	// Dispatched counts updates dispatched (stored ones and subscription
-	// events); Delivered counts the (update, subscriber) pairs queued.
+	// Dispatched counts updates dispatched (stored ones, and subscription
+	// events that a subscriber would receive); Delivered counts the
+	// (update, subscriber) pairs queued.
 	Dispatched, Delivered uint64
 	// SlowDisconnects counts subscribers disconnected for a full queue.
 	SlowDisconnects uint64

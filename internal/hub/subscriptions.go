@@ -82,6 +82,8 @@ func newSubscriptionDoc(s *subscriber, sel Selector, active bool) subscriptionDo
 
 // announce dispatches the subscription events of s (one per selector)
 // when Config.Subscriptions is on: private updates, as the spec requires.
+// An event that no subscriber would receive is neither encoded nor
+// dispatched (nor counted in Stats).
 //
 // They are dispatched locally and NOT stored in the history: fans
 // connecting by the thousand must not mean thousands of INSERTs, and a
@@ -102,6 +104,11 @@ func (h *Hub) announce(s *subscriber, active bool) {
 	default:
 	}
 	for _, sel := range s.selectors {
+		// Usually nobody watches subscriptions: ask the private index
+		// before encoding a document that nobody would receive.
+		if !h.reg.privateReceiver(SubscriptionTopic(sel.String(), s.id)) {
+			continue
+		}
 		doc := newSubscriptionDoc(s, sel, active)
 		doc.Context = jsonLDContext
 		data, err := json.Marshal(doc)
