@@ -82,6 +82,9 @@ type Hub struct {
 	reg     *registry
 	cors    corsPolicy
 	stats   counters
+	// subscribeAuth and publishAuth are the handlers' authentication
+	// policies, built once by New.
+	subscribeAuth, publishAuth authPolicy
 	// volatile maps the ids of recent subscription events, which are not
 	// stored, to where a client resuming from one picks up the history.
 	volatile *volatileIDs
@@ -137,6 +140,8 @@ func New(c Config) (*Hub, error) {
 		cancel:   cancel,
 	}
 	h.reg.onSlow = h.tooSlow
+	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
+	h.publishAuth = h.publishPolicy()
 	h.stopListening = c.Transport.Listen(h.Dispatch)
 	if c.RetainUpdates > 0 || c.RetainFor > 0 {
 		if err := h.Prune(readCtx); err != nil {

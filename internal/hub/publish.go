@@ -20,7 +20,7 @@ import (
 // updates with one id would make resuming from it ambiguous. Without one,
 // the hub generates a urn:uuid: UUIDv7.
 func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
-	claims, ok := h.publisherClaims(w, r)
+	claims, ok := h.authenticate(w, r, h.cfg.PublisherKey, &h.publishAuth)
 	if !ok {
 		return
 	}
@@ -55,36 +55,18 @@ func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, stored.ID)
 }
 
-// publisherClaims authenticates a publisher, or refuses the request and
-// returns false. A token from the mercureAuthorization cookie must come
-// with an Origin (or Referer) in Config.PublishOrigins: a cookie is sent
-// by the browser on any site's behalf (CSRF).
-func (h *Hub) publisherClaims(w http.ResponseWriter, r *http.Request) (Claims, bool) {
-	token, fromCookie, err := TokenFrom(r)
-	if err != nil {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return Claims{}, false
+// publishPolicy authenticates publishers. A token from the
+// mercureAuthorization cookie must come with an Origin (or Referer) in
+// Config.PublishOrigins: a cookie is sent by the browser on any site's
+// behalf (CSRF).
+func (h *Hub) publishPolicy() authPolicy {
+	return authPolicy{
+		noToken:     "publishing needs a JWT with a mercure.publish claim: send it in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the " + CookieName + " cookie",
+		noKeyStatus: http.StatusForbidden,
+		noKey:       "publishing is disabled on this hub: it has no publisher key",
+		mercure:     true,
+		cookie:      h.checkPublishOrigin,
 	}
-	if token == "" {
-		refuse(w, http.StatusUnauthorized, "publishing needs a JWT with a mercure.publish claim: send it in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the %s cookie", CookieName)
-		return Claims{}, false
-	}
-	if h.cfg.PublisherKey == nil {
-		refuse(w, http.StatusForbidden, "publishing is disabled on this hub: it has no publisher key")
-		return Claims{}, false
-	}
-	if fromCookie {
-		if msg := h.checkPublishOrigin(r); msg != "" {
-			refuse(w, http.StatusForbidden, "%s", msg)
-			return Claims{}, false
-		}
-	}
-	claims, err := h.cfg.PublisherKey.Verify(token)
-	if err != nil {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return Claims{}, false
-	}
-	return claims, true
 }
 
 // checkPublishOrigin returns why a cookie-authenticated publish is
@@ -106,15 +88,6 @@ func (h *Hub) checkPublishOrigin(r *http.Request) string {
 		}
 	}
 	return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: add it to PUBLISH_ALLOWED_ORIGINS", origin, CookieName)
-}
-
-// authStatus is the HTTP status of an error from TokenFrom or Verify.
-func authStatus(err error) int {
-	var ae *AuthError
-	if errors.As(err, &ae) && ae.Status != 0 {
-		return ae.Status
-	}
-	return http.StatusUnauthorized
 }
 
 // readUpdate reads and checks a publish form. On a bad request it returns

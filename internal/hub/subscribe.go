@@ -37,7 +37,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, "%s", msg)
 		return
 	}
-	claims, ok := h.subscriberClaims(w, r)
+	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &h.subscribeAuth)
 	if !ok {
 		return
 	}
@@ -105,35 +105,19 @@ func parseTopicSelectors(topics []string) ([]Selector, string) {
 	return selectors, ""
 }
 
-// subscriberClaims authenticates a subscriber, or refuses the request and
-// returns false. No token is anonymous (if allowed); a bad token is an
-// error even when anonymous subscribers are allowed, so that a client
-// with an expired token learns it instead of silently missing private
-// updates. A valid token without a mercure claim grants nothing private
-// but is still honoured (and its exp ends the stream).
-func (h *Hub) subscriberClaims(w http.ResponseWriter, r *http.Request) (Claims, bool) {
-	token, _, err := TokenFrom(r)
-	if err != nil {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return Claims{}, false
+// subscribePolicy authenticates subscribers. No token is anonymous (if
+// allowed); a bad token is an error even when anonymous subscribers are
+// allowed, so that a client with an expired token learns it instead of
+// silently missing private updates. A valid token without a mercure claim
+// grants nothing private but is still honoured (and its exp ends the
+// stream).
+func subscribePolicy(anonymous bool) authPolicy {
+	return authPolicy{
+		anonymous:   anonymous,
+		noToken:     "this hub needs a subscriber JWT: send it in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the " + CookieName + " cookie",
+		noKeyStatus: http.StatusUnauthorized,
+		noKey:       "this hub has no subscriber key, so it cannot verify the JWT sent: subscribe without a token",
 	}
-	if token == "" {
-		if !h.cfg.AllowAnonymous {
-			refuse(w, http.StatusUnauthorized, "this hub needs a subscriber JWT: send it in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the %s cookie", CookieName)
-			return Claims{}, false
-		}
-		return Claims{}, true
-	}
-	if h.cfg.SubscriberKey == nil {
-		refuse(w, http.StatusUnauthorized, "this hub has no subscriber key, so it cannot verify the JWT sent: subscribe without a token")
-		return Claims{}, false
-	}
-	claims, err := h.cfg.SubscriberKey.Verify(token)
-	if err != nil && !errors.Is(err, ErrNoMercureClaim) {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return Claims{}, false
-	}
-	return claims, true
 }
 
 // replay starts the stream and sends the history lastID asks for (see

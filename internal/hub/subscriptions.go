@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -181,18 +180,9 @@ func (h *Hub) subscriptionsAPI(w http.ResponseWriter, r *http.Request, rest stri
 // authorizeAPI checks that the request carries a subscriber JWT whose
 // mercure.subscribe matches self (or the URL as requested), or refuses it.
 func (h *Hub) authorizeAPI(w http.ResponseWriter, r *http.Request, self string) bool {
-	token, _, err := TokenFrom(r)
-	if err != nil {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return false
-	}
-	if token == "" || h.cfg.SubscriberKey == nil {
-		refuse(w, http.StatusUnauthorized, "the subscriptions API needs a subscriber JWT whose mercure.subscribe matches %s", self)
-		return false
-	}
-	claims, err := h.cfg.SubscriberKey.Verify(token)
-	if err != nil && !errors.Is(err, ErrNoMercureClaim) {
-		refuse(w, authStatus(err), "%s", err.Error())
+	need := "the subscriptions API needs a subscriber JWT whose mercure.subscribe matches " + self
+	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &authPolicy{noToken: need, noKeyStatus: http.StatusUnauthorized, noKey: need})
+	if !ok {
 		return false
 	}
 	if !claims.Subscribes(self) && !claims.Subscribes(r.URL.EscapedPath()) {
