@@ -324,33 +324,19 @@ func (k *Key) Sign(publish, subscribe []string, ttl time.Duration) (string, erro
 // mercure.publish selectors matches it. The publish handler checks every
 // topic of an update (the spec forbids dispatching it if one fails).
 func (c Claims) CanPublish(topic string) bool {
-	return matchAny(c.Publish, topic)
+	return matchesAny(c.Publish, topic)
 }
 
 // Subscribes reports whether one of c's mercure.subscribe selectors
 // matches topic (a topic, or a selector for the subscriptions API).
 func (c Claims) Subscribes(topic string) bool {
-	return matchAny(c.Subscribe, topic)
+	return matchesAny(c.Subscribe, topic)
 }
 
 // CanSubscribe reports whether c allows receiving a private update with
 // any of topics (canonical or alternate).
 func (c Claims) CanSubscribe(topics []string) bool {
-	for _, t := range topics {
-		if c.Subscribes(t) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchAny(sels []Selector, topic string) bool {
-	for _, s := range sels {
-		if s.Match(topic) {
-			return true
-		}
-	}
-	return false
+	return matchesAny(c.Subscribe, topics...)
 }
 
 // TokenFrom returns the hub JWT a request carries: the Authorization Bearer

@@ -54,22 +54,10 @@ func (s *subscriber) mayReceive(private bool, topics []string) bool {
 	return !private || (len(s.claims.Subscribe) > 0 && s.claims.CanSubscribe(topics))
 }
 
-// selects reports whether one of the subscriber's selectors matches one of
-// topics. Dispatch does not need it (the index answers); replay does.
-func (s *subscriber) selects(topics []string) bool {
-	for _, sel := range s.selectors {
-		for _, t := range topics {
-			if sel.Match(t) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// wants reports whether u goes to the subscriber.
+// wants reports whether u goes to the subscriber. Dispatch does not need
+// it (the index answers); replay does.
 func (s *subscriber) wants(u Update) bool {
-	return s.selects(u.Topics) && s.mayReceive(u.Private, u.Topics)
+	return matchesAny(s.selectors, u.Topics...) && s.mayReceive(u.Private, u.Topics)
 }
 
 // pattern is one distinct non-literal selector ("*" or a template) and its
@@ -139,7 +127,7 @@ func (x *index) visit(topics []string, fn func(*subscriber)) {
 		}
 	}
 	for _, p := range x.patterns {
-		if !p.matchesAny(topics) {
+		if !p.sel.matchesAny(topics) {
 			continue
 		}
 		for s := range p.subs {
@@ -262,15 +250,6 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 		r.onSlow(s)
 		return false
 	}
-}
-
-func (p *pattern) matchesAny(topics []string) bool {
-	for _, t := range topics {
-		if p.sel.Match(t) {
-			return true
-		}
-	}
-	return false
 }
 
 // privateReceiver reports whether a subscriber would receive a private

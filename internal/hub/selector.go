@@ -104,3 +104,24 @@ func (s Selector) Match(topic string) bool {
 	rest, ok := strings.CutPrefix(topic, s.prefix)
 	return ok && s.re.MatchString(rest)
 }
+
+// matchesAny reports whether s matches one of topics.
+func (s Selector) matchesAny(topics []string) bool {
+	for _, t := range topics {
+		if s.Match(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchesAny reports whether one of sels matches one of topics: a
+// subscriber's selectors an update's topics, or a token's grants a topic.
+func matchesAny(sels []Selector, topics ...string) bool {
+	for _, s := range sels {
+		if s.matchesAny(topics) {
+			return true
+		}
+	}
+	return false
+}
