@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"fmt"
 	"testing"
 )
@@ -69,7 +70,7 @@ func BenchmarkConnectWithSubscriptionEvents(b *testing.B) {
 		cfg:      Config{Subscriptions: true},
 		reg:      newRegistry(lastUpdate{}),
 		volatile: newVolatileIDs(volatileIDsKept),
-		closing:  make(chan struct{}),
+		ctx:      context.Background(),
 	}
 	for i := range 15000 {
 		newTestSubscriber(b, h.reg, DefaultQueueSize, fmt.Sprintf("https://scores.example.org/matches/%d", i%50))

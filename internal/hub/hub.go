@@ -76,12 +76,11 @@ type Config struct {
 //     its commit and in Seq order, whether Publish or the domain wrote it;
 //     Publish does not dispatch by itself.
 type Hub struct {
-	cfg     Config
-	log     *slog.Logger
-	history History
-	reg     *registry
-	cors    corsPolicy
-	stats   counters
+	cfg   Config
+	log   *slog.Logger // cfg.Logger, or slog.Default()
+	reg   *registry
+	cors  corsPolicy
+	stats counters
 	// subscribeAuth and publishAuth are the handlers' authentication
 	// policies, built once by New.
 	subscribeAuth, publishAuth authPolicy
@@ -92,11 +91,11 @@ type Hub struct {
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
 
-	closing   chan struct{}
 	closeOnce sync.Once
 	retained  chan struct{} // closed when the retention goroutine is done
-	ctx       context.Context
-	cancel    context.CancelFunc
+	// ctx is cancelled by Shutdown.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // New validates c and returns a hub ready to serve. It reads the newest
@@ -130,11 +129,9 @@ func New(c Config) (*Hub, error) {
 	h := &Hub{
 		cfg:      c,
 		log:      c.Logger,
-		history:  c.History,
 		reg:      newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
 		cors:     newCORSPolicy(c.CORSOrigins),
 		volatile: newVolatileIDs(volatileIDsKept),
-		closing:  make(chan struct{}),
 		retained: make(chan struct{}),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -228,21 +225,14 @@ func refuse(w http.ResponseWriter, status int, format string, args ...any) {
 	http.Error(w, fmt.Sprintf(format, args...), status)
 }
 
-// Publish stores u in the history (generating its ID when empty); the
-// Transport then delivers it to the subscribers it may reach, in Seq order
-// with every other stored update.
+// Publish stores u in the history, which generates its ID when empty and
+// refuses an update without a topic or with an ID it holds already
+// (ErrDuplicateID); the Transport then delivers it to the subscribers it
+// may reach, in Seq order with every other stored update.
 func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
-	if len(u.Topics) == 0 {
-		return Update{}, errors.New("publish: the update has no topic")
-	}
-	if u.ID == "" {
-		u.ID = NewID()
-	}
-	// The Transport dispatches it once committed, in Seq order with every
-	// other update of the store.
-	stored, err := h.history.AppendUpdate(ctx, u)
+	stored, err := h.cfg.History.AppendUpdate(ctx, u)
 	if err != nil {
-		return Update{}, fmt.Errorf("publish %s: %w", u.ID, err)
+		return Update{}, fmt.Errorf("publish: %w", err)
 	}
 	return stored, nil
 }
@@ -285,10 +275,9 @@ func (h *Hub) SubscriberCount() int { return h.reg.count() }
 // works. It also stops the retention goroutine and waits for it.
 func (h *Hub) Shutdown() {
 	h.closeOnce.Do(func() {
-		close(h.closing)
+		h.cancel()
 		h.stopListening()
 		h.reg.close("the hub is shutting down")
-		h.cancel()
 	})
 	<-h.retained
 }
@@ -304,7 +293,7 @@ func (h *Hub) retain() {
 	for {
 		select {
 		case <-t.C:
-		case <-h.closing:
+		case <-h.ctx.Done():
 			return
 		}
 		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
@@ -325,7 +314,7 @@ func (h *Hub) Prune(ctx context.Context) error {
 	if h.cfg.RetainFor > 0 {
 		before = time.Now().Add(-h.cfg.RetainFor)
 	}
-	if err := h.history.PruneUpdates(ctx, h.cfg.RetainUpdates, before); err != nil {
+	if err := h.cfg.History.PruneUpdates(ctx, h.cfg.RetainUpdates, before); err != nil {
 		return fmt.Errorf("prune history: %w", err)
 	}
 	return nil

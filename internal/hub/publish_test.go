@@ -1,6 +1,8 @@
 package hub_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,5 +135,26 @@ func TestPublishMethodNotAllowed(t *testing.T) {
 	status, body := do(t, req)
 	if status != http.StatusMethodNotAllowed || !strings.Contains(body, "subscribe with GET, publish with POST") {
 		t.Errorf("got %d %q, want 405 saying which methods", status, body)
+	}
+}
+
+// Publish leaves the ID and the topic check to the history, whose contract
+// they are (both stores implement it).
+func TestHubPublishStoresThroughTheHistory(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true})
+	ctx := context.Background()
+	if _, err := th.Publish(ctx, hub.Update{Data: "no topic"}); err == nil {
+		t.Errorf("Publish without a topic: got no error, want one")
+	}
+	u, err := th.Publish(ctx, hub.Update{Topics: []string{"https://example.com/a"}})
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if !strings.HasPrefix(u.ID, "urn:uuid:") || u.Seq == 0 {
+		t.Errorf("Publish: got ID %q and Seq %d, want a generated urn:uuid: and a Seq", u.ID, u.Seq)
+	}
+	if _, err := th.Publish(ctx, hub.Update{ID: u.ID, Topics: []string{"https://example.com/a"}}); !errors.Is(err, hub.ErrDuplicateID) {
+		t.Errorf("Publish with a stored ID: got %v, want ErrDuplicateID", err)
 	}
 }

@@ -153,11 +153,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 			from = EarliestID
 		}
 	}
-	err := h.history.UpdatesAfter(ctx, from, fn)
+	err := h.cfg.History.UpdatesAfter(ctx, from, fn)
 	if errors.Is(err, ErrUnknownEventID) && !sw.started {
 		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
 		header = EarliestID
-		err = h.history.UpdatesAfter(ctx, EarliestID, fn)
+		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, fn)
 	}
 	if err != nil {
 		return 0, err
@@ -196,8 +196,6 @@ func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary
 			return "the token expired at " + s.claims.ExpiresAt.Format(time.RFC3339)
 		case <-s.done:
 			return s.reason
-		case <-h.closing:
-			return "the hub is shutting down"
 		case <-ctx.Done():
 			return "the client left"
 		}

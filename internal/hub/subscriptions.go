@@ -97,10 +97,8 @@ func (h *Hub) announce(s *subscriber, active bool) {
 	if !h.cfg.Subscriptions {
 		return
 	}
-	select {
-	case <-h.closing:
-		return // everyone is leaving: nobody to tell
-	default:
+	if h.ctx.Err() != nil {
+		return // shutting down: everyone is leaving, nobody to tell
 	}
 	for _, sel := range s.selectors {
 		// Usually nobody watches subscriptions: ask the private index
