@@ -249,15 +249,15 @@ func (h *Hub) Dispatch(u Update) {
 	}
 }
 
+// tooSlowReason is why a subscriber whose queue was full was disconnected.
+const tooSlowReason = "too slow: its queue of updates was full"
+
 // tooSlow disconnects s, whose queue is full; it reconnects and replays
 // what it missed from the history, and the others never wait for it.
 func (h *Hub) tooSlow(s *subscriber) {
-	// It stays in the registry until its handler returns, so later
-	// dispatches may find its queue full again: count it once.
-	if s.slow.CompareAndSwap(false, true) {
+	if s.kill(tooSlowReason) {
 		h.stats.slow.Add(1)
 	}
-	s.kill("too slow: its queue of updates was full")
 }
 
 // counted records one dispatch that reached n subscribers.

@@ -1,9 +1,6 @@
 package hub
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
 // subscriber is one open stream on the delivery side: what it selects, what
 // its token lets it see, and the queue its writer drains. The protocol layer
@@ -23,8 +20,6 @@ type subscriber struct {
 	// subscriber, so that one matched by several selectors gets an update
 	// once. Guarded by registry.mu.
 	mark uint64
-	// slow is set when the subscriber was killed for a full queue.
-	slow atomic.Bool
 }
 
 func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int) *subscriber {
@@ -38,13 +33,26 @@ func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int
 	}
 }
 
-// kill ends the subscriber's stream; the first reason wins.
-func (s *subscriber) kill(reason string) {
+// kill ends the subscriber's stream and reports whether this was the
+// first kill: the first reason wins.
+func (s *subscriber) kill(reason string) (first bool) {
 	s.closeOnce.Do(func() {
+		first = true
 		s.reason = reason
 		close(s.done)
 		s.abort()
 	})
+	return first
+}
+
+// killedFor returns why the subscriber was killed, or "" if it was not.
+func (s *subscriber) killedFor() string {
+	select {
+	case <-s.done:
+		return s.reason // written before done was closed
+	default:
+		return ""
+	}
 }
 
 // mayReceive reports whether the subscriber's token lets it see an update
@@ -234,7 +242,8 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 
 // offer enqueues ev, the encoding of u, for s and reports whether it did,
 // unless this dispatch already considered s (it has several matching
-// selectors) or s may not receive u.
+// selectors), s may not receive u, or s was killed (it stays registered
+// until its handler returns).
 func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	if s.mark == r.gen {
 		return false
@@ -242,6 +251,11 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	s.mark = r.gen
 	if !s.mayReceive(u.Private, u.Topics) {
 		return false
+	}
+	select {
+	case <-s.done:
+		return false // killed, and leaving: its writer no longer reads
+	default:
 	}
 	select {
 	case s.queue <- ev:

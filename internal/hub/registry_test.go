@@ -119,3 +119,30 @@ func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
 		t.Errorf("authorized subscriber: got %d queued, want 1", len(authed.queue))
 	}
 }
+
+// A killed subscriber stays registered until its handler returns; later
+// dispatches skip it instead of finding its queue full again.
+func TestRegistrySkipsKilledSubscriber(t *testing.T) {
+	r := newRegistry(lastUpdate{})
+	slowCalls := 0
+	r.onSlow = func(s *subscriber) {
+		slowCalls++
+		if !s.kill("too slow") {
+			t.Error("kill of a live subscriber: got not first, want first")
+		}
+	}
+	slow := newTestSubscriber(t, r, 1, "a")
+	for i := range 4 {
+		u := Update{ID: fmt.Sprint(i), Topics: []string{"a"}, Seq: int64(i + 1)}
+		r.dispatch(&u, newEvent(u))
+	}
+	if slowCalls != 1 {
+		t.Errorf("onSlow: got %d calls, want 1", slowCalls)
+	}
+	if slow.kill("again") {
+		t.Error("second kill: got first, want not first")
+	}
+	if got := slow.killedFor(); got != "too slow" {
+		t.Errorf("killedFor: got %q, want %q", got, "too slow")
+	}
+}

@@ -73,7 +73,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := h.stream(r.Context(), s, sw, boundary)
-	if s.slow.Load() {
+	if s.killedFor() == tooSlowReason {
 		// worth an operator's eye: a client or its network cannot keep up
 		log.WarnContext(r.Context(), "hub: disconnected a subscriber that could not keep up", "queue_size", h.cfg.QueueSize, "reason", reason)
 		return
