@@ -276,6 +276,7 @@ func TestHubPrunesTheHistoryAtStart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.c.AllowAnonymous, tt.c.History = true, history
 			th2 := newHub(t, tt.c)
+			waitForHistory(t, history, len(tt.want)) // the first prune runs in the hub's retention goroutine
 			s := subscribe(t, th2.subURL([]string{"a"}, "lastEventID", hub.EarliestID))
 			live := th2.publish(t, form{"topic": {"a"}})
 			want := append(append([]string(nil), tt.want...), live)
@@ -283,5 +284,26 @@ func TestHubPrunesTheHistoryAtStart(t *testing.T) {
 				t.Errorf("got %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// waitForHistory waits, for at most streamTimeout, until history holds n
+// updates, and fails the test if it does not.
+func waitForHistory(t *testing.T, history hub.History, n int) {
+	t.Helper()
+	deadline := time.Now().Add(streamTimeout)
+	for {
+		got := 0
+		err := history.UpdatesAfter(context.Background(), hub.EarliestID, func(hub.Update) error { got++; return nil })
+		if err != nil {
+			t.Fatalf("read the history: %v", err)
+		}
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("history: got %d updates after %s, want %d", got, streamTimeout, n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -68,8 +68,8 @@ type Config struct {
 //     starting with "#" and "earliest" (400): subscribers resume by id;
 //   - subscription events are dispatched but not stored: thousands of fans
 //     connecting must not mean thousands of INSERTs;
-//   - retention (RetainUpdates, RetainFor) is applied by New and then every
-//     minute by a goroutine that Shutdown stops, not on publish;
+//   - retention (RetainUpdates, RetainFor) is applied at start and then
+//     every minute by a goroutine that Shutdown stops, not on publish;
 //   - a subscriber whose queue is full is disconnected; it reconnects with
 //     its last id and replays what it missed, and nobody waits for it;
 //   - every stored update reaches subscribers through the Transport, after
@@ -100,8 +100,8 @@ type Hub struct {
 
 // New validates c and returns a hub ready to serve. It reads the newest
 // update of the history (the Last-Event-ID of the first subscribers) and,
-// when c bounds the history, prunes it once and starts the goroutine that
-// prunes it every minute (see Prune); Shutdown stops it.
+// when c bounds the history, starts the goroutine that prunes it at once
+// and then every minute (see Prune); Shutdown stops it.
 func New(c Config) (*Hub, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -141,9 +141,6 @@ func New(c Config) (*Hub, error) {
 	h.publishAuth = h.publishPolicy()
 	h.stopListening = c.Transport.Listen(h.Dispatch)
 	if c.RetainUpdates > 0 || c.RetainFor > 0 {
-		if err := h.Prune(readCtx); err != nil {
-			h.log.Error("hub: prune history", "retain_updates", c.RetainUpdates, "retain_for", c.RetainFor, "err", err)
-		}
 		go h.retain()
 	} else {
 		close(h.retained)
@@ -282,22 +279,23 @@ func (h *Hub) Shutdown() {
 	<-h.retained
 }
 
-// retain prunes the history every pruneInterval (New pruned it once
-// already), until Shutdown. Pruning on a timer rather than on publish keeps
-// publishing at one INSERT, and bounds the history by age even when
-// nothing is published.
+// retain prunes the history at once and then every pruneInterval, until
+// Shutdown. Pruning on a timer rather than on publish keeps publishing at
+// one INSERT, and bounds the history by age even when nothing is
+// published; the first prune runs here rather than in New, so that a big
+// history does not delay the start.
 func (h *Hub) retain() {
 	defer close(h.retained)
 	t := time.NewTicker(pruneInterval)
 	defer t.Stop()
 	for {
+		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
+			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
+		}
 		select {
 		case <-t.C:
 		case <-h.ctx.Done():
 			return
-		}
-		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
-			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
 		}
 	}
 }
