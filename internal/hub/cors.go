@@ -21,7 +21,16 @@ type corsPolicy struct {
 }
 
 func newCORSPolicy(origins []string) corsPolicy {
-	if len(origins) == 0 || slices.Contains(origins, "*") {
+	if len(origins) == 0 {
+		return corsPolicy{any: true}
+	}
+	return newOriginSet(origins)
+}
+
+// newOriginSet normalizes origins once, for the checks of every request:
+// "*" among them allows any origin, none allows none.
+func newOriginSet(origins []string) corsPolicy {
+	if slices.Contains(origins, "*") {
 		return corsPolicy{any: true}
 	}
 	norm := make([]string, len(origins))

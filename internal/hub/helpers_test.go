@@ -279,8 +279,7 @@ func (s *sse) next(t testing.TB) event {
 	}
 }
 
-// nextData reads events until one whose data is not a subscription event
-// and returns its data.
+// nextData reads the next event and returns its data.
 func (s *sse) nextData(t testing.TB) string {
 	t.Helper()
 	return s.next(t).Data

@@ -76,11 +76,13 @@ type Config struct {
 //     its commit and in Seq order, whether Publish or the domain wrote it;
 //     Publish does not dispatch by itself.
 type Hub struct {
-	cfg   Config
-	log   *slog.Logger // cfg.Logger, or slog.Default()
-	reg   *registry
-	cors  corsPolicy
-	stats counters
+	cfg  Config
+	log  *slog.Logger // cfg.Logger, or slog.Default()
+	reg  *registry
+	cors corsPolicy
+	// publishOrigins are Config.PublishOrigins, normalized once.
+	publishOrigins corsPolicy
+	stats          counters
 	// subscribeAuth and publishAuth are the handlers' authentication
 	// policies, built once by New.
 	subscribeAuth, publishAuth authPolicy
@@ -127,14 +129,15 @@ func New(c Config) (*Hub, error) {
 		return nil, fmt.Errorf("new hub: read the newest update of the history: %w", err)
 	}
 	h := &Hub{
-		cfg:      c,
-		log:      c.Logger,
-		reg:      newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
-		cors:     newCORSPolicy(c.CORSOrigins),
-		volatile: newVolatileIDs(volatileIDsKept),
-		retained: make(chan struct{}),
-		ctx:      ctx,
-		cancel:   cancel,
+		cfg:            c,
+		log:            c.Logger,
+		reg:            newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
+		cors:           newCORSPolicy(c.CORSOrigins),
+		publishOrigins: newOriginSet(c.PublishOrigins),
+		volatile:       newVolatileIDs(volatileIDsKept),
+		retained:       make(chan struct{}),
+		ctx:            ctx,
+		cancel:         cancel,
 	}
 	h.reg.onSlow = h.tooSlow
 	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)

@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -11,8 +12,8 @@ import (
 )
 
 // publish serves POST /.well-known/mercure: it authorizes the publisher,
-// reads the form, stores the update and dispatches it, and answers 200
-// text/plain with the update's id.
+// reads the form and stores the update (the Transport then dispatches it,
+// once committed), and answers 200 text/plain with the update's id.
 //
 // The id: a publisher may give one (it becomes the SSE id that subscribers
 // resume from); it must not start with "#" (the spec), must not be the
@@ -49,7 +50,9 @@ func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusInternalServerError, "internal error: the update was not stored")
 		return
 	}
-	h.log.DebugContext(r.Context(), "hub: published", "id", stored.ID, "seq", stored.Seq, "topics", stored.Topics)
+	if h.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments allocate even when disabled
+		h.log.DebugContext(r.Context(), "hub: published", "id", stored.ID, "seq", stored.Seq, "topics", stored.Topics)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store") // private: the token may be in the URL (spec)
 	fmt.Fprint(w, stored.ID)
@@ -72,20 +75,17 @@ func (h *Hub) publishPolicy() authPolicy {
 // checkPublishOrigin returns why a cookie-authenticated publish is
 // refused, or "".
 func (h *Hub) checkPublishOrigin(r *http.Request) string {
-	if slices.Contains(h.cfg.PublishOrigins, "*") {
+	if h.publishOrigins.any {
 		return ""
 	}
 	origin := requestOrigin(r)
 	switch {
 	case origin == "":
 		return "a publish authenticated by the " + CookieName + " cookie must carry an Origin or Referer header (CSRF protection)"
-	case len(h.cfg.PublishOrigins) == 0:
+	case len(h.publishOrigins.origins) == 0:
 		return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: no origin is (set PUBLISH_ALLOWED_ORIGINS)", origin, CookieName)
-	}
-	for _, o := range h.cfg.PublishOrigins {
-		if normalizeOrigin(o) == normalizeOrigin(origin) {
-			return ""
-		}
+	case slices.Contains(h.publishOrigins.origins, normalizeOrigin(origin)):
+		return ""
 	}
 	return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: add it to PUBLISH_ALLOWED_ORIGINS", origin, CookieName)
 }

@@ -46,6 +46,7 @@ func TestPublishRefusalsSayWhy(t *testing.T) {
 		{name: "cookie from another origin", headers: []string{"Cookie", hub.CookieName + "=" + good, "Origin", "https://evil.example.net"}, body: topic.Encode(), status: 403, want: "origin https://evil.example.net is not allowed"},
 		{name: "cookie with foreign referer", headers: []string{"Cookie", hub.CookieName + "=" + good, "Referer", "https://evil.example.net/page"}, body: topic.Encode(), status: 403, want: "origin https://evil.example.net is not allowed"},
 		{name: "cookie from allowed origin", headers: []string{"Cookie", hub.CookieName + "=" + good, "Origin", "https://admin.example.com"}, body: topic.Encode(), status: 200},
+		{name: "cookie from allowed origin in another case", headers: []string{"Cookie", hub.CookieName + "=" + good, "Origin", "HTTPS://Admin.Example.COM"}, body: topic.Encode(), status: 200},
 		{name: "cookie with allowed referer", headers: []string{"Cookie", hub.CookieName + "=" + good, "Referer", "https://admin.example.com/admin/hub"}, body: topic.Encode(), status: 200},
 	}
 	for _, tt := range tests {

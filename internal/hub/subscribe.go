@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -32,7 +33,8 @@ import (
 // published meanwhile wait in its queue; those the replay already sent
 // (Seq not above the last replayed one) are dropped: no gap, no duplicate.
 func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
-	selectors, msg := parseTopicSelectors(r.URL.Query()["topic"])
+	q := r.URL.Query()
+	selectors, msg := parseTopicSelectors(q["topic"])
 	if msg != "" {
 		refuse(w, http.StatusBadRequest, "%s", msg)
 		return
@@ -43,7 +45,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	lastID := r.Header.Get("Last-Event-ID")
 	if lastID == "" {
-		lastID = r.URL.Query().Get("lastEventID")
+		lastID = q.Get("lastEventID")
 	}
 	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
 	rc := http.NewResponseController(w)
@@ -58,27 +60,31 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 		h.reg.remove(s)
 		h.announce(s, false)
 	}()
-	log := h.log.With("subscriber_id", s.id)
-	log.DebugContext(r.Context(), "hub: subscribed", "topics", r.URL.Query()["topic"], "last_event_id", lastID)
-
+	ctx := r.Context()
+	debug := h.log.Enabled(ctx, slog.LevelDebug) // the arguments allocate even when disabled
+	if debug {
+		h.log.DebugContext(ctx, "hub: subscribed", "subscriber_id", s.id, "topics", q["topic"], "last_event_id", lastID)
+	}
 	sw := &sseWriter{w: w, rc: rc, timeout: h.cfg.WriteTimeout}
-	boundary, err := h.replay(r.Context(), s, sw, lastID, last)
+	boundary, err := h.replay(ctx, s, sw, lastID, last)
+	if err != nil && !sw.started {
+		h.log.ErrorContext(ctx, "hub: replay history", "subscriber_id", s.id, "last_event_id", lastID, "err", err)
+		refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
+		return
+	}
+	var reason string
 	if err != nil {
-		if !sw.started {
-			log.ErrorContext(r.Context(), "hub: replay history", "last_event_id", lastID, "err", err)
-			refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
-			return
-		}
-		log.DebugContext(r.Context(), "hub: stream ended during replay", "err", err)
-		return
+		reason = "the stream ended during the replay: " + err.Error()
+	} else {
+		reason = h.stream(ctx, s, sw, boundary)
 	}
-	reason := h.stream(r.Context(), s, sw, boundary)
-	if s.killedFor() == tooSlowReason {
+	switch {
+	case s.killedFor() == tooSlowReason:
 		// worth an operator's eye: a client or its network cannot keep up
-		log.WarnContext(r.Context(), "hub: disconnected a subscriber that could not keep up", "queue_size", h.cfg.QueueSize, "reason", reason)
-		return
+		h.log.WarnContext(ctx, "hub: disconnected a subscriber that could not keep up", "subscriber_id", s.id, "queue_size", h.cfg.QueueSize, "reason", reason)
+	case debug:
+		h.log.DebugContext(ctx, "hub: stream ended", "subscriber_id", s.id, "reason", reason)
 	}
-	log.DebugContext(r.Context(), "hub: stream ended", "reason", reason)
 }
 
 // parseTopicSelectors parses a subscription's topic parameters, or returns
