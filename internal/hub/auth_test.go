@@ -283,8 +283,8 @@ func TestSign(t *testing.T) {
 func TestClaims(t *testing.T) {
 	t.Parallel()
 	c := Claims{
-		Publish:   []Selector{MustParseSelector("https://example.com/matches/{id}")},
-		Subscribe: []Selector{MustParseSelector("https://example.com/users/foo/{?topic}"), MustParseSelector("https://example.com/public")},
+		Publish:   []Selector{mustParseSelector("https://example.com/matches/{id}")},
+		Subscribe: []Selector{mustParseSelector("https://example.com/users/foo/{?topic}"), mustParseSelector("https://example.com/public")},
 	}
 	if !c.CanPublish("https://example.com/matches/1") || c.CanPublish("https://example.com/users/1") {
 		t.Errorf("CanPublish: got wrong answers for the template")

@@ -75,7 +75,7 @@ func BenchmarkConnectWithSubscriptionEvents(b *testing.B) {
 	for i := range 15000 {
 		newTestSubscriber(b, h.reg, DefaultQueueSize, fmt.Sprintf("https://scores.example.org/matches/%d", i%50))
 	}
-	sels := []Selector{MustParseSelector("https://scores.example.org/matches/7")}
+	sels := []Selector{mustParseSelector("https://scores.example.org/matches/7")}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

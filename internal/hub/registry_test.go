@@ -106,7 +106,7 @@ func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
 func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
 	r := newRegistry(lastUpdate{})
 	anon := newTestSubscriber(t, r, 4, "*")
-	authed := newSubscriber(NewID(), []Selector{MustParseSelector("*")}, Claims{Subscribe: []Selector{MustParseSelector("*")}}, 4)
+	authed := newSubscriber(NewID(), []Selector{mustParseSelector("*")}, Claims{Subscribe: []Selector{mustParseSelector("*")}}, 4)
 	r.add(authed)
 	u := Update{ID: "1", Topics: []string{SubscriptionTopic("a", "b")}, Private: true}
 	if n, _ := r.dispatch(&u, newEvent(u)); n != 1 {

@@ -47,16 +47,6 @@ func ParseSelector(s string) (Selector, error) {
 	return Selector{raw: s, re: re, prefix: prefix}, nil
 }
 
-// MustParseSelector is ParseSelector for selectors known to be valid (in
-// code and tests); it panics on error.
-func MustParseSelector(s string) Selector {
-	sel, err := ParseSelector(s)
-	if err != nil {
-		panic(err)
-	}
-	return sel
-}
-
 // ParseSelectors parses each of ss; the error names the first invalid one.
 func ParseSelectors(ss []string) ([]Selector, error) {
 	out := make([]Selector, 0, len(ss))
@@ -72,12 +62,6 @@ func ParseSelectors(ss []string) ([]Selector, error) {
 
 // String returns the selector as it was given.
 func (s Selector) String() string { return s.raw }
-
-// IsAll reports whether s is "*", which matches every topic.
-func (s Selector) IsAll() bool { return s.raw == "*" }
-
-// IsTemplate reports whether s is a URI template (neither "*" nor literal).
-func (s Selector) IsTemplate() bool { return s.re != nil }
 
 // Literal returns the one topic s matches when s is a plain topic (no
 // template expression, not "*"), so that dispatch can index it by topic.

@@ -136,11 +136,11 @@ func TestSelectorKinds(t *testing.T) {
 			if ok != tc.literal || ok && lit != tc.selector {
 				t.Errorf("Literal(): got %q, %v, want literal %v", lit, ok, tc.literal)
 			}
-			if got := s.IsAll(); got != tc.all {
-				t.Errorf("IsAll(): got %v, want %v", got, tc.all)
+			if got := isAll(s); got != tc.all {
+				t.Errorf("isAll: got %v, want %v", got, tc.all)
 			}
-			if got := s.IsTemplate(); got != tc.template {
-				t.Errorf("IsTemplate(): got %v, want %v", got, tc.template)
+			if got := isTemplate(s); got != tc.template {
+				t.Errorf("isTemplate: got %v, want %v", got, tc.template)
 			}
 		})
 	}
@@ -177,7 +177,7 @@ func BenchmarkSelectorMatch(b *testing.B) {
 		{"template-miss-prefix", "https://example.com/matches/{id}", "https://example.com/users/1234"},
 		{"query", "https://example.com/users/foo/{?topic}", "https://example.com/users/foo/?topic=https%3A%2F%2Fexample.com%2Fbooks%2F1"},
 	} {
-		s := MustParseSelector(bc.selector)
+		s := mustParseSelector(bc.selector)
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				if !s.Match(bc.topic) && bc.name != "template-miss-prefix" {
@@ -195,7 +195,7 @@ func BenchmarkSelectorMatchWorstCase(b *testing.B) {
 	for i := range MaxTemplateExpressions {
 		fmt.Fprintf(&sel, "{;a%d,b%d:5}", i, i)
 	}
-	s := MustParseSelector(sel.String())
+	s := mustParseSelector(sel.String())
 	topic := strings.Repeat(";a0=x", 400)
 	for b.Loop() {
 		s.Match(topic)
@@ -234,7 +234,7 @@ func FuzzParseSelector(f *testing.F) {
 		}
 		lit1, ok1 := sel.Literal()
 		lit2, ok2 := again.Literal()
-		if lit1 != lit2 || ok1 != ok2 || sel.IsTemplate() != again.IsTemplate() || sel.IsAll() != again.IsAll() {
+		if lit1 != lit2 || ok1 != ok2 || isTemplate(sel) != isTemplate(again) || isAll(sel) != isAll(again) {
 			t.Errorf("reparse %q: got a different kind of selector", s)
 		}
 		if ok1 && lit1 != s {
@@ -258,14 +258,30 @@ func FuzzSelectorMatch(f *testing.F) {
 			return
 		}
 		got := sel.Match(topic)
-		if again := MustParseSelector(sel.String()); again.Match(topic) != got {
+		if again := mustParseSelector(sel.String()); again.Match(topic) != got {
 			t.Errorf("%q.Match(%q): got %v, reparsed selector disagrees", selector, topic, got)
 		}
 		switch lit, ok := sel.Literal(); {
-		case sel.IsAll() && !got:
+		case isAll(sel) && !got:
 			t.Errorf("\"*\".Match(%q): got false, want true", topic)
 		case ok && got != (topic == lit):
 			t.Errorf("literal %q.Match(%q): got %v, want %v", selector, topic, got, topic == lit)
 		}
 	})
 }
+
+// mustParseSelector is ParseSelector for selectors known to be valid; it
+// panics on error.
+func mustParseSelector(s string) Selector {
+	sel, err := ParseSelector(s)
+	if err != nil {
+		panic(err)
+	}
+	return sel
+}
+
+// isAll reports whether s is "*", which matches every topic.
+func isAll(s Selector) bool { return s.raw == "*" }
+
+// isTemplate reports whether s is a URI template (neither "*" nor literal).
+func isTemplate(s Selector) bool { return s.re != nil }
