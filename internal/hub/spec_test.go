@@ -235,13 +235,20 @@ func TestPublisherMustBeAuthorizedForEveryTopic(t *testing.T) {
 func TestPublisherWithoutPublishClaimMustNotPublish(t *testing.T) {
 	t.Parallel()
 	th := newHub(t, hub.Config{AllowAnonymous: true})
-	for name, tok := range map[string]string{
-		"empty publish": token(t, th.pubKey, []string{}, []string{"*"}, 0),
-	} {
-		status, body := th.post(t, tok, form{"topic": {"https://example.com/a"}})
-		if status != http.StatusForbidden || !strings.Contains(body, "mercure.publish") {
-			t.Errorf("%s: got %d %q, want 403 about mercure.publish", name, status, body)
-		}
+	tests := []struct {
+		name, tok, want string
+	}{
+		{"empty publish", token(t, th.pubKey, []string{}, []string{"*"}, 0), "mercure.publish"},
+		{"no mercure claim", signHS256(t, publisherSecret, map[string]any{"sub": "publisher"}), "token has no mercure claim"},
+		{"mercure claim without publish", signHS256(t, publisherSecret, map[string]any{"mercure": map[string]any{"subscribe": []string{"*"}}}), "mercure.publish claim is missing or empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := th.post(t, tt.tok, form{"topic": {"https://example.com/a"}})
+			if status != http.StatusForbidden || !strings.Contains(body, tt.want) {
+				t.Errorf("got %d %q, want 403 containing %q", status, body, tt.want)
+			}
+		})
 	}
 }
 

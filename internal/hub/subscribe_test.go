@@ -1,6 +1,11 @@
 package hub_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"strings"
@@ -15,7 +20,7 @@ func TestSubscribeAuthRefusalsSayWhy(t *testing.T) {
 	closed := newHub(t, hub.Config{AllowAnonymous: false})
 	open := newHub(t, hub.Config{AllowAnonymous: true})
 	otherKey := mustKey(t, "another-secret-that-the-hub-does-not-know-0123")
-	es256 := token(t, mustKey(t, subscriberSecret+"x"), nil, []string{"*"}, 0)
+	wrongSecret := token(t, mustKey(t, subscriberSecret+"x"), nil, []string{"*"}, 0)
 	tests := []struct {
 		name    string
 		th      *testHub
@@ -26,7 +31,7 @@ func TestSubscribeAuthRefusalsSayWhy(t *testing.T) {
 	}{
 		{name: "no token, anonymous refused", th: closed, status: 401, want: "this hub needs a subscriber JWT"},
 		{name: "bad signature", th: closed, headers: []string{"Authorization", "Bearer " + token(t, otherKey, nil, []string{"*"}, 0)}, status: 401, want: "signature is invalid"},
-		{name: "bad token even when anonymous is allowed", th: open, headers: []string{"Authorization", "Bearer " + es256}, status: 401, want: "signature is invalid"},
+		{name: "bad token even when anonymous is allowed", th: open, headers: []string{"Authorization", "Bearer " + wrongSecret}, status: 401, want: "signature is invalid"},
 		{name: "bad token in the query", th: open, query: []string{"authorization", "not-a-jwt"}, status: 401, want: "malformed"},
 		{name: "bad token in the cookie", th: open, headers: []string{"Cookie", hub.CookieName + "=not-a-jwt"}, status: 401, want: "malformed"},
 		{name: "malformed Authorization header", th: open, headers: []string{"Authorization", "Token abc"}, status: 401, want: "Bearer"},
@@ -126,5 +131,47 @@ func TestShutdownClosesStreamsAtOnce(t *testing.T) {
 	b, _ := io.ReadAll(s.resp.Body)
 	if s.resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "shutting down") {
 		t.Errorf("subscribe after shutdown: got %d %q, want 503 saying the hub is shutting down", s.resp.StatusCode, b)
+	}
+}
+
+// A hub configured with an ES256 public key (PEM) accepts tokens signed
+// with the private key, and refuses an HS256 one naming the algorithms.
+func TestSubscribeWithES256Key(t *testing.T) {
+	t.Parallel()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := hub.NewKey("ES256", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})))
+	if err != nil {
+		t.Fatalf("ES256 private key: %v", err)
+	}
+	verifier, err := hub.NewKey("es256", string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})))
+	if err != nil {
+		t.Fatalf("ES256 public key: %v", err)
+	}
+	th := newHub(t, hub.Config{SubscriberKey: verifier})
+	topic := "https://example.com/private"
+
+	s := subscribe(t, th.subURL([]string{topic}), "Authorization", "Bearer "+token(t, signer, nil, []string{topic}, 0))
+	th.publish(t, form{"topic": {topic}, "data": {"secret"}, "private": {"on"}})
+	if got := s.nextData(t); got != "secret" {
+		t.Errorf("ES256 subscriber: got %q, want the private update", got)
+	}
+
+	hs256 := token(t, mustKey(t, subscriberSecret), nil, []string{topic}, 0)
+	refused := openStream(t, th.subURL([]string{topic}), "Authorization", "Bearer "+hs256)
+	b, _ := io.ReadAll(refused.resp.Body)
+	want := "token is signed with HS256; this hub accepts only ES256"
+	if refused.resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(b), want) {
+		t.Errorf("HS256 token: got %d %q, want 401 containing %q", refused.resp.StatusCode, b, want)
 	}
 }
