@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/scoreboard/scoreboard/internal/hub"
 )
 
@@ -123,5 +125,73 @@ func TestSubscriptionEventsNobodyWatchesAreNotDispatched(t *testing.T) {
 	}
 	if got := th.Stats().Dispatched; got != 1 {
 		t.Errorf("Stats.Dispatched: got %d, want 1 (the published update; 3 subscription events that nobody may receive are not dispatched)", got)
+	}
+}
+
+// A subscriber disconnected as too slow reconnects with the last id it
+// received and gets the rest from the history: nothing published is lost.
+func TestTooSlowSubscriberResumesFromTheHistory(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 2, Heartbeat: time.Hour})
+	topic := "https://example.com/busy"
+	slow := subscribe(t, th.subURL([]string{topic})) // not read until it is disconnected
+	fast := subscribe(t, th.subURL([]string{topic}))
+	data := strings.Repeat("x", 256<<10)
+	const maxUpdates = 400 // ~100 MB: far beyond any socket buffer
+	var ids []string
+	for len(ids) < maxUpdates && th.SubscriberCount() == 2 {
+		id := th.publish(t, form{"topic": {topic}, "data": {data}}) // stored, then dispatched
+		ids = append(ids, id)
+		if e := fast.next(t); e.ID != id {
+			t.Fatalf("fast subscriber: got id %q, want %q", e.ID, id)
+		}
+	}
+	if n := th.Stats().SlowDisconnects; n != 1 {
+		t.Fatalf("after %d updates: got %d slow disconnects, want 1", len(ids), n)
+	}
+	got := slow.ended(t)
+	if len(got) >= len(ids) {
+		t.Fatalf("slow subscriber: got all %d updates, want its stream cut short", len(ids))
+	}
+	for i, e := range got {
+		if e.ID != ids[i] {
+			t.Fatalf("slow subscriber's event #%d: got id %q, want %q", i, e.ID, ids[i])
+		}
+	}
+	lastID := hub.EarliestID
+	if len(got) > 0 {
+		lastID = got[len(got)-1].ID
+	}
+	again := subscribe(t, th.subURL([]string{topic}, "lastEventID", lastID))
+	rest := ids[len(got):]
+	if resumed := again.readIDs(t, len(rest)); !cmp.Equal(resumed, rest) {
+		t.Errorf("resuming from %q: got %q, want %q", lastID, resumed, rest)
+	}
+}
+
+// A subscriber that stops reading while its queue never fills is
+// disconnected by the write deadline, not held forever.
+func TestStalledReaderIsDisconnectedByTheWriteDeadline(t *testing.T) {
+	t.Parallel()
+	const updates = 600 // ~38 MB: far beyond the socket buffers of a reader that does not read
+	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: updates + 1, WriteTimeout: 200 * time.Millisecond, Heartbeat: time.Hour})
+	topic := "https://example.com/stalled"
+	stalled := subscribe(t, th.subURL([]string{topic})) // never read until the end
+	data := strings.Repeat("x", 64<<10)
+	for seq := int64(1); seq <= updates && th.SubscriberCount() == 1; seq++ {
+		th.Dispatch(hub.Update{ID: "urn:example:" + strconv.FormatInt(seq, 10), Topics: []string{topic}, Data: data, Seq: seq})
+	}
+	deadline := time.Now().Add(streamTimeout) // a bound, not an assertion
+	for th.SubscriberCount() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("stalled reader still connected after %s, want it disconnected by the %s write deadline", streamTimeout, 200*time.Millisecond)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := th.Stats().SlowDisconnects; n != 0 {
+		t.Errorf("SlowDisconnects: got %d, want 0 (the queue never filled)", n)
+	}
+	if got := stalled.ended(t); len(got) >= updates {
+		t.Errorf("stalled reader: got all %d updates, want its stream cut short", updates)
 	}
 }
