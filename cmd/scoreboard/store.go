@@ -19,9 +19,23 @@ import (
 // internal/postgres are one.
 type store interface {
 	match.Store
+	match.CompetitionStore
+	match.AccountStore
 	hub.History
 	hub.Transport
+	secrets
+	Ping(ctx context.Context) error
 	Migrate(ctx context.Context) error
+	Close() error
+}
+
+// secrets keeps values generated once (keys), so that every instance and
+// every restart agree on them.
+type secrets interface {
+	// Secret returns the value stored under name, storing generate()'s
+	// result first if there is none; concurrent first calls agree on one
+	// value.
+	Secret(ctx context.Context, name string, generate func() (string, error)) (string, error)
 }
 
 // openStore opens the database DATABASE_URL names and applies the
@@ -61,7 +75,7 @@ const generatedKeySecret = "hub_jwt_key"
 
 // hubKeys returns the hub's publisher and subscriber keys: those the
 // environment sets, else the HS256 secret generated once and kept in db.
-func hubKeys(ctx context.Context, c config, db match.Store) (hub.Keys, error) {
+func hubKeys(ctx context.Context, c config, db secrets) (hub.Keys, error) {
 	keys := c.Hub.Keys
 	if keys.Publisher != nil && keys.Subscriber != nil {
 		return keys, nil
@@ -79,7 +93,7 @@ func hubKeys(ctx context.Context, c config, db match.Store) (hub.Keys, error) {
 	return keys, nil
 }
 
-func storedKey(ctx context.Context, db match.Store, name string) (*hub.Key, error) {
+func storedKey(ctx context.Context, db secrets, name string) (*hub.Key, error) {
 	secret, err := db.Secret(ctx, name, newSecret)
 	if err != nil {
 		return nil, fmt.Errorf("hub key %s: %w", name, err)

@@ -75,12 +75,14 @@ func newFolder(m Match) *folder {
 	return &folder{
 		sport: sp,
 		st: State{
-			ID: m.ID, Sport: m.Sport, Status: StatusScheduled,
-			Home:     TeamState{Team: m.Home},
-			Away:     TeamState{Team: m.Away},
-			Periods:  []PeriodScore{},
+			Summary: Summary{
+				ID: m.ID, Sport: m.Sport, Status: StatusScheduled,
+				Home:    TeamState{Team: m.Home},
+				Away:    TeamState{Team: m.Away},
+				Periods: []PeriodScore{},
+				Clock:   Clock{CountDown: sp.Clock.CountDown},
+			},
 			Timeline: []Event{},
-			Clock:    Clock{CountDown: sp.Clock.CountDown},
 		},
 	}
 }

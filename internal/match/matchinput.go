@@ -54,6 +54,7 @@ func (t Team) normalize(color string) Team {
 	if t.Color == "" {
 		t.Color = color
 	}
+	t.CrestURL = strings.TrimSpace(t.CrestURL)
 	return t
 }
 
@@ -89,11 +90,19 @@ func (in MatchInput) Validate() error {
 	if err := checkLen("competition", in.Competition, maxCompetitionLen, true); err != nil {
 		return err
 	}
-	if in.Sport == "" {
-		return Errorf(EINVALID, "sport is required; choose one of: %s", SportKeys())
+	if err := checkSport(in.Sport); err != nil {
+		return err
 	}
-	if _, ok := SportByKey(in.Sport); !ok {
-		return Errorf(EINVALID, "unknown sport %q; choose one of: %s", in.Sport, SportKeys())
+	for _, id := range []struct {
+		name  string
+		value int64
+	}{{"competition_id", in.CompetitionID}, {"home_team_id", in.HomeTeamID}, {"away_team_id", in.AwayTeamID}} {
+		if id.value < 0 {
+			return Errorf(EINVALID, "%s %d is not an id; ids are positive", id.name, id.value)
+		}
+	}
+	if in.HomeTeamID != 0 && in.HomeTeamID == in.AwayTeamID {
+		return Errorf(EINVALID, "home_team_id and away_team_id are both %d; a match needs two different teams", in.HomeTeamID)
 	}
 	if err := in.Home.validate("home"); err != nil {
 		return err
@@ -116,17 +125,24 @@ func (in MatchInput) Validate() error {
 	return checkLen("venue", in.Venue, maxVenueLen, false)
 }
 
+// validate checks a team; side is "home" or "away" for a match's team, ""
+// for a stored team, and starts every message.
 func (t Team) validate(side string) error {
-	if err := checkLen(side+" team name", t.Name, maxTeamNameLen, true); err != nil {
+	name := side + " team name"
+	if side == "" {
+		name = "name"
+	}
+	label := func(field string) string { return strings.TrimSpace(side + " " + field) }
+	if err := checkLen(name, t.Name, maxTeamNameLen, true); err != nil {
 		return err
 	}
-	if err := checkLen(side+" short name", t.ShortName, maxShortNameLen, true); err != nil {
+	if err := checkLen(label("short name"), t.ShortName, maxShortNameLen, true); err != nil {
 		return err
 	}
 	if !colorRe.MatchString(t.Color) {
-		return Errorf(EINVALID, "%s colour %q is not a colour like #1d4ed8 (# and six hex digits)", side, t.Color)
+		return Errorf(EINVALID, "%s %q is not a colour like #1d4ed8 (# and six hex digits)", label("colour"), t.Color)
 	}
-	return nil
+	return checkCrestURL(label("crest_url"), t.CrestURL)
 }
 
 func checkLen(name, value string, maxLen int, required bool) error {
@@ -148,8 +164,90 @@ func NewMatch(in MatchInput, now time.Time) (Match, error) {
 	}
 	in = in.Normalize()
 	return Match{
-		Competition: in.Competition, Sport: in.Sport, Home: in.Home, Away: in.Away,
+		Competition: in.Competition, CompetitionID: in.CompetitionID,
+		HomeTeamID: in.HomeTeamID, AwayTeamID: in.AwayTeamID,
+		Sport: in.Sport, Home: in.Home, Away: in.Away,
 		KickOff: in.KickOff, TimeZone: in.TimeZone, Venue: in.Venue,
 		Status: StatusScheduled, CreatedAt: now,
 	}, nil
+}
+
+// MatchPatch changes some fields of a match; nil leaves a field as it is.
+// Its status moves only through events (postpone, cancel, match_end).
+type MatchPatch struct {
+	Competition   *string    `json:"competition,omitempty"`
+	CompetitionID *int64     `json:"competition_id,omitempty"`
+	Sport         *string    `json:"sport,omitempty"`
+	Home          *Team      `json:"home,omitempty"`
+	HomeTeamID    *int64     `json:"home_team_id,omitempty"`
+	Away          *Team      `json:"away,omitempty"`
+	AwayTeamID    *int64     `json:"away_team_id,omitempty"`
+	KickOff       *time.Time `json:"kick_off,omitempty"`
+	TimeZone      *string    `json:"time_zone,omitempty"`
+	Venue         *string    `json:"venue,omitempty"`
+}
+
+// Input returns the input that makes m as it is.
+func (m Match) Input() MatchInput {
+	return MatchInput{
+		Competition: m.Competition, CompetitionID: m.CompetitionID, Sport: m.Sport,
+		Home: m.Home, HomeTeamID: m.HomeTeamID, Away: m.Away, AwayTeamID: m.AwayTeamID,
+		KickOff: m.KickOff, TimeZone: m.TimeZone, Venue: m.Venue,
+	}
+}
+
+// Apply returns in with p's fields changed. A team typed in by hand
+// unlinks the stored team it replaces, and so does a competition's name.
+func (in MatchInput) Apply(p MatchPatch) MatchInput {
+	if p.Competition != nil {
+		in.Competition, in.CompetitionID = *p.Competition, 0
+	}
+	if p.CompetitionID != nil {
+		in.CompetitionID = *p.CompetitionID
+	}
+	if p.Sport != nil {
+		in.Sport = *p.Sport
+	}
+	if p.Home != nil {
+		in.Home, in.HomeTeamID = *p.Home, 0
+	}
+	if p.HomeTeamID != nil {
+		in.HomeTeamID = *p.HomeTeamID
+	}
+	if p.Away != nil {
+		in.Away, in.AwayTeamID = *p.Away, 0
+	}
+	if p.AwayTeamID != nil {
+		in.AwayTeamID = *p.AwayTeamID
+	}
+	if p.KickOff != nil {
+		in.KickOff = *p.KickOff
+	}
+	if p.TimeZone != nil {
+		in.TimeZone = *p.TimeZone
+	}
+	if p.Venue != nil {
+		in.Venue = *p.Venue
+	}
+	return in
+}
+
+// Edit returns m with the fields of in (validated and normalized; its ids
+// resolved, see Resolve) and the state m's log folds to with them: the
+// teams' names and colours are part of the state. The sport cannot change
+// once the log has events, which were checked against its rules. Returns
+// EINVALID.
+func Edit(m Match, log []Event, in MatchInput) (Match, State, error) {
+	e, err := NewMatch(in, m.CreatedAt)
+	if err != nil {
+		return Match{}, State{}, err
+	}
+	if e.Sport != m.Sport && len(log) > 0 {
+		return Match{}, State{}, Errorf(EINVALID,
+			"match %d has events recorded under the rules of %s; its sport cannot change to %s", m.ID, m.Sport, e.Sport)
+	}
+	e.ID = m.ID
+	st := Fold(e, log)
+	e.Status, e.Seq = st.Status, st.Seq
+	return e, st, nil
 }

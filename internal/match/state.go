@@ -2,9 +2,22 @@ package match
 
 import "time"
 
-// State is the public state of a match: a pure fold of its log (Fold). It is
-// what the API returns and what the hub publishes on the match's topic.
+// State is the public state of a match: a pure fold of its log (Fold), and
+// the id of the hub update that published it. It is what the API returns;
+// the hub publishes its Summary (see Update).
 type State struct {
+	Summary
+	// UpdateID is the id of the hub update that published this state: a
+	// client that read it subscribes with lastEventID=UpdateID and misses
+	// nothing in between. Stores set it; Fold leaves it empty.
+	UpdateID string  `json:"update_id,omitempty"`
+	Timeline []Event `json:"timeline"` // the events that still count, voids excluded
+}
+
+// Summary is the state of a match without its timeline: small whatever
+// the length of the match, so that it is what every fan receives on each
+// change.
+type Summary struct {
 	ID     int64  `json:"id"`
 	Sport  string `json:"sport"`
 	Status Status `json:"status"`
@@ -26,8 +39,7 @@ type State struct {
 	// Winner is home or away once decided: when the match is finished, or
 	// earlier in a set-based sport once a side has won enough sets. It is ""
 	// while undecided and for a draw (Status finished, Winner "").
-	Winner   Side    `json:"winner,omitempty"`
-	Timeline []Event `json:"timeline"` // the events that still count, voids excluded
+	Winner Side `json:"winner,omitempty"`
 }
 
 // TeamState is one side's part of the State.

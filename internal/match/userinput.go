@@ -41,10 +41,16 @@ func (in UserInput) Validate() error {
 	if in.Role != RoleAdmin && in.Role != RoleScorer {
 		return Errorf(EINVALID, "role must be %q or %q, got %q", RoleAdmin, RoleScorer, in.Role)
 	}
-	if n := utf8.RuneCountInString(in.Password); n < minPasswordLen {
+	return ValidatePassword(in.Password)
+}
+
+// ValidatePassword checks a password before it is hashed: a new user's, a
+// changed or a reset one. Returns EINVALID.
+func ValidatePassword(password string) error {
+	if n := utf8.RuneCountInString(password); n < minPasswordLen {
 		return Errorf(EINVALID, "password is %d characters long; use at least %d", n, minPasswordLen)
 	}
-	if len(in.Password) > maxPasswordLen {
+	if len(password) > maxPasswordLen {
 		return Errorf(EINVALID, "password is longer than %d bytes; use a shorter one", maxPasswordLen)
 	}
 	return nil

@@ -25,8 +25,13 @@ import (
 // History and Transport.
 type Store interface {
 	match.Store
+	match.CompetitionStore
+	match.AccountStore
 	hub.History
 	hub.Transport
+	Secret(ctx context.Context, name string, generate func() (string, error)) (string, error)
+	Ping(ctx context.Context) error
+	Close() error
 }
 
 // Config is what the suite asks an Opener for.
