@@ -17,6 +17,12 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	// ETOOLARGE is a request bigger than the server takes.
+	ETOOLARGE = "too_large"
+	// ERATELIMITED is a client that asked too often; it may retry later.
+	ERATELIMITED = "rate_limited"
+	// EUNAVAILABLE is a server too busy to answer now; retry later.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the domain's one error type: a machine-readable code and a

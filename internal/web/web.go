@@ -1,13 +1,14 @@
 // Package web is the scoreboard's HTTP layer: the chi router, middleware
 // (recovery, request logs, metrics), the error renderer every handler goes
-// through, the health endpoints, and the mount points of the hub. It knows
-// the domain and the hub only through the small interfaces it declares.
+// through, the JSON API (/api/v1), accounts and sessions, the health
+// endpoints, and the mount points of the hub. It knows the domain and the
+// hub only through the small interfaces it declares.
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -17,25 +18,23 @@ import (
 	"github.com/scoreboard/scoreboard/templates"
 )
 
-// Pinger is what the web layer needs from the store so far: whether the
-// database answers (GET /readyz).
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// Deps are what the handler is built from. Store is required; Logger
-// defaults to slog.Default().
+// Deps are what the handler is built from. Store and APIKey are required;
+// Logger defaults to slog.Default().
 type Deps struct {
-	// Store answers readiness checks.
-	Store Pinger
+	// Store keeps everything.
+	Store Store
+	// Ready answers readiness checks (GET /readyz); nil means Store.
+	Ready Pinger
+	// APIKey signs and verifies API tokens (HS256; see APIKeySecret).
+	APIKey []byte
 	// Hub serves /.well-known/mercure and everything below it; nil leaves
 	// those routes unmounted.
 	Hub http.Handler
 	// HubStats, if set, gives the hub's counters to GET /metrics.
 	HubStats func() hub.Stats
-	// PublicURL is the server's public base URL (no trailing slash), used to
-	// build absolute links such as the match topics the debugging page
-	// suggests.
+	// PublicURL is the server's public base URL (no trailing slash): the
+	// base of match topics and links, and, when it is https, what makes
+	// session cookies Secure.
 	PublicURL string
 	// Demo serves the hub's debugging page at /.well-known/mercure/ui/, as
 	// the reference hub does when DEMO=1.
@@ -44,25 +43,55 @@ type Deps struct {
 	Logger *slog.Logger
 	// ReadyTimeout bounds the database ping of GET /readyz; 0 means 2s.
 	ReadyTimeout time.Duration
+	// MaxAPIInFlight bounds the API requests served at once; past it the
+	// API answers 503 with Retry-After. 0 means DefaultMaxAPIInFlight.
+	MaxAPIInFlight int
 }
+
+// DefaultMaxAPIInFlight is how many API requests are served at once by
+// default: each costs at most one JSON body (maxJSONBody) or one page of
+// results, so this bounds what the API can hold in memory.
+const DefaultMaxAPIInFlight = 256
 
 // server holds what handlers share.
 type server struct {
-	store        Pinger
+	store        Store
+	ready        Pinger
+	apiKey       []byte
 	log          *slog.Logger
 	readyTimeout time.Duration
+	publicURL    string
+	// secureCookies is whether cookies get the Secure attribute: when the
+	// public URL is https.
+	secureCookies bool
+	csrf          *http.CrossOriginProtection
+	inFlight      chan struct{}
+	demo          bool
 }
 
 // NewHandler returns the scoreboard's HTTP handler: every route of the
 // binary, behind the recovery, logging and metrics middleware.
 func NewHandler(d Deps) http.Handler {
-	s := &server{store: d.Store, log: d.Logger, readyTimeout: d.ReadyTimeout}
+	s := &server{
+		store: d.Store, apiKey: d.APIKey, log: d.Logger, readyTimeout: d.ReadyTimeout,
+		publicURL:     strings.TrimRight(d.PublicURL, "/"),
+		secureCookies: strings.HasPrefix(d.PublicURL, "https://"),
+		csrf:          http.NewCrossOriginProtection(),
+		demo:          d.Demo,
+	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.ready = d.Ready; s.ready == nil {
+		s.ready = d.Store
 	}
 	if s.readyTimeout <= 0 {
 		s.readyTimeout = 2 * time.Second
 	}
+	if d.MaxAPIInFlight <= 0 {
+		d.MaxAPIInFlight = DefaultMaxAPIInFlight
+	}
+	s.inFlight = make(chan struct{}, d.MaxAPIInFlight)
 	m := newMetrics(d.HubStats)
 
 	r := chi.NewRouter()
@@ -72,9 +101,11 @@ func NewHandler(d Deps) http.Handler {
 	r.NotFound(s.handle(notFound))
 	// chi's own 405 stays: it lists the allowed methods in Allow.
 
+	r.Get("/", s.handle(s.home))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", m)
+	r.Route("/api/v1", s.apiRoutes)
 
 	if d.Hub != nil {
 		r.Handle("/.well-known/mercure", d.Hub)
@@ -89,4 +120,40 @@ func NewHandler(d Deps) http.Handler {
 		r.Method(http.MethodGet, "/.well-known/mercure/ui/", page)
 	}
 	return r
+}
+
+// apiRoutes mounts the JSON API: public reads for anyone, writes for
+// signed-in users (requireUser), some for admins only.
+func (s *server) apiRoutes(r chi.Router) {
+	r.Use(s.apiCORS, s.limitInFlight)
+	r.NotFound(s.handle(notFound))
+	r.Get("/openapi.json", s.handle(s.openAPI))
+
+	r.Get("/matches", s.handle(s.listMatches))
+	r.Get("/matches/{id}", s.handle(s.getMatch))
+	r.Get("/matches/{id}/events", s.handle(s.listEvents))
+	r.Get("/competitions", s.handle(s.listCompetitions))
+	r.Get("/competitions/{ref}", s.handle(s.getCompetition))
+	r.Get("/teams", s.handle(s.listTeams))
+	r.Get("/teams/{id}", s.handle(s.getTeam))
+	s.publicAccountRoutes(r)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireUser)
+		r.Patch("/matches/{id}", s.handle(s.editMatch))
+		r.Post("/matches/{id}/events", s.handle(s.appendEvent))
+		s.accountRoutes(r)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAdmin("manage competitions, teams and matches"))
+			r.Post("/matches", s.handle(s.createMatch))
+			r.Get("/matches/{id}/scorers", s.handle(s.listScorers))
+			r.Put("/matches/{id}/scorers/{userID}", s.handle(s.assignScorer))
+			r.Delete("/matches/{id}/scorers/{userID}", s.handle(s.unassignScorer))
+			r.Post("/competitions", s.handle(s.createCompetition))
+			r.Patch("/competitions/{id}", s.handle(s.editCompetition))
+			r.Post("/competitions/{id}/fixtures", s.handle(s.importFixtures))
+			r.Post("/teams", s.handle(s.createTeam))
+			r.Patch("/teams/{id}", s.handle(s.editTeam))
+		})
+	})
 }

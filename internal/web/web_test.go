@@ -53,8 +53,8 @@ func newTestServer(t *testing.T, d Deps) (*httptest.Server, *syncBuffer) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}
-	if d.Store == nil {
-		d.Store = pingFunc(ok)
+	if d.Ready == nil && d.Store == nil {
+		d.Ready = pingFunc(ok)
 	}
 	srv := httptest.NewServer(NewHandler(d))
 	t.Cleanup(srv.Close)
@@ -78,7 +78,7 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 func TestHealthz(t *testing.T) {
 	t.Parallel()
 	// Liveness does not depend on the database.
-	srv, _ := newTestServer(t, Deps{Store: pingFunc(func(context.Context) error { return errors.New("down") })})
+	srv, _ := newTestServer(t, Deps{Ready: pingFunc(func(context.Context) error { return errors.New("down") })})
 	status, h, body := get(t, srv.URL+"/healthz")
 	if status != http.StatusOK || body != "ok\n" {
 		t.Errorf("GET /healthz: got %d %q, want 200 %q", status, body, "ok\n")
@@ -105,7 +105,7 @@ func TestReadyz(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv, _ := newTestServer(t, Deps{Store: tt.ping, ReadyTimeout: 50 * time.Millisecond})
+			srv, _ := newTestServer(t, Deps{Ready: tt.ping, ReadyTimeout: 50 * time.Millisecond})
 			status, _, body := get(t, srv.URL+"/readyz")
 			if status != tt.wantStatus || body != tt.wantBody {
 				t.Errorf("GET /readyz: got %d %q, want %d %q", status, body, tt.wantStatus, tt.wantBody)
@@ -176,7 +176,7 @@ func TestErrorRenderer(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &got); err != nil {
 				t.Fatalf("body %q: %v", body, err)
 			}
-			if diff := cmp.Diff(errorBody{errorDetail{tt.wantCode, tt.wantMsg}}, got); diff != "" {
+			if diff := cmp.Diff(errorBody{errorDetail{Code: tt.wantCode, Message: tt.wantMsg}}, got); diff != "" {
 				t.Errorf("body (-want +got):\n%s", diff)
 			}
 			n := strings.Count(logs.String(), "secret detail")

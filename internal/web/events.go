@@ -1,0 +1,82 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// eventList is a match's log, or the part of it after a seq.
+type eventList struct {
+	Events []match.Event `json:"events"`
+}
+
+// appended is the answer to an append: the event and the state it led to.
+type appended struct {
+	Event match.Event `json:"event"`
+	State match.State `json:"state"`
+}
+
+// listEvents serves GET /api/v1/matches/{id}/events?since=SEQ: the match's
+// log after seq SEQ (all of it without since), voided events and voids
+// included, so that a client can replay it. Who recorded each event (an
+// email) is not public and is left out.
+func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	since := int64(0)
+	if raw := r.URL.Query().Get("since"); raw != "" {
+		if since, err = strconv.ParseInt(raw, 10, 64); err != nil || since < 0 {
+			return match.Errorf(match.EINVALID, "since=%q must be a seq: a whole number from 0", raw)
+		}
+	}
+	log, err := s.store.Events(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	list := eventList{Events: []match.Event{}}
+	for _, ev := range log {
+		if ev.Seq > since {
+			ev.RecordedBy = ""
+			list.Events = append(list.Events, ev)
+		}
+	}
+	return writePublic(w, r, list)
+}
+
+// appendEvent serves POST /api/v1/matches/{id}/events (admins and the
+// match's scorers): the body is a match.NewEvent. 201 with the event and
+// the new state; a retry with an idempotency key already used for the same
+// request gets 200 with the original event and the current state; a stale
+// expected_seq gets 409 naming the current seq.
+func (s *server) appendEvent(w http.ResponseWriter, r *http.Request) error {
+	start := time.Now().UTC().Truncate(time.Microsecond)
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.canRecord(r, id); err != nil {
+		return err
+	}
+	var in match.NewEvent
+	if err := decodeJSON(w, r, maxJSONBody, &in); err != nil {
+		return err
+	}
+	in.RecordedBy = currentUser(r).Email
+	ev, st, err := s.store.AppendEvent(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	// A retry is answered with the event an earlier request recorded,
+	// before this one began; a new event is recorded after.
+	if in.IdempotencyKey != "" && ev.RecordedAt.Before(start) {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/api/v1/matches/"+strconv.FormatInt(id, 10)+"/events?since="+strconv.FormatInt(ev.Seq-1, 10))
+	return writeJSON(w, status, appended{Event: ev, State: st})
+}
