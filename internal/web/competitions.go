@@ -94,18 +94,15 @@ func (s *server) createCompetition(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, http.StatusCreated, c)
 }
 
-// editCompetition serves PATCH /api/v1/competitions/{id} (admins): name,
-// season, slug, and archived (true archives it; false brings it back).
+// editCompetition serves PATCH /api/v1/competitions/{id-or-slug} (admins):
+// name, season, slug, and archived (true archives it; false brings it
+// back).
 func (s *server) editCompetition(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var p match.CompetitionPatch
 	if err := decodeJSON(w, r, maxJSONBody, &p); err != nil {
 		return err
 	}
-	c, err := s.store.Competition(r.Context(), id)
+	c, err := s.competitionByRef(r.Context(), chi.URLParam(r, "ref"))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/scoreboard/scoreboard/internal/match"
 )
 
@@ -31,17 +33,14 @@ type fixtureList struct {
 	Matches []match.Match `json:"matches"`
 }
 
-// importFixtures serves POST /api/v1/competitions/{id}/fixtures (admins):
+// importFixtures serves POST /api/v1/competitions/{id-or-slug}/fixtures
+// (admins):
 // a CSV of the competition's fixtures (text/csv; columns date YYYY-MM-DD,
 // time HH:MM, time_zone, home, away, venue; teams by name or short name
 // among the competition's), created all or none. Every bad row is named
 // by line and column. With dry_run=true nothing is stored and the answer
 // shows what would be.
 func (s *server) importFixtures(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
 	dryRun, err := queryBool(r, "dry_run")
 	if err != nil {
 		return err
@@ -49,7 +48,7 @@ func (s *server) importFixtures(w http.ResponseWriter, r *http.Request) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "text/csv" && mt != "application/csv") {
 		return match.Errorf(match.EINVALID, "send the fixtures as text/csv, not %q", r.Header.Get("Content-Type"))
 	}
-	c, err := s.store.Competition(r.Context(), id)
+	c, err := s.competitionByRef(r.Context(), chi.URLParam(r, "ref"))
 	if err != nil {
 		return err
 	}
