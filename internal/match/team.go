@@ -128,11 +128,14 @@ func (t TeamProfile) Apply(p TeamPatch) (TeamProfile, error) {
 // Resolve returns in with the names of the stored competition and teams its
 // ids name (nil where in gives no id): the competition's name and sport
 // (a sport given as well must agree), and each team's name, short name,
-// colour and crest. It checks that a team given by id plays in the
-// competition given by id, and refuses archived ones. Returns EINVALID.
-func (in MatchInput) Resolve(c *Competition, home, away *TeamProfile) (MatchInput, error) {
+// colour and crest. was is the match as it is before an edit (zero for a
+// new one): a team link it already has keeps the match's copy of the team,
+// as it was made, while a new link must
+// be to a competition and teams not archived, and to teams that play in
+// the competition. Returns EINVALID.
+func (in MatchInput) Resolve(was Match, c *Competition, home, away *TeamProfile) (MatchInput, error) {
 	if c != nil {
-		if c.Archived {
+		if c.Archived && c.ID != was.CompetitionID {
 			return MatchInput{}, Errorf(EINVALID, "competition %q is archived; unarchive it to add matches", c.Slug)
 		}
 		sport := strings.ToLower(strings.TrimSpace(in.Sport))
@@ -146,9 +149,13 @@ func (in MatchInput) Resolve(c *Competition, home, away *TeamProfile) (MatchInpu
 		t    *TeamProfile
 		dst  *Team
 		id   *int64
-	}{{"home", home, &in.Home, &in.HomeTeamID}, {"away", away, &in.Away, &in.AwayTeamID}} {
+		was  int64
+	}{{"home", home, &in.Home, &in.HomeTeamID, was.HomeTeamID}, {"away", away, &in.Away, &in.AwayTeamID, was.AwayTeamID}} {
 		if side.t == nil {
 			continue
+		}
+		if side.t.ID == side.was && (c == nil || c.ID == was.CompetitionID) {
+			continue // the match keeps its copy of the team, as it was made
 		}
 		if side.t.Archived {
 			return MatchInput{}, Errorf(EINVALID, "%s team %q (id %d) is archived; unarchive it to add matches", side.name, side.t.Name, side.t.ID)

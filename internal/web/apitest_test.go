@@ -101,6 +101,10 @@ func newTestAPI(t *testing.T, kind string, d Deps) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The document's server is "/" (paths are absolute); the router would
+	// match the request's URL against it and keep what follows the
+	// slash, so it routes on paths alone.
+	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		t.Fatalf("OpenAPI router: %v", err)
@@ -223,7 +227,8 @@ func (a *testAPI) do(rq req) response {
 // what checkResponse needs; nil for a path outside the API.
 func (a *testAPI) checkRequest(r *http.Request, body []byte, invalid bool) *openapi3filter.RequestValidationInput {
 	a.t.Helper()
-	if !strings.HasPrefix(r.URL.Path, "/api/v1/") {
+	// CORS preflights are the browser's, not operations of the API.
+	if !strings.HasPrefix(r.URL.Path, "/api/v1/") || r.Method == http.MethodOptions {
 		return nil
 	}
 	clone := r.Clone(context.Background())

@@ -216,7 +216,7 @@ func (fr *fixtureReader) row(line int, rec []string) (match.MatchInput, bool) {
 		return match.MatchInput{}, false
 	}
 	venue, _ := fr.cell(rec, "venue")
-	in, err := match.MatchInput{KickOff: kickOff, TimeZone: tz, Venue: venue}.Resolve(&fr.comp, sides[0], sides[1])
+	in, err := match.MatchInput{KickOff: kickOff, TimeZone: tz, Venue: venue}.Resolve(match.Match{}, &fr.comp, sides[0], sides[1])
 	if err == nil {
 		err = in.Validate()
 	}

@@ -150,7 +150,7 @@ func (s *server) createMatch(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, maxJSONBody, &in); err != nil {
 		return err
 	}
-	in, err := s.resolveMatch(r.Context(), in)
+	in, err := s.resolveMatch(r.Context(), match.Match{}, in)
 	if err != nil {
 		return err
 	}
@@ -167,9 +167,9 @@ func (s *server) createMatch(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resolveMatch fills in the names of the competition and teams in's ids
-// name (see match.MatchInput.Resolve). Returns EINVALID for an id that
-// names nothing, naming the field.
-func (s *server) resolveMatch(ctx context.Context, in match.MatchInput) (match.MatchInput, error) {
+// name (see match.MatchInput.Resolve; was is the match before an edit).
+// Returns EINVALID for an id that names nothing, naming the field.
+func (s *server) resolveMatch(ctx context.Context, was match.Match, in match.MatchInput) (match.MatchInput, error) {
 	var c *match.Competition
 	if in.CompetitionID != 0 {
 		got, err := s.store.Competition(ctx, in.CompetitionID)
@@ -192,7 +192,7 @@ func (s *server) resolveMatch(ctx context.Context, in match.MatchInput) (match.M
 		}
 		teams[i] = &got
 	}
-	return in.Resolve(c, teams[0], teams[1])
+	return in.Resolve(was, c, teams[0], teams[1])
 }
 
 // fieldNotFound turns a store's ENOTFOUND for an id given in a body into
@@ -223,7 +223,7 @@ func (s *server) editMatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.resolveMatch(r.Context(), m.Input().Apply(p))
+	in, err := s.resolveMatch(r.Context(), m, m.Input().Apply(p))
 	if err != nil {
 		return err
 	}

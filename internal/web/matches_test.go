@@ -131,7 +131,7 @@ func TestWritesNeedAUser(t *testing.T) {
 		t.Errorf("scorers: got %+v, want the one assigned", list.Users)
 	}
 	wantStatus(t, "unassign", a.do(req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/matches/%d/scorers/%d", doc.Match.ID, uid), Token: admin}), http.StatusNoContent)
-	wantError(t, "after unassign", a.do(req{Method: "POST", Path: events, Body: map[string]any{"kind": "clock_start"}, Token: scorer}), 403, "forbidden")
+	wantError(t, "after unassign", a.do(req{Method: "POST", Path: events, Body: map[string]any{"kind": "note", "text": "x"}, Token: scorer}), 403, "forbidden")
 }
 
 func mustUser(t *testing.T, a *testAPI, email string) match.User {
@@ -232,7 +232,7 @@ func TestSubscribeFromUpdateID(t *testing.T) {
 		a.do(req{Method: "GET", Path: fmt.Sprintf("/api/v1/matches/%d", id)}).decode(t, &doc)
 
 		// An event recorded between the read and the subscription.
-		between := a.record(admin, id, map[string]any{"kind": "clock_start"}, http.StatusCreated)
+		between := a.record(admin, id, map[string]any{"kind": "note", "text": "between the read and the stream"}, http.StatusCreated)
 		q := url.Values{"topic": {doc.Topic}, "lastEventID": {doc.State.UpdateID}}
 		stream := openStream(t, a.URL+"/.well-known/mercure?"+q.Encode())
 		goal := a.record(admin, id, map[string]any{"kind": "score", "team": "away", "score_kind": "goal"}, http.StatusCreated)
