@@ -35,8 +35,8 @@ func TestOpenAPICoversTheRouter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(routed) < 20 {
-		t.Fatalf("the walk found %d API routes, fewer than there are", len(routed))
+	if !routed["GET /api/v1/matches/{id}"] || !routed["POST /api/v1/matches/{id}/events"] {
+		t.Fatalf("the walk did not find the match routes; it found %v", sortedKeys(routed))
 	}
 	for _, r := range sortedKeys(routed) {
 		if !documented[r] {
