@@ -32,24 +32,6 @@ func (s *server) apiCORS(next http.Handler) http.Handler {
 	})
 }
 
-// limitInFlight serves at most cap(s.inFlight) API requests at once and
-// refuses the rest with 503 and Retry-After, so that what anonymous
-// clients can make the server hold is bounded: each request holds at most
-// one body of maxJSONBody (or maxCSVBody) bytes or one page of results.
-func (s *server) limitInFlight(next http.Handler) http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		select {
-		case s.inFlight <- struct{}{}:
-		default:
-			return retryAfter(match.Errorf(match.EUNAVAILABLE,
-				"the API is serving %d requests at once, its most; retry in a second", cap(s.inFlight)), time.Second)
-		}
-		defer func() { <-s.inFlight }()
-		next.ServeHTTP(w, r)
-		return nil
-	})
-}
-
 // pathID reads the positive integer path parameter name ("id").
 func pathID(r *http.Request, name string) (int64, error) {
 	raw := chi.URLParam(r, name)

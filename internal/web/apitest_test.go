@@ -44,7 +44,11 @@ type testAPI struct {
 	hub    *hub.Hub
 	router routers.Router
 	logs   *syncBuffer
+	server *server
 }
+
+// limiter is the handler's in-flight limiter.
+func (a *testAPI) limiter() *inFlightLimiter { return a.server.limiter }
 
 // testAPIKey signs the tests' API tokens.
 var testAPIKey = []byte("test API key, 32 bytes or more...")
@@ -94,7 +98,8 @@ func newTestAPI(t *testing.T, kind string, d Deps) *testAPI {
 	if d.Logger == nil {
 		d.Logger = logger
 	}
-	srv.Config.Handler = NewHandler(d)
+	server, handler := newServer(d)
+	srv.Config.Handler = handler
 	srv.Start()
 	t.Cleanup(srv.Close)
 	doc, err := loadOpenAPI()
@@ -109,7 +114,7 @@ func newTestAPI(t *testing.T, kind string, d Deps) *testAPI {
 	if err != nil {
 		t.Fatalf("OpenAPI router: %v", err)
 	}
-	return &testAPI{t: t, URL: srv.URL, store: db, hub: h, router: router, logs: logs}
+	return &testAPI{t: t, URL: srv.URL, store: db, hub: h, router: router, logs: logs, server: server}
 }
 
 // forEachStore runs fn as a parallel subtest on each store.

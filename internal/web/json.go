@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 
@@ -55,9 +56,12 @@ func isTooLarge(err error) bool {
 func jsonError(err error, limit int64) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var netErr net.Error
 	switch {
 	case isTooLarge(err):
 		return match.Errorf(match.ETOOLARGE, "the body is larger than %d bytes", limit)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return match.Errorf(match.EINVALID, "the body did not arrive in time; send it at once")
 	case errors.Is(err, io.EOF):
 		return match.Errorf(match.EINVALID, "the body is empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -46,12 +46,28 @@ type Deps struct {
 	// MaxAPIInFlight bounds the API requests served at once; past it the
 	// API answers 503 with Retry-After. 0 means DefaultMaxAPIInFlight.
 	MaxAPIInFlight int
+	// MaxAPIInFlightPerAddress bounds those of one client address; past it
+	// the API answers 429 with Retry-After, so that one client cannot take
+	// every slot. 0 means DefaultMaxAPIInFlightPerAddress.
+	MaxAPIInFlightPerAddress int
+	// BodyTimeout bounds the time a client may take to send a request
+	// body to the API; 0 means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 }
 
 // DefaultMaxAPIInFlight is how many API requests are served at once by
 // default: each costs at most one JSON body (maxJSONBody) or one page of
 // results, so this bounds what the API can hold in memory.
 const DefaultMaxAPIInFlight = 256
+
+// DefaultMaxAPIInFlightPerAddress is how many of them one client address
+// may have by default.
+const DefaultMaxAPIInFlightPerAddress = 32
+
+// DefaultBodyTimeout is how long a client may take to send a request body
+// by default: a body trickled byte by byte would otherwise hold its
+// request's slot for as long as the client likes.
+const DefaultBodyTimeout = 10 * time.Second
 
 // server holds what handlers share.
 type server struct {
@@ -65,13 +81,19 @@ type server struct {
 	// public URL is https.
 	secureCookies bool
 	csrf          *http.CrossOriginProtection
-	inFlight      chan struct{}
+	limiter       *inFlightLimiter
 	demo          bool
 }
 
 // NewHandler returns the scoreboard's HTTP handler: every route of the
 // binary, behind the recovery, logging and metrics middleware.
 func NewHandler(d Deps) http.Handler {
+	_, h := newServer(d)
+	return h
+}
+
+// newServer builds the server and its router.
+func newServer(d Deps) (*server, *chi.Mux) {
 	s := &server{
 		store: d.Store, apiKey: d.APIKey, log: d.Logger, readyTimeout: d.ReadyTimeout,
 		publicURL:     strings.TrimRight(d.PublicURL, "/"),
@@ -88,10 +110,7 @@ func NewHandler(d Deps) http.Handler {
 	if s.readyTimeout <= 0 {
 		s.readyTimeout = 2 * time.Second
 	}
-	if d.MaxAPIInFlight <= 0 {
-		d.MaxAPIInFlight = DefaultMaxAPIInFlight
-	}
-	s.inFlight = make(chan struct{}, d.MaxAPIInFlight)
+	s.limiter = newInFlightLimiter(d.MaxAPIInFlight, d.MaxAPIInFlightPerAddress, d.BodyTimeout)
 	m := newMetrics(d.HubStats)
 
 	r := chi.NewRouter()
@@ -119,7 +138,7 @@ func NewHandler(d Deps) http.Handler {
 		r.Method(http.MethodGet, "/.well-known/mercure/ui", http.RedirectHandler("/.well-known/mercure/ui/", http.StatusMovedPermanently))
 		r.Method(http.MethodGet, "/.well-known/mercure/ui/", page)
 	}
-	return r
+	return s, r
 }
 
 // apiRoutes mounts the JSON API: public reads for anyone, writes for
