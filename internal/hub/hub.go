@@ -50,6 +50,14 @@ type Config struct {
 	// WriteTimeout bounds each write to a subscriber; 0 means
 	// DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// MaxSubscriberTemplates is how many distinct URI template selectors
+	// one subscription may carry (more is a 400); 0 means
+	// DefaultMaxSubscriberTemplates.
+	MaxSubscriberTemplates int
+	// MaxTemplates is how many distinct URI template selectors all open
+	// subscriptions together may hold (a subscription that would add one
+	// more is a 429); 0 means DefaultMaxTemplates.
+	MaxTemplates int
 }
 
 // Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
@@ -74,7 +82,12 @@ type Config struct {
 //     its last id and replays what it missed, and nobody waits for it;
 //   - every stored update reaches subscribers through the Transport, after
 //     its commit and in Seq order, whether Publish or the domain wrote it;
-//     Publish does not dispatch by itself.
+//     Publish does not dispatch by itself;
+//   - URI template selectors cost memory and matching time that anyone may
+//     ask for, so they are bounded: Config.MaxSubscriberTemplates distinct
+//     ones per subscription (400 beyond), Config.MaxTemplates for the whole
+//     hub (429 beyond, with Retry-After), each compiled once and shared by
+//     every subscriber that sends it.
 type Hub struct {
 	cfg  Config
 	log  *slog.Logger // cfg.Logger, or slog.Default()
@@ -89,6 +102,9 @@ type Hub struct {
 	// volatile maps the ids of recent subscription events, which are not
 	// stored, to where a client resuming from one picks up the history.
 	volatile *volatileIDs
+	// templates holds the compiled URI template selectors of the open
+	// subscriptions, one per distinct template.
+	templates *templateCache
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
@@ -117,6 +133,12 @@ func New(c Config) (*Hub, error) {
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
+	if c.MaxSubscriberTemplates == 0 {
+		c.MaxSubscriberTemplates = DefaultMaxSubscriberTemplates
+	}
+	if c.MaxTemplates == 0 {
+		c.MaxTemplates = DefaultMaxTemplates
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -135,6 +157,7 @@ func New(c Config) (*Hub, error) {
 		cors:           newCORSPolicy(c.CORSOrigins),
 		publishOrigins: newOriginSet(c.PublishOrigins),
 		volatile:       newVolatileIDs(volatileIDsKept),
+		templates:      newTemplateCache(c.MaxTemplates),
 		retained:       make(chan struct{}),
 		ctx:            ctx,
 		cancel:         cancel,
@@ -166,6 +189,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("new hub: queue size %d is negative", c.QueueSize)
 	case c.WriteTimeout < 0:
 		return fmt.Errorf("new hub: write timeout %s is negative", c.WriteTimeout)
+	case c.MaxSubscriberTemplates < 0:
+		return fmt.Errorf("new hub: Config.MaxSubscriberTemplates %d is negative", c.MaxSubscriberTemplates)
+	case c.MaxTemplates < 0:
+		return fmt.Errorf("new hub: Config.MaxTemplates %d is negative", c.MaxTemplates)
 	}
 	for _, list := range []struct {
 		name    string

@@ -33,6 +33,13 @@ const (
 	// DefaultWriteTimeout bounds each write to a subscriber: one whose
 	// connection takes longer to accept bytes is disconnected.
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultMaxSubscriberTemplates is how many distinct URI templates one
+	// subscription may carry: a page subscribes to a few.
+	DefaultMaxSubscriberTemplates = 32
+	// DefaultMaxTemplates is how many distinct URI templates the hub holds
+	// for all its subscribers: about 16 KB each, so some 160 MB at most,
+	// and each costs every update that may match it a suffix test.
+	DefaultMaxTemplates = 10000
 )
 
 // pruneInterval is how often the retention goroutine prunes the history.

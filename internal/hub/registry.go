@@ -1,6 +1,10 @@
 package hub
 
-import "sync"
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
 
 // subscriber is one open stream on the delivery side: what it selects, what
 // its token lets it see, and the queue its writer drains. The protocol layer
@@ -73,17 +77,35 @@ func (s *subscriber) wants(u Update) bool {
 type pattern struct {
 	sel  Selector
 	subs map[*subscriber]struct{}
+	// mark is the generation of the last visit that matched it, so that
+	// an update with several topics visits its subscribers once.
+	mark uint64
 }
 
 // index finds subscribers by their selectors: literal topics in a map,
-// each distinct pattern matched once per update.
+// patterns filed under their literal prefix. An update meets only the
+// patterns whose prefix its topic starts with: one map lookup per distinct
+// prefix length, whatever the number of patterns (only "*" and templates
+// that start with an expression meet every topic, and those are capped,
+// see Config.MaxTemplates, and reject most topics on their literal suffix
+// before their regexp runs).
 type index struct {
 	literal  map[string]map[*subscriber]struct{}
-	patterns map[string]*pattern
+	patterns map[string]*pattern // by selector
+	byPrefix map[string][]*pattern
+	// prefixLens holds the distinct lengths of byPrefix's keys, sorted,
+	// each with how many keys have it.
+	prefixLens []prefixLen
 }
 
+type prefixLen struct{ n, keys int }
+
 func newIndex() index {
-	return index{literal: make(map[string]map[*subscriber]struct{}), patterns: make(map[string]*pattern)}
+	return index{
+		literal:  make(map[string]map[*subscriber]struct{}),
+		patterns: make(map[string]*pattern),
+		byPrefix: make(map[string][]*pattern),
+	}
 }
 
 func (x *index) add(s *subscriber) {
@@ -101,8 +123,46 @@ func (x *index) add(s *subscriber) {
 		if p == nil {
 			p = &pattern{sel: sel, subs: make(map[*subscriber]struct{})}
 			x.patterns[sel.String()] = p
+			x.file(p)
 		}
 		p.subs[s] = struct{}{}
+	}
+}
+
+// file adds p under its literal prefix.
+func (x *index) file(p *pattern) {
+	prefix := p.sel.literalPrefix()
+	ps := x.byPrefix[prefix]
+	x.byPrefix[prefix] = append(ps, p)
+	if len(ps) > 0 {
+		return
+	}
+	i, found := slices.BinarySearchFunc(x.prefixLens, len(prefix), func(l prefixLen, n int) int { return cmp.Compare(l.n, n) })
+	if found {
+		x.prefixLens[i].keys++
+		return
+	}
+	x.prefixLens = slices.Insert(x.prefixLens, i, prefixLen{n: len(prefix), keys: 1})
+}
+
+// unfile removes p from under its literal prefix.
+func (x *index) unfile(p *pattern) {
+	prefix := p.sel.literalPrefix()
+	ps := x.byPrefix[prefix]
+	if i := slices.Index(ps, p); i >= 0 {
+		ps = slices.Delete(ps, i, i+1)
+	}
+	if len(ps) > 0 {
+		x.byPrefix[prefix] = ps
+		return
+	}
+	delete(x.byPrefix, prefix)
+	i, found := slices.BinarySearchFunc(x.prefixLens, len(prefix), func(l prefixLen, n int) int { return cmp.Compare(l.n, n) })
+	if !found {
+		return
+	}
+	if x.prefixLens[i].keys--; x.prefixLens[i].keys == 0 {
+		x.prefixLens = slices.Delete(x.prefixLens, i, i+1)
 	}
 }
 
@@ -121,27 +181,49 @@ func (x *index) remove(s *subscriber) {
 			delete(p.subs, s)
 			if len(p.subs) == 0 {
 				delete(x.patterns, sel.String())
+				x.unfile(p)
+			}
+		}
+	}
+}
+
+// matching calls fn for each pattern that matches one of topics, once
+// per call whatever the number of topics it matches; gen must be new for
+// each call.
+func (x *index) matching(topics []string, gen uint64, fn func(*pattern) bool) {
+	for _, t := range topics {
+		for _, l := range x.prefixLens {
+			if l.n > len(t) {
+				break
+			}
+			for _, p := range x.byPrefix[t[:l.n]] {
+				if p.mark == gen || !p.sel.Match(t) {
+					continue
+				}
+				p.mark = gen
+				if !fn(p) {
+					return
+				}
 			}
 		}
 	}
 }
 
 // visit calls fn for each subscriber with a selector that matches one of
-// topics (once per matching selector: fn deduplicates).
-func (x *index) visit(topics []string, fn func(*subscriber)) {
+// topics (once per matching selector: fn deduplicates); gen must be new
+// for each call.
+func (x *index) visit(topics []string, gen uint64, fn func(*subscriber)) {
 	for _, t := range topics {
 		for s := range x.literal[t] {
 			fn(s)
 		}
 	}
-	for _, p := range x.patterns {
-		if !p.sel.matchesAny(topics) {
-			continue
-		}
+	x.matching(topics, gen, func(p *pattern) bool {
 		for s := range p.subs {
 			fn(s)
 		}
-	}
+		return true
+	})
 }
 
 // lastUpdate is the newest stored update the hub has dispatched.
@@ -232,7 +314,7 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	n := 0
 	// visit does not keep fn, so the closure and what it captures stay
 	// on the stack: no allocation per dispatch.
-	x.visit(u.Topics, func(s *subscriber) {
+	x.visit(u.Topics, r.gen, func(s *subscriber) {
 		if r.offer(s, u, ev) {
 			n++
 		}
@@ -277,17 +359,18 @@ func (r *registry) privateReceiver(topic string) bool {
 			return true
 		}
 	}
-	for _, p := range r.private.patterns {
-		if !p.sel.Match(topic) {
-			continue
-		}
+	r.gen++
+	found := false
+	r.private.matching([]string{topic}, r.gen, func(p *pattern) bool {
 		for s := range p.subs {
 			if s.claims.Subscribes(topic) {
-				return true
+				found = true
+				return false
 			}
 		}
-	}
-	return false
+		return true
+	})
+	return found
 }
 
 // lastDispatched returns the newest stored update dispatched so far.

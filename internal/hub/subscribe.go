@@ -3,9 +3,10 @@ package hub
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -34,11 +35,12 @@ import (
 // (Seq not above the last replayed one) are dropped: no gap, no duplicate.
 func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	selectors, msg := parseTopicSelectors(q["topic"])
-	if msg != "" {
-		refuse(w, http.StatusBadRequest, "%s", msg)
+	selectors, release, err := h.parseTopicSelectors(q["topic"])
+	if err != nil {
+		writeError(w, err)
 		return
 	}
+	defer release()
 	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &h.subscribeAuth)
 	if !ok {
 		return
@@ -87,28 +89,49 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// parseTopicSelectors parses a subscription's topic parameters, or returns
-// what is wrong with them.
-func parseTopicSelectors(topics []string) ([]Selector, string) {
+// parseTopicSelectors parses a subscription's topic parameters, sharing
+// the compiled templates through the hub's cache, or returns what is wrong
+// with them. release gives the templates back when the stream ends.
+func (h *Hub) parseTopicSelectors(topics []string) (sels []Selector, release func(), err error) {
 	if len(topics) == 0 {
-		return nil, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")"
+		return nil, nil, refusal(http.StatusBadRequest, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")")
 	}
 	if len(topics) > MaxSubscriptionTopics {
-		return nil, fmt.Sprintf("a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
+		return nil, nil, refusal(http.StatusBadRequest, "a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
 	}
-	selectors := make([]Selector, 0, len(topics))
-	seen := make(map[string]bool, len(topics))
+	distinct := make([]string, 0, len(topics))
+	var templates []string
 	for _, t := range topics {
+		if slices.Contains(distinct, t) { // a repeated selector would be one more subscription event, not one more match
+			continue
+		}
+		distinct = append(distinct, t)
+		if t != "*" && strings.Contains(t, "{") {
+			templates = append(templates, t)
+		}
+	}
+	if len(templates) > h.cfg.MaxSubscriberTemplates {
+		return nil, nil, refusal(http.StatusBadRequest, "a subscription has %d distinct URI template selectors: the limit is %d; subscribe to topics, or to fewer, broader templates", len(templates), h.cfg.MaxSubscriberTemplates)
+	}
+	shared, err := h.templates.acquire(templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	release = func() { h.templates.release(templates) }
+	sels = make([]Selector, 0, len(distinct))
+	for _, t := range distinct {
+		if i := slices.Index(templates, t); i >= 0 {
+			sels = append(sels, shared[i])
+			continue
+		}
 		sel, err := ParseSelector(t)
 		if err != nil {
-			return nil, fmt.Sprintf("topic parameter is not a valid topic selector: %v", err)
+			release()
+			return nil, nil, refusal(http.StatusBadRequest, "topic parameter is not a valid topic selector: %v", err)
 		}
-		if !seen[t] { // a repeated selector would be one more subscription event, not one more match
-			seen[t] = true
-			selectors = append(selectors, sel)
-		}
+		sels = append(sels, sel)
 	}
-	return selectors, ""
+	return sels, release, nil
 }
 
 // subscribePolicy authenticates subscribers. No token is anonymous (if

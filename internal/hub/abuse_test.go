@@ -1,0 +1,93 @@
+package hub_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
+)
+
+// Regression tests for the holes an anonymous client could open (issue 9),
+// each through a real listener as the black-box probe found them.
+
+// probeTemplate is the probe's selector: it matches almost anything and
+// is distinct per i.
+func probeTemplate(i int) string {
+	var b strings.Builder
+	for v := range 19 {
+		fmt.Fprintf(&b, "{+v%d}", v)
+	}
+	fmt.Fprintf(&b, "{/w*}Z%05d_00", i)
+	return b.String()
+}
+
+// refused opens a stream that must be refused with status, its body
+// containing want; it returns the response.
+func refused(t *testing.T, rawURL string, status int, want string, hdr ...string) *http.Response {
+	t.Helper()
+	s := openStream(t, rawURL, hdr...)
+	b, _ := io.ReadAll(s.resp.Body)
+	if s.resp.StatusCode != status || !strings.Contains(string(b), want) {
+		t.Errorf("got %d %q, want %d containing %q", s.resp.StatusCode, b, status, want)
+	}
+	return s.resp
+}
+
+// waitSubscribers waits (within streamTimeout) until the hub counts n
+// open streams: a closed client's handler returns a moment later.
+func waitSubscribers(t *testing.T, th *testHub, n int) {
+	t.Helper()
+	deadline := time.Now().Add(streamTimeout)
+	for th.SubscriberCount() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d subscribers, want %d", th.SubscriberCount(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestTemplateSelectorsAreCapped(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, MaxTemplates: 4})
+	templates := func(from, n int) []string {
+		var ts []string
+		for i := range n {
+			ts = append(ts, probeTemplate(from+i))
+		}
+		return ts
+	}
+	t.Run("per subscriber", func(t *testing.T) {
+		many := newHub(t, hub.Config{AllowAnonymous: true})
+		refused(t, many.subURL(templates(0, hub.DefaultMaxSubscriberTemplates+1)), http.StatusBadRequest,
+			fmt.Sprintf("a subscription has %d distinct URI template selectors: the limit is %d", hub.DefaultMaxSubscriberTemplates+1, hub.DefaultMaxSubscriberTemplates))
+		// repeated ones count once, topics not at all
+		sels := append(templates(0, hub.DefaultMaxSubscriberTemplates), probeTemplate(0), "https://example.com/a")
+		subscribe(t, many.subURL(sels))
+	})
+	a := subscribe(t, th.subURL(templates(0, 3)))
+	resp := refused(t, th.subURL(templates(3, 2)), http.StatusTooManyRequests, "the hub holds 3 distinct URI template selectors, its limit, and this subscription adds 2")
+	if got := resp.Header.Get("Retry-After"); got == "" {
+		t.Errorf("Retry-After: got none, want a delay")
+	}
+	// Templates others hold already are shared, not counted again.
+	b := subscribe(t, th.subURL(append(templates(0, 3), probeTemplate(3))))
+	refused(t, th.subURL(templates(4, 1)), http.StatusTooManyRequests, "its limit")
+	// Both match as before, and an update that matches none is not theirs.
+	id := th.publish(t, form{"topic": {"https://example.com/Z00001_00"}})
+	th.publish(t, form{"topic": {"https://example.com/Z00003_00"}})
+	if e := a.next(t); e.ID != id {
+		t.Errorf("first subscriber: got %+v, want %s", e, id)
+	}
+	if e := b.next(t); e.ID != id {
+		t.Errorf("second subscriber: got %+v, want %s", e, id)
+	}
+	// The last subscriber of a template frees it.
+	a.close()
+	b.close()
+	waitSubscribers(t, th, 0)
+	subscribe(t, th.subURL(templates(10, 4)))
+}
