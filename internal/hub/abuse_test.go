@@ -91,3 +91,30 @@ func TestTemplateSelectorsAreCapped(t *testing.T) {
 	waitSubscribers(t, th, 0)
 	subscribe(t, th.subURL(templates(10, 4)))
 }
+
+// Replays are bounded: Config.MaxReplays at once, each holding at most a
+// page of updates; one more waits briefly, then gets a 503 with
+// Retry-After. A subscriber that never reads holds its turn only until
+// its write deadline.
+func TestReplaysAreBounded(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, MaxReplays: 1})
+	big := strings.Repeat("x", 900<<10)
+	for range 24 { // more than the socket buffers of one never-reading client hold
+		th.publish(t, form{"topic": {"https://example.com/big"}, "data": {big}})
+	}
+	stalled := subscribe(t, th.subURL([]string{"*"}, "lastEventID", hub.EarliestID))
+	resp := refused(t, th.subURL([]string{"https://example.com/big"}, "lastEventID", hub.EarliestID), http.StatusServiceUnavailable,
+		"the hub is replaying its history to 1 subscribers already, its limit")
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After: got %q, want %q", got, "1")
+	}
+	// Without a replay, subscribing does not wait for one.
+	subscribe(t, th.subURL([]string{"https://example.com/big"}))
+	stalled.close()
+	waitSubscribers(t, th, 1)
+	s := subscribe(t, th.subURL([]string{"https://example.com/big"}, "lastEventID", hub.EarliestID))
+	if got := len(s.next(t).Data); got != len(big) {
+		t.Errorf("replay after the turn was freed: got %d bytes, want %d", got, len(big))
+	}
+}

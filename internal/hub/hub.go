@@ -58,6 +58,12 @@ type Config struct {
 	// subscriptions together may hold (a subscription that would add one
 	// more is a 429); 0 means DefaultMaxTemplates.
 	MaxTemplates int
+	// MaxReplays is how many subscribers may replay the history at once;
+	// one more waits up to a second for its turn, then gets a 503 with
+	// Retry-After. Each replay holds at most a page of updates (about
+	// 1 MB), so this bounds the memory of replays. 0 means
+	// DefaultMaxReplays.
+	MaxReplays int
 }
 
 // Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
@@ -105,6 +111,8 @@ type Hub struct {
 	// templates holds the compiled URI template selectors of the open
 	// subscriptions, one per distinct template.
 	templates *templateCache
+	// replays holds a token per replay running (Config.MaxReplays).
+	replays chan struct{}
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
@@ -139,6 +147,9 @@ func New(c Config) (*Hub, error) {
 	if c.MaxTemplates == 0 {
 		c.MaxTemplates = DefaultMaxTemplates
 	}
+	if c.MaxReplays == 0 {
+		c.MaxReplays = DefaultMaxReplays
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -158,6 +169,7 @@ func New(c Config) (*Hub, error) {
 		publishOrigins: newOriginSet(c.PublishOrigins),
 		volatile:       newVolatileIDs(volatileIDsKept),
 		templates:      newTemplateCache(c.MaxTemplates),
+		replays:        make(chan struct{}, c.MaxReplays),
 		retained:       make(chan struct{}),
 		ctx:            ctx,
 		cancel:         cancel,
@@ -193,6 +205,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("new hub: Config.MaxSubscriberTemplates %d is negative", c.MaxSubscriberTemplates)
 	case c.MaxTemplates < 0:
 		return fmt.Errorf("new hub: Config.MaxTemplates %d is negative", c.MaxTemplates)
+	case c.MaxReplays < 0:
+		return fmt.Errorf("new hub: Config.MaxReplays %d is negative", c.MaxReplays)
 	}
 	for _, list := range []struct {
 		name    string

@@ -40,6 +40,18 @@ const (
 	// for all its subscribers: about 16 KB each, so some 160 MB at most,
 	// and each costs every update that may match it a suffix test.
 	DefaultMaxTemplates = 10000
+	// DefaultMaxReplays is how many replays of the history run at once:
+	// a replay of a few updates takes a millisecond, so a reconnection
+	// storm queues briefly, and the replays' memory stays under some
+	// 16 × 2 MB whatever the history holds.
+	DefaultMaxReplays = 16
+)
+
+// replayWait is how long a subscription waits for a replay's turn before
+// it is refused with 503; replayRetryAfter its Retry-After.
+const (
+	replayWait       = time.Second
+	replayRetryAfter = time.Second
 )
 
 // pruneInterval is how often the retention goroutine prunes the history.

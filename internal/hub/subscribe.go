@@ -49,6 +49,14 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	if lastID == "" {
 		lastID = q.Get("lastEventID")
 	}
+	endReplay := func() {}
+	if lastID != "" {
+		if endReplay, err = h.replayTurn(r.Context()); err != nil {
+			writeError(w, err)
+			return
+		}
+		defer endReplay() // on an early return; a no-op after the replay's
+	}
 	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
 	rc := http.NewResponseController(w)
 	s.abort = func() { rc.SetWriteDeadline(time.Now()) }
@@ -69,6 +77,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &sseWriter{w: w, rc: rc, timeout: h.cfg.WriteTimeout}
 	boundary, err := h.replay(ctx, s, sw, lastID, last)
+	endReplay()
 	if err != nil && !sw.started {
 		h.log.ErrorContext(ctx, "hub: replay history", "subscriber_id", s.id, "last_event_id", lastID, "err", err)
 		refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
@@ -182,11 +191,12 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 			from = EarliestID
 		}
 	}
-	err := h.cfg.History.UpdatesAfter(ctx, from, fn)
+	topics := literalTopics(s.selectors)
+	err := h.cfg.History.UpdatesAfter(ctx, from, topics, fn)
 	if errors.Is(err, ErrUnknownEventID) && !sw.started {
 		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
 		header = EarliestID
-		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, fn)
+		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, topics, fn)
 	}
 	if err != nil {
 		return 0, err
@@ -195,6 +205,44 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return boundary, sw.start(header)
 	}
 	return boundary, sw.flush()
+}
+
+// replayTurn waits, at most replayWait, for one of the Config.MaxReplays
+// replays to be free and takes it; end gives it back (and does nothing
+// when called again). The error is a 503 with Retry-After.
+func (h *Hub) replayTurn(ctx context.Context) (end func(), err error) {
+	t := time.NewTimer(replayWait)
+	defer t.Stop()
+	select {
+	case h.replays <- struct{}{}:
+	case <-t.C:
+		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter,
+			"the hub is replaying its history to %d subscribers already, its limit: retry in a moment", cap(h.replays))
+	case <-ctx.Done():
+		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter, "the client left while waiting for its replay")
+	}
+	ended := false
+	return func() {
+		if !ended {
+			ended = true
+			<-h.replays
+		}
+	}, nil
+}
+
+// literalTopics returns the topics of sels when every one is a plain
+// topic, so that the store filters the replay by topic; nil when one is
+// "*" or a template (the hub filters then).
+func literalTopics(sels []Selector) []string {
+	topics := make([]string, 0, len(sels))
+	for _, sel := range sels {
+		t, ok := sel.Literal()
+		if !ok {
+			return nil
+		}
+		topics = append(topics, t)
+	}
+	return topics
 }
 
 // stream writes live updates, and heartbeats when idle, until the stream
