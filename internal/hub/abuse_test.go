@@ -118,3 +118,95 @@ func TestReplaysAreBounded(t *testing.T) {
 		t.Errorf("replay after the turn was freed: got %d bytes, want %d", got, len(big))
 	}
 }
+
+// An anonymous subscriber learns nothing of private updates: not their
+// ids in the Last-Event-ID header, and not whether a guessed id is one
+// (the answer to a private id is the answer to an id never stored).
+func TestPrivateUpdateIDsDoNotLeak(t *testing.T) {
+	t.Parallel()
+	const secret = "alice-invoice-42-overdue"
+	// each case gets a hub whose newest update is the private one
+	setup := func(t *testing.T) (th *testHub, public string) {
+		th = newHub(t, hub.Config{AllowAnonymous: true, Subscriptions: true})
+		public = th.publish(t, form{"topic": {"https://example.com/scores"}, "data": {"public"}})
+		th.publish(t, form{"topic": {"https://example.com/alice"}, "id": {secret}, "private": {"on"}})
+		return th, public
+	}
+	alice := []string{"https://example.com/alice"}
+	tests := []struct {
+		name       string
+		subscribe  []string // the token's mercure.subscribe; nil: anonymous
+		lastID     string
+		wantHeader string // "public": the public update's id
+		wantFirst  string // the first replayed id ("public" likewise); "": none
+	}{
+		{name: "anonymous", wantHeader: "public"},
+		{name: "a token for other private topics", subscribe: []string{"https://example.com/bob"}, wantHeader: "public"},
+		{name: "a token for the private update", subscribe: alice, wantHeader: secret},
+		{name: "anonymous guessing the private id", lastID: secret, wantHeader: hub.EarliestID, wantFirst: "public"},
+		{name: "anonymous with an id never stored", lastID: "alice-invoice-43-overdue", wantHeader: hub.EarliestID, wantFirst: "public"},
+		{name: "a token for the private update resuming from it", subscribe: alice, lastID: secret, wantHeader: secret},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			th, public := setup(t)
+			resolve := func(id string) string {
+				if id == "public" {
+					return public
+				}
+				return id
+			}
+			var hdr, q []string
+			if tt.subscribe != nil {
+				hdr = []string{"Authorization", "Bearer " + token(t, th.subKey, nil, tt.subscribe, 0)}
+			}
+			if tt.lastID != "" {
+				q = []string{"lastEventID", tt.lastID}
+			}
+			s := subscribe(t, th.subURL([]string{"*"}, q...), hdr...)
+			if got, want := s.resp.Header.Get("Last-Event-ID"), resolve(tt.wantHeader); got != want {
+				t.Errorf("Last-Event-ID: got %q, want %q", got, want)
+			}
+			want := th.publish(t, form{"topic": {"urn:marker"}})
+			if tt.wantFirst != "" {
+				want = resolve(tt.wantFirst)
+			}
+			if e := s.next(t); e.ID != want {
+				t.Errorf("first event: got %+v, want id %s", e, want)
+			}
+		})
+	}
+	t.Run("subscriptions API", func(t *testing.T) {
+		t.Parallel()
+		th, public := setup(t)
+		tok := token(t, th.subKey, nil, []string{hub.SubscriptionsPath + "{/rest*}"}, 0)
+		req, _ := http.NewRequest(http.MethodGet, th.srv.URL+hub.SubscriptionsPath, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		status, body := do(t, req)
+		if status != http.StatusOK || strings.Contains(body, secret) || !strings.Contains(body, public) {
+			t.Errorf("got %d %s, want 200 with the public id %s and without the private one", status, body, public)
+		}
+	})
+	t.Run("after a restart on a private update", func(t *testing.T) {
+		t.Parallel()
+		th, _ := setup(t)
+		restarted := newHub(t, hub.Config{AllowAnonymous: true, History: th.history})
+		for name, tc := range map[string]struct {
+			subscribe []string
+			want      string
+		}{
+			"anonymous": {nil, hub.EarliestID}, // the newest public id is not known yet: nothing is revealed
+			"alice":     {alice, secret},
+		} {
+			var hdr []string
+			if tc.subscribe != nil {
+				hdr = []string{"Authorization", "Bearer " + token(t, th.subKey, nil, tc.subscribe, 0)}
+			}
+			s := subscribe(t, restarted.subURL([]string{"*"}), hdr...)
+			if got := s.resp.Header.Get("Last-Event-ID"); got != tc.want {
+				t.Errorf("%s: got %q, want %q", name, got, tc.want)
+			}
+		}
+	})
+}

@@ -23,7 +23,7 @@ func attackTemplate(i int) string {
 // prefixes (https://example.org/users/N/{x}). It is the cost that
 // anonymous subscribers can add to every publish.
 func benchmarkDispatchTemplates(b *testing.B, n int) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	topic := "https://scores.example.org/matches/42"
 	fan := newTestSubscriber(b, r, DefaultQueueSize, topic)
 	for i := range n {

@@ -164,7 +164,7 @@ func New(c Config) (*Hub, error) {
 	h := &Hub{
 		cfg:            c,
 		log:            c.Logger,
-		reg:            newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
+		reg:            newRegistry(newNewest(last)),
 		cors:           newCORSPolicy(c.CORSOrigins),
 		publishOrigins: newOriginSet(c.PublishOrigins),
 		volatile:       newVolatileIDs(volatileIDsKept),

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // publish serves POST /.well-known/mercure: it authorizes the publisher,
@@ -147,6 +148,20 @@ func checkTopics(topics []string) string {
 		}
 	}
 	return ""
+}
+
+// validText reports whether s is valid UTF-8 without NUL bytes: text
+// that every store keeps as it is (PostgreSQL's text refuses the others).
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// truncate shortens an attacker-chosen string for a message.
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 // checkID returns what is wrong with a publisher's id, or "" (an empty id

@@ -226,10 +226,42 @@ func (x *index) visit(topics []string, gen uint64, fn func(*subscriber)) {
 	})
 }
 
-// lastUpdate is the newest stored update the hub has dispatched.
+// lastUpdate is a position in the history: a stored update's id and seq.
 type lastUpdate struct {
 	id  string
 	seq int64
+}
+
+// newest is the newest stored update the hub has dispatched, and the
+// newest public one, so that a subscriber is told of the newest one it
+// may see and never of a private update it may not (see lastFor).
+type newest struct {
+	last    lastUpdate
+	private bool
+	topics  []string
+	// public is the newest public update; zero when unknown (after a
+	// restart whose newest stored update is private).
+	public lastUpdate
+}
+
+func newNewest(u Update) newest {
+	n := newest{last: lastUpdate{id: u.ID, seq: u.Seq}, private: u.Private, topics: u.Topics}
+	if !u.Private {
+		n.public = n.last
+	}
+	return n
+}
+
+// lastFor returns the newest dispatched update that a subscriber with
+// claims may receive, or, when that is not the newest update, the newest
+// public one: every update after it is one the subscriber may resume
+// from, and the id tells it nothing of private updates. Zero when there
+// is none, or none known (after a restart on a private update).
+func (n *newest) lastFor(claims Claims) lastUpdate {
+	if !n.private || len(claims.Subscribe) > 0 && claims.CanSubscribe(n.topics) {
+		return n.last
+	}
+	return n.public
 }
 
 // registry indexes the open subscribers by their selectors. An update finds
@@ -251,25 +283,26 @@ type registry struct {
 	private index
 	byID    map[string]*subscriber
 	gen     uint64
-	last    lastUpdate
+	newest  newest
 	closed  bool
 	// onSlow is called (under mu) for a subscriber whose queue was full.
 	onSlow func(*subscriber)
 }
 
-func newRegistry(last lastUpdate) *registry {
+func newRegistry(last newest) *registry {
 	return &registry{
 		all:     newIndex(),
 		private: newIndex(),
 		byID:    make(map[string]*subscriber),
-		last:    last,
+		newest:  last,
 		onSlow:  func(*subscriber) {},
 	}
 }
 
-// add registers s and returns the newest update dispatched before it, the
-// point from which s receives every update. ok is false once the registry
-// is closed (the hub is shutting down).
+// add registers s and returns the newest update dispatched before it
+// that s may see (see newest.lastFor): s receives every update after it
+// that it may see. ok is false once the registry is closed (the hub is
+// shutting down).
 func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -281,7 +314,7 @@ func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	if len(s.claims.Subscribe) > 0 {
 		r.private.add(s)
 	}
-	return r.last, true
+	return r.newest.lastFor(s.claims), true
 }
 
 // remove unregisters s; after it returns, no dispatch touches s.
@@ -303,8 +336,12 @@ func (r *registry) remove(s *subscriber) {
 func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if u.Seq > r.last.seq {
-		r.last = lastUpdate{id: u.ID, seq: u.Seq}
+	if u.Seq > r.newest.last.seq {
+		public := r.newest.public
+		r.newest = newNewest(*u)
+		if u.Private {
+			r.newest.public = public
+		}
 	}
 	r.gen++
 	x := &r.all
@@ -319,7 +356,7 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 			n++
 		}
 	})
-	return n, r.last
+	return n, r.newest.last
 }
 
 // offer enqueues ev, the encoding of u, for s and reports whether it did,
@@ -373,11 +410,12 @@ func (r *registry) privateReceiver(topic string) bool {
 	return found
 }
 
-// lastDispatched returns the newest stored update dispatched so far.
-func (r *registry) lastDispatched() lastUpdate {
+// lastDispatched returns the newest stored update dispatched so far that
+// a client with claims may see (see newest.lastFor).
+func (r *registry) lastDispatched(claims Claims) lastUpdate {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.last
+	return r.newest.lastFor(claims)
 }
 
 // count returns the number of open subscribers.

@@ -54,7 +54,7 @@ func newTestSubscriber(t testing.TB, r *registry, queue int, selectors ...string
 }
 
 func TestRegistryIndex(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	lit := newTestSubscriber(t, r, 4, "https://example.com/a")
 	tmpl := newTestSubscriber(t, r, 4, "https://example.com/{x}")
 	tmpl2 := newTestSubscriber(t, r, 4, "https://example.com/{x}", "https://example.com/a")
@@ -72,7 +72,7 @@ func TestRegistryIndex(t *testing.T) {
 	if got := len(other.queue); got != 0 {
 		t.Errorf("unmatched: got %d queued, want 0", got)
 	}
-	if got := r.lastDispatched(); got != (lastUpdate{id: "1", seq: 1}) {
+	if got := r.lastDispatched(Claims{}); got != (lastUpdate{id: "1", seq: 1}) {
 		t.Errorf("last: got %+v, want id 1 seq 1", got)
 	}
 	// Removing subscribers empties the index.
@@ -85,7 +85,7 @@ func TestRegistryIndex(t *testing.T) {
 }
 
 func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	r.onSlow = func(s *subscriber) { s.kill("too slow") }
 	slow := newTestSubscriber(t, r, 2, "a")
 	for i := range 3 {
@@ -105,7 +105,7 @@ func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
 // A private update (such as a subscription event) never visits the
 // subscribers whose token cannot receive it: not even those of "*".
 func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	anon := newTestSubscriber(t, r, 4, "*")
 	authed := newSubscriber(NewID(), []Selector{mustParseSelector("*")}, Claims{Subscribe: []Selector{mustParseSelector("*")}}, 4)
 	r.add(authed)
@@ -124,7 +124,7 @@ func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
 // A killed subscriber stays registered until its handler returns; later
 // dispatches skip it instead of finding its queue full again.
 func TestRegistrySkipsKilledSubscriber(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	slowCalls := 0
 	r.onSlow = func(s *subscriber) {
 		slowCalls++
@@ -149,7 +149,7 @@ func TestRegistrySkipsKilledSubscriber(t *testing.T) {
 }
 
 func TestIndexMatchesPatternsUnderTheirPrefix(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	sels := []string{"https://a.org/{x}", "https://a.org/b/{x}", "https://a.org/b/{x}/z", "https://b.org/{x}", "*", "{+any}", "{+any}tail", "https://a.org/{+rest}"}
 	for _, s := range sels {
 		newTestSubscriber(t, r, 4, s)

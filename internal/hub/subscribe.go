@@ -169,7 +169,10 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return 0, sw.start(header)
 	}
-	header := lastID
+	from, header, err := h.resumePoint(ctx, s, lastID)
+	if err != nil {
+		return 0, err
+	}
 	var boundary int64
 	fn := func(u Update) error {
 		if !sw.started {
@@ -183,18 +186,9 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return sw.write(encodeEvent(u))
 	}
-	from := lastID
-	if at, ok := h.volatile.lookup(lastID); ok {
-		// a subscription event: resume from the stored update before it
-		from = at.id
-		if from == "" {
-			from = EarliestID
-		}
-	}
 	topics := literalTopics(s.selectors)
-	err := h.cfg.History.UpdatesAfter(ctx, from, topics, fn)
-	if errors.Is(err, ErrUnknownEventID) && !sw.started {
-		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
+	err = h.cfg.History.UpdatesAfter(ctx, from, topics, fn)
+	if errors.Is(err, ErrUnknownEventID) && !sw.started { // pruned meanwhile
 		header = EarliestID
 		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, topics, fn)
 	}
@@ -205,6 +199,49 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return boundary, sw.start(header)
 	}
 	return boundary, sw.flush()
+}
+
+// resumePoint returns the stored update after which s's replay starts
+// (EarliestID: the whole history) and the Last-Event-ID header to send.
+//
+// An id counts as known only when it is the id of an update s may
+// receive: a stored update that is public or that s's token allows, or a
+// recent subscription event that s's token allows. Any other id (a
+// private update s may not see, an id never stored or pruned, or bytes
+// that are no id at all) is unknown, and gets the same answer whatever
+// it is: the whole retained history s may see, and the header "earliest".
+// Otherwise an anonymous subscriber could tell a private update's id
+// from a wrong guess, by the header echoing it or by where the replay
+// starts. Ids that are not valid UTF-8, hold a NUL or are longer than
+// any id the hub stores never reach the store (PostgreSQL refuses them
+// with an error; SQLite would look them up).
+func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (from, header string, err error) {
+	if lastID == EarliestID {
+		return EarliestID, EarliestID, nil
+	}
+	if len(lastID) > MaxIDLength || !validText(lastID) {
+		return EarliestID, EarliestID, nil
+	}
+	if at, ok := h.volatile.lookup(lastID); ok {
+		if !s.mayReceive(true, []string{at.topic}) {
+			return EarliestID, EarliestID, nil
+		}
+		// a subscription event: resume from the stored update before it
+		if at.id == "" {
+			return EarliestID, lastID, nil
+		}
+		return at.id, lastID, nil
+	}
+	u, err := h.cfg.History.UpdateByID(ctx, lastID)
+	switch {
+	case errors.Is(err, ErrUnknownEventID):
+		return EarliestID, EarliestID, nil
+	case err != nil:
+		return "", "", err
+	case !s.mayReceive(u.Private, u.Topics):
+		return EarliestID, EarliestID, nil
+	}
+	return lastID, lastID, nil
 }
 
 // replayTurn waits, at most replayWait, for one of the Config.MaxReplays

@@ -61,6 +61,10 @@ type History interface {
 	// history and however large its updates (a page at a time, bounded in
 	// bytes).
 	UpdatesAfter(ctx context.Context, lastID string, topics []string, fn func(Update) error) error
+	// UpdateByID returns the stored update whose ID is id, or an error
+	// wrapping ErrUnknownEventID when there is none: the hub checks that a
+	// subscriber may see the update it resumes from.
+	UpdateByID(ctx context.Context, id string) (Update, error)
 	// LastUpdate returns the newest stored update, or a zero Update when
 	// there is none.
 	LastUpdate(ctx context.Context) (Update, error)

@@ -157,6 +157,19 @@ func (db *DB) updatesPage(ctx context.Context, after int64, topics []string) (pa
 	return page, more, err
 }
 
+// UpdateByID returns the stored update whose ID is id, or an error
+// wrapping hub.ErrUnknownEventID when there is none.
+func (db *DB) UpdateByID(ctx context.Context, id string) (hub.Update, error) {
+	u, err := scanUpdate(db.pool.QueryRow(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.Update{}, fmt.Errorf("update %q: %w", id, hub.ErrUnknownEventID)
+	}
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("read update %q: %w", id, err)
+	}
+	return u, nil
+}
+
 // LastUpdate returns the newest stored update, or a zero Update when there
 // is none.
 func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {

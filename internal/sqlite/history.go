@@ -171,6 +171,19 @@ func pageEnd(rows *sql.Rows) (upto int64, n int, more bool, err error) {
 	return upto, n, n == replayBatch, rows.Err()
 }
 
+// UpdateByID returns the stored update whose ID is id, or an error
+// wrapping hub.ErrUnknownEventID when there is none.
+func (db *DB) UpdateByID(ctx context.Context, id string) (hub.Update, error) {
+	u, err := scanUpdate(db.read.QueryRowContext(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return hub.Update{}, fmt.Errorf("update %q: %w", id, hub.ErrUnknownEventID)
+	}
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("update %q: %w", id, err)
+	}
+	return u, nil
+}
+
 // LastUpdate returns the newest stored update, or a zero Update when there
 // is none.
 func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {

@@ -98,6 +98,18 @@ func testHistory(t *testing.T, open Opener) {
 	if _, err := collect(t, s, "urn:uuid:00000000-0000-7000-8000-000000000000"); !errors.Is(err, hub.ErrUnknownEventID) {
 		t.Errorf("UpdatesAfter(unknown id): got %v, want hub.ErrUnknownEventID", err)
 	}
+	for _, u := range us[:2] {
+		got, err := s.UpdateByID(ctx, u.ID)
+		if err != nil {
+			t.Fatalf("UpdateByID(%s): %v", u.ID, err)
+		}
+		if diff := cmp.Diff(u, got, eventOpts); diff != "" {
+			t.Errorf("UpdateByID(%s) (-want +got):\n%s", u.ID, diff)
+		}
+	}
+	if _, err := s.UpdateByID(ctx, "urn:uuid:00000000-0000-7000-8000-000000000000"); !errors.Is(err, hub.ErrUnknownEventID) {
+		t.Errorf("UpdateByID(unknown id): got %v, want hub.ErrUnknownEventID", err)
+	}
 	last, err = s.LastUpdate(ctx)
 	if err != nil {
 		t.Fatalf("LastUpdate: %v", err)
