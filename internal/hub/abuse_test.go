@@ -3,8 +3,10 @@ package hub_test
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,4 +211,67 @@ func TestPrivateUpdateIDsDoNotLeak(t *testing.T) {
 			}
 		}
 	})
+}
+
+// lockedBuffer is a log destination that handlers write from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Bytes that PostgreSQL's text refuses (NUL, invalid UTF-8) get the same
+// answer on both stores, and never an internal error: a publish naming
+// them is a 400 naming the field, a lastEventID made of them is an
+// unknown id.
+func TestBadBytesAreAnsweredAlikeOnEveryStore(t *testing.T) {
+	t.Parallel()
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs lockedBuffer
+			th := newHub(t, hub.Config{AllowAnonymous: true, History: open(t),
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			public := th.publish(t, form{"topic": {"https://example.com/a"}})
+			for _, bad := range []string{"\x00", "\xff", "a\x00b", "caf\xe9"} {
+				t.Run(fmt.Sprintf("lastEventID %q", bad), func(t *testing.T) {
+					s := subscribe(t, th.subURL([]string{"*"}, "lastEventID", bad))
+					if got := s.resp.Header.Get("Last-Event-ID"); got != hub.EarliestID {
+						t.Errorf("Last-Event-ID: got %q, want %q (an unknown id)", got, hub.EarliestID)
+					}
+					if e := s.next(t); e.ID != public {
+						t.Errorf("replay: got %+v, want the whole history (%s)", e, public)
+					}
+				})
+				t.Run(fmt.Sprintf("topic selector %q", bad), func(t *testing.T) {
+					refused(t, th.subURL([]string{"https://example.com/" + bad}, "lastEventID", hub.EarliestID), http.StatusBadRequest, "must be valid UTF-8 without NUL bytes")
+				})
+				for _, field := range []string{"topic", "id", "type", "data"} {
+					t.Run(fmt.Sprintf("publish %s %q", field, bad), func(t *testing.T) {
+						f := form{"topic": {"https://example.com/a"}, "data": {"d"}}
+						f.Set(field, "x"+bad)
+						tok := token(t, th.pubKey, []string{"*"}, nil, 0)
+						status, body := th.post(t, tok, f)
+						if want := field + " must be valid UTF-8 without NUL bytes"; status != http.StatusBadRequest || !strings.Contains(body, want) {
+							t.Errorf("got %d %q, want 400 %q", status, body, want)
+						}
+					})
+				}
+			}
+			if l := logs.String(); l != "" {
+				t.Errorf("the hub logged warnings or errors:\n%s", l)
+			}
+		})
+	}
 }

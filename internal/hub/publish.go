@@ -108,6 +108,15 @@ func readUpdate(w http.ResponseWriter, r *http.Request) (Update, int, string) {
 	}
 	f := r.PostForm
 	u := Update{Topics: f["topic"], Data: f.Get("data"), Type: f.Get("type"), ID: f.Get("id")}
+	// Checked before anything else, so that no store sees them: PostgreSQL
+	// refuses such text (an internal error), SQLite would store it.
+	for _, field := range []string{"topic", "id", "type", "data"} {
+		for _, v := range f[field] {
+			if !validText(v) {
+				return Update{}, http.StatusBadRequest, field + " must be valid UTF-8 without NUL bytes"
+			}
+		}
+	}
 	_, u.Private = f["private"] // present with any value, even empty (spec)
 	if msg := checkTopics(u.Topics); msg != "" {
 		return Update{}, http.StatusBadRequest, msg

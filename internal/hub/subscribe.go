@@ -111,6 +111,9 @@ func (h *Hub) parseTopicSelectors(topics []string) (sels []Selector, release fun
 	distinct := make([]string, 0, len(topics))
 	var templates []string
 	for _, t := range topics {
+		if !validText(t) {
+			return nil, nil, refusal(http.StatusBadRequest, "topic selector %+q must be valid UTF-8 without NUL bytes", truncate(t))
+		}
 		if slices.Contains(distinct, t) { // a repeated selector would be one more subscription event, not one more match
 			continue
 		}
