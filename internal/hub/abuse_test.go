@@ -275,3 +275,64 @@ func TestBadBytesAreAnsweredAlikeOnEveryStore(t *testing.T) {
 		})
 	}
 }
+
+// fromAddress serves h as if every request came from addr, as a
+// middleware that reads the client's address from a trusted proxy would.
+func fromAddress(h http.Handler, addr string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.RemoteAddr = addr
+		h.ServeHTTP(w, r)
+	})
+}
+
+func TestSubscribersPerAddressAreCapped(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, MaxSubscribersPerAddress: 2})
+	for _, tt := range []struct {
+		name, addr, other string
+	}{
+		{"IPv4", "192.0.2.7:4000", "192.0.2.8:4000"},
+		{"IPv6 by its /64", "[2001:db8:1:2::7]:4000", "[2001:db8:1:3::7]:4000"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := newServer(t, fromAddress(th.Hub, tt.addr))
+			url := base + "/.well-known/mercure?topic=a"
+			a := subscribe(t, url)
+			subscribe(t, url)
+			resp := refused(t, url, http.StatusTooManyRequests, "your address has 2 open subscriptions, the limit")
+			if resp.Header.Get("Retry-After") == "" {
+				t.Error("Retry-After: got none, want a delay")
+			}
+			if tt.name == "IPv6 by its /64" {
+				refused(t, newServer(t, fromAddress(th.Hub, "[2001:db8:1:2::99]:5000"))+"/.well-known/mercure?topic=a", http.StatusTooManyRequests, "the limit")
+			}
+			subscribe(t, newServer(t, fromAddress(th.Hub, tt.other))+"/.well-known/mercure?topic=a")
+			a.close()
+			deadline := time.Now().Add(streamTimeout)
+			for {
+				s := openStream(t, url)
+				if s.resp.StatusCode == http.StatusOK {
+					break
+				}
+				s.close()
+				if time.Now().After(deadline) {
+					t.Fatalf("after one left: got %d, want 200", s.resp.StatusCode)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+	// loopback (a reverse proxy on this machine, a load tool) is not capped
+	for range 3 {
+		subscribe(t, th.subURL([]string{"a"}))
+	}
+}
+
+// Go drops a query of more than 10,000 parameters whole; the hub says
+// there are too many rather than that the topic is missing.
+func TestTooManyQueryParameters(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true})
+	refused(t, th.url+"?"+strings.Repeat("topic=a&", 20000)+"topic=a", http.StatusBadRequest, "the query has 20001 parameters, too many: the limit is 1000")
+	refused(t, th.url+"?"+strings.Repeat("topic=a&", 100)+"topic=a", http.StatusBadRequest, "a subscription has 101 topic parameters: the limit is 64")
+}

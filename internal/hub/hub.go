@@ -64,6 +64,14 @@ type Config struct {
 	// 1 MB), so this bounds the memory of replays. 0 means
 	// DefaultMaxReplays.
 	MaxReplays int
+	// MaxSubscribersPerAddress is how many open subscriptions one client
+	// address (http.Request.RemoteAddr; an IPv6 address counts as its /64)
+	// may hold; one more is a 429. Loopback addresses are not capped (a
+	// reverse proxy on this machine, a load tool). 0 means
+	// DefaultMaxSubscribersPerAddress; -1 turns the cap off, as a hub
+	// behind a reverse proxy on another machine needs unless something
+	// sets RemoteAddr to the client's address.
+	MaxSubscribersPerAddress int
 }
 
 // Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
@@ -113,6 +121,8 @@ type Hub struct {
 	templates *templateCache
 	// replays holds a token per replay running (Config.MaxReplays).
 	replays chan struct{}
+	// addresses counts the open subscriptions per client address.
+	addresses *addressCounts
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
@@ -150,6 +160,9 @@ func New(c Config) (*Hub, error) {
 	if c.MaxReplays == 0 {
 		c.MaxReplays = DefaultMaxReplays
 	}
+	if c.MaxSubscribersPerAddress == 0 {
+		c.MaxSubscribersPerAddress = DefaultMaxSubscribersPerAddress
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -170,6 +183,7 @@ func New(c Config) (*Hub, error) {
 		volatile:       newVolatileIDs(volatileIDsKept),
 		templates:      newTemplateCache(c.MaxTemplates),
 		replays:        make(chan struct{}, c.MaxReplays),
+		addresses:      newAddressCounts(c.MaxSubscribersPerAddress),
 		retained:       make(chan struct{}),
 		ctx:            ctx,
 		cancel:         cancel,
@@ -207,6 +221,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("new hub: Config.MaxTemplates %d is negative", c.MaxTemplates)
 	case c.MaxReplays < 0:
 		return fmt.Errorf("new hub: Config.MaxReplays %d is negative", c.MaxReplays)
+	case c.MaxSubscribersPerAddress < -1:
+		return fmt.Errorf("new hub: Config.MaxSubscribersPerAddress %d is invalid: give a positive cap, 0 for the default or -1 for none", c.MaxSubscribersPerAddress)
 	}
 	for _, list := range []struct {
 		name    string
@@ -228,6 +244,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest := hubPath(r)
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		h.cors.preflight(w, r)
+		return
+	}
+	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
+		refuse(w, http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
 		return
 	}
 	switch {

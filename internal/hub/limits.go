@@ -20,6 +20,11 @@ const (
 	MaxTypeLength = 256
 	// MaxPublishBody is the largest publish request body, in bytes.
 	MaxPublishBody = 1 << 20
+	// MaxQueryParams is how many parameters a request's query may hold
+	// (more is a 400 saying so). It is below Go's own limit (10,000), past
+	// which net/url drops the whole query and a subscription would seem
+	// to have no topic.
+	MaxQueryParams = 1000
 )
 
 // Defaults of the Config fields that leave the zero value to the hub.
@@ -45,6 +50,10 @@ const (
 	// storm queues briefly, and the replays' memory stays under some
 	// 16 × 2 MB whatever the history holds.
 	DefaultMaxReplays = 16
+	// DefaultMaxSubscribersPerAddress is how many subscriptions one
+	// address may hold: a widget page needs one, and many fans may share
+	// the address of a carrier's NAT.
+	DefaultMaxSubscribersPerAddress = 1024
 )
 
 // replayWait is how long a subscription waits for a replay's turn before

@@ -34,6 +34,12 @@ import (
 // published meanwhile wait in its queue; those the replay already sent
 // (Seq not above the last replayed one) are dropped: no gap, no duplicate.
 func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
+	leave, err := h.addresses.acquire(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer leave()
 	q := r.URL.Query()
 	selectors, release, err := h.parseTopicSelectors(q["topic"])
 	if err != nil {
