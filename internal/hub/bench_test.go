@@ -12,7 +12,7 @@ import (
 // queues. Beside them sit 100 subscribers of other topics and 10 template
 // subscribers, which the index must not make it visit.
 func benchmarkFanOut(b *testing.B, n int) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	topic := "https://scores.example.org/matches/42"
 	subs := make([]*subscriber, n)
 	for i := range subs {
@@ -46,7 +46,7 @@ func BenchmarkFanOut10000(b *testing.B) { benchmarkFanOut(b, 10000) }
 // on a topic no fan selects) with 10,000 fans connected: it must cost a
 // few map lookups, not a visit of every fan.
 func BenchmarkDispatchUnwatched10000(b *testing.B) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	for i := range 10000 {
 		newTestSubscriber(b, r, DefaultQueueSize, fmt.Sprintf("https://scores.example.org/matches/%d", i%50))
 	}
@@ -68,7 +68,7 @@ func BenchmarkDispatchUnwatched10000(b *testing.B) {
 func BenchmarkConnectWithSubscriptionEvents(b *testing.B) {
 	h := &Hub{
 		cfg:      Config{Subscriptions: true},
-		reg:      newRegistry(lastUpdate{}),
+		reg:      newRegistry(newest{}),
 		volatile: newVolatileIDs(volatileIDsKept),
 		ctx:      context.Background(),
 	}

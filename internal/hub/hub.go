@@ -50,6 +50,28 @@ type Config struct {
 	// WriteTimeout bounds each write to a subscriber; 0 means
 	// DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// MaxSubscriberTemplates is how many distinct URI template selectors
+	// one subscription may carry (more is a 400); 0 means
+	// DefaultMaxSubscriberTemplates.
+	MaxSubscriberTemplates int
+	// MaxTemplates is how many distinct URI template selectors all open
+	// subscriptions together may hold (a subscription that would add one
+	// more is a 429); 0 means DefaultMaxTemplates.
+	MaxTemplates int
+	// MaxReplays is how many subscribers may replay the history at once;
+	// one more waits up to a second for its turn, then gets a 503 with
+	// Retry-After. Each replay holds at most a page of updates (about
+	// 1 MB), so this bounds the memory of replays. 0 means
+	// DefaultMaxReplays.
+	MaxReplays int
+	// MaxSubscribersPerAddress is how many open subscriptions one client
+	// address (http.Request.RemoteAddr; an IPv6 address counts as its /64)
+	// may hold; one more is a 429. Loopback addresses are not capped (a
+	// reverse proxy on this machine, a load tool). 0 means
+	// DefaultMaxSubscribersPerAddress; -1 turns the cap off, as a hub
+	// behind a reverse proxy on another machine needs unless something
+	// sets RemoteAddr to the client's address.
+	MaxSubscribersPerAddress int
 }
 
 // Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
@@ -74,7 +96,12 @@ type Config struct {
 //     its last id and replays what it missed, and nobody waits for it;
 //   - every stored update reaches subscribers through the Transport, after
 //     its commit and in Seq order, whether Publish or the domain wrote it;
-//     Publish does not dispatch by itself.
+//     Publish does not dispatch by itself;
+//   - URI template selectors cost memory and matching time that anyone may
+//     ask for, so they are bounded: Config.MaxSubscriberTemplates distinct
+//     ones per subscription (400 beyond), Config.MaxTemplates for the whole
+//     hub (429 beyond, with Retry-After), each compiled once and shared by
+//     every subscriber that sends it.
 type Hub struct {
 	cfg  Config
 	log  *slog.Logger // cfg.Logger, or slog.Default()
@@ -89,6 +116,13 @@ type Hub struct {
 	// volatile maps the ids of recent subscription events, which are not
 	// stored, to where a client resuming from one picks up the history.
 	volatile *volatileIDs
+	// templates holds the compiled URI template selectors of the open
+	// subscriptions, one per distinct template.
+	templates *templateCache
+	// replays holds a token per replay running (Config.MaxReplays).
+	replays chan struct{}
+	// addresses counts the open subscriptions per client address.
+	addresses *addressCounts
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
@@ -117,6 +151,18 @@ func New(c Config) (*Hub, error) {
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
+	if c.MaxSubscriberTemplates == 0 {
+		c.MaxSubscriberTemplates = DefaultMaxSubscriberTemplates
+	}
+	if c.MaxTemplates == 0 {
+		c.MaxTemplates = DefaultMaxTemplates
+	}
+	if c.MaxReplays == 0 {
+		c.MaxReplays = DefaultMaxReplays
+	}
+	if c.MaxSubscribersPerAddress == 0 {
+		c.MaxSubscribersPerAddress = DefaultMaxSubscribersPerAddress
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -131,10 +177,13 @@ func New(c Config) (*Hub, error) {
 	h := &Hub{
 		cfg:            c,
 		log:            c.Logger,
-		reg:            newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
+		reg:            newRegistry(newNewest(last)),
 		cors:           newCORSPolicy(c.CORSOrigins),
 		publishOrigins: newOriginSet(c.PublishOrigins),
 		volatile:       newVolatileIDs(volatileIDsKept),
+		templates:      newTemplateCache(c.MaxTemplates),
+		replays:        make(chan struct{}, c.MaxReplays),
+		addresses:      newAddressCounts(c.MaxSubscribersPerAddress),
 		retained:       make(chan struct{}),
 		ctx:            ctx,
 		cancel:         cancel,
@@ -166,6 +215,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("new hub: queue size %d is negative", c.QueueSize)
 	case c.WriteTimeout < 0:
 		return fmt.Errorf("new hub: write timeout %s is negative", c.WriteTimeout)
+	case c.MaxSubscriberTemplates < 0:
+		return fmt.Errorf("new hub: Config.MaxSubscriberTemplates %d is negative", c.MaxSubscriberTemplates)
+	case c.MaxTemplates < 0:
+		return fmt.Errorf("new hub: Config.MaxTemplates %d is negative", c.MaxTemplates)
+	case c.MaxReplays < 0:
+		return fmt.Errorf("new hub: Config.MaxReplays %d is negative", c.MaxReplays)
+	case c.MaxSubscribersPerAddress < -1:
+		return fmt.Errorf("new hub: Config.MaxSubscribersPerAddress %d is invalid: give a positive cap, 0 for the default or -1 for none", c.MaxSubscribersPerAddress)
 	}
 	for _, list := range []struct {
 		name    string
@@ -187,6 +244,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest := hubPath(r)
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		h.cors.preflight(w, r)
+		return
+	}
+	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
+		refuse(w, http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
 		return
 	}
 	switch {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // publish serves POST /.well-known/mercure: it authorizes the publisher,
@@ -107,6 +108,15 @@ func readUpdate(w http.ResponseWriter, r *http.Request) (Update, int, string) {
 	}
 	f := r.PostForm
 	u := Update{Topics: f["topic"], Data: f.Get("data"), Type: f.Get("type"), ID: f.Get("id")}
+	// Checked before anything else, so that no store sees them: PostgreSQL
+	// refuses such text (an internal error), SQLite would store it.
+	for _, field := range []string{"topic", "id", "type", "data"} {
+		for _, v := range f[field] {
+			if !validText(v) {
+				return Update{}, http.StatusBadRequest, field + " must be valid UTF-8 without NUL bytes"
+			}
+		}
+	}
 	_, u.Private = f["private"] // present with any value, even empty (spec)
 	if msg := checkTopics(u.Topics); msg != "" {
 		return Update{}, http.StatusBadRequest, msg
@@ -147,6 +157,20 @@ func checkTopics(topics []string) string {
 		}
 	}
 	return ""
+}
+
+// validText reports whether s is valid UTF-8 without NUL bytes: text
+// that every store keeps as it is (PostgreSQL's text refuses the others).
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// truncate shortens an attacker-chosen string for a message.
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 // checkID returns what is wrong with a publisher's id, or "" (an empty id

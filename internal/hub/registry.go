@@ -1,6 +1,10 @@
 package hub
 
-import "sync"
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
 
 // subscriber is one open stream on the delivery side: what it selects, what
 // its token lets it see, and the queue its writer drains. The protocol layer
@@ -73,17 +77,35 @@ func (s *subscriber) wants(u Update) bool {
 type pattern struct {
 	sel  Selector
 	subs map[*subscriber]struct{}
+	// mark is the generation of the last visit that matched it, so that
+	// an update with several topics visits its subscribers once.
+	mark uint64
 }
 
 // index finds subscribers by their selectors: literal topics in a map,
-// each distinct pattern matched once per update.
+// patterns filed under their literal prefix. An update meets only the
+// patterns whose prefix its topic starts with: one map lookup per distinct
+// prefix length, whatever the number of patterns (only "*" and templates
+// that start with an expression meet every topic, and those are capped,
+// see Config.MaxTemplates, and reject most topics on their literal suffix
+// before their regexp runs).
 type index struct {
 	literal  map[string]map[*subscriber]struct{}
-	patterns map[string]*pattern
+	patterns map[string]*pattern // by selector
+	byPrefix map[string][]*pattern
+	// prefixLens holds the distinct lengths of byPrefix's keys, sorted,
+	// each with how many keys have it.
+	prefixLens []prefixLen
 }
 
+type prefixLen struct{ n, keys int }
+
 func newIndex() index {
-	return index{literal: make(map[string]map[*subscriber]struct{}), patterns: make(map[string]*pattern)}
+	return index{
+		literal:  make(map[string]map[*subscriber]struct{}),
+		patterns: make(map[string]*pattern),
+		byPrefix: make(map[string][]*pattern),
+	}
 }
 
 func (x *index) add(s *subscriber) {
@@ -101,8 +123,46 @@ func (x *index) add(s *subscriber) {
 		if p == nil {
 			p = &pattern{sel: sel, subs: make(map[*subscriber]struct{})}
 			x.patterns[sel.String()] = p
+			x.file(p)
 		}
 		p.subs[s] = struct{}{}
+	}
+}
+
+// file adds p under its literal prefix.
+func (x *index) file(p *pattern) {
+	prefix := p.sel.literalPrefix()
+	ps := x.byPrefix[prefix]
+	x.byPrefix[prefix] = append(ps, p)
+	if len(ps) > 0 {
+		return
+	}
+	i, found := slices.BinarySearchFunc(x.prefixLens, len(prefix), func(l prefixLen, n int) int { return cmp.Compare(l.n, n) })
+	if found {
+		x.prefixLens[i].keys++
+		return
+	}
+	x.prefixLens = slices.Insert(x.prefixLens, i, prefixLen{n: len(prefix), keys: 1})
+}
+
+// unfile removes p from under its literal prefix.
+func (x *index) unfile(p *pattern) {
+	prefix := p.sel.literalPrefix()
+	ps := x.byPrefix[prefix]
+	if i := slices.Index(ps, p); i >= 0 {
+		ps = slices.Delete(ps, i, i+1)
+	}
+	if len(ps) > 0 {
+		x.byPrefix[prefix] = ps
+		return
+	}
+	delete(x.byPrefix, prefix)
+	i, found := slices.BinarySearchFunc(x.prefixLens, len(prefix), func(l prefixLen, n int) int { return cmp.Compare(l.n, n) })
+	if !found {
+		return
+	}
+	if x.prefixLens[i].keys--; x.prefixLens[i].keys == 0 {
+		x.prefixLens = slices.Delete(x.prefixLens, i, i+1)
 	}
 }
 
@@ -121,33 +181,87 @@ func (x *index) remove(s *subscriber) {
 			delete(p.subs, s)
 			if len(p.subs) == 0 {
 				delete(x.patterns, sel.String())
+				x.unfile(p)
+			}
+		}
+	}
+}
+
+// matching calls fn for each pattern that matches one of topics, once
+// per call whatever the number of topics it matches; gen must be new for
+// each call.
+func (x *index) matching(topics []string, gen uint64, fn func(*pattern) bool) {
+	for _, t := range topics {
+		for _, l := range x.prefixLens {
+			if l.n > len(t) {
+				break
+			}
+			for _, p := range x.byPrefix[t[:l.n]] {
+				if p.mark == gen || !p.sel.Match(t) {
+					continue
+				}
+				p.mark = gen
+				if !fn(p) {
+					return
+				}
 			}
 		}
 	}
 }
 
 // visit calls fn for each subscriber with a selector that matches one of
-// topics (once per matching selector: fn deduplicates).
-func (x *index) visit(topics []string, fn func(*subscriber)) {
+// topics (once per matching selector: fn deduplicates); gen must be new
+// for each call.
+func (x *index) visit(topics []string, gen uint64, fn func(*subscriber)) {
 	for _, t := range topics {
 		for s := range x.literal[t] {
 			fn(s)
 		}
 	}
-	for _, p := range x.patterns {
-		if !p.sel.matchesAny(topics) {
-			continue
-		}
+	x.matching(topics, gen, func(p *pattern) bool {
 		for s := range p.subs {
 			fn(s)
 		}
-	}
+		return true
+	})
 }
 
-// lastUpdate is the newest stored update the hub has dispatched.
+// lastUpdate is a position in the history: a stored update's id and seq.
 type lastUpdate struct {
 	id  string
 	seq int64
+}
+
+// newest is the newest stored update the hub has dispatched, and the
+// newest public one, so that a subscriber is told of the newest one it
+// may see and never of a private update it may not (see lastFor).
+type newest struct {
+	last    lastUpdate
+	private bool
+	topics  []string
+	// public is the newest public update; zero when unknown (after a
+	// restart whose newest stored update is private).
+	public lastUpdate
+}
+
+func newNewest(u Update) newest {
+	n := newest{last: lastUpdate{id: u.ID, seq: u.Seq}, private: u.Private, topics: u.Topics}
+	if !u.Private {
+		n.public = n.last
+	}
+	return n
+}
+
+// lastFor returns the newest dispatched update that a subscriber with
+// claims may receive, or, when that is not the newest update, the newest
+// public one: every update after it is one the subscriber may resume
+// from, and the id tells it nothing of private updates. Zero when there
+// is none, or none known (after a restart on a private update).
+func (n *newest) lastFor(claims Claims) lastUpdate {
+	if !n.private || len(claims.Subscribe) > 0 && claims.CanSubscribe(n.topics) {
+		return n.last
+	}
+	return n.public
 }
 
 // registry indexes the open subscribers by their selectors. An update finds
@@ -169,25 +283,26 @@ type registry struct {
 	private index
 	byID    map[string]*subscriber
 	gen     uint64
-	last    lastUpdate
+	newest  newest
 	closed  bool
 	// onSlow is called (under mu) for a subscriber whose queue was full.
 	onSlow func(*subscriber)
 }
 
-func newRegistry(last lastUpdate) *registry {
+func newRegistry(last newest) *registry {
 	return &registry{
 		all:     newIndex(),
 		private: newIndex(),
 		byID:    make(map[string]*subscriber),
-		last:    last,
+		newest:  last,
 		onSlow:  func(*subscriber) {},
 	}
 }
 
-// add registers s and returns the newest update dispatched before it, the
-// point from which s receives every update. ok is false once the registry
-// is closed (the hub is shutting down).
+// add registers s and returns the newest update dispatched before it
+// that s may see (see newest.lastFor): s receives every update after it
+// that it may see. ok is false once the registry is closed (the hub is
+// shutting down).
 func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -199,7 +314,7 @@ func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	if len(s.claims.Subscribe) > 0 {
 		r.private.add(s)
 	}
-	return r.last, true
+	return r.newest.lastFor(s.claims), true
 }
 
 // remove unregisters s; after it returns, no dispatch touches s.
@@ -221,8 +336,12 @@ func (r *registry) remove(s *subscriber) {
 func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if u.Seq > r.last.seq {
-		r.last = lastUpdate{id: u.ID, seq: u.Seq}
+	if u.Seq > r.newest.last.seq {
+		public := r.newest.public
+		r.newest = newNewest(*u)
+		if u.Private {
+			r.newest.public = public
+		}
 	}
 	r.gen++
 	x := &r.all
@@ -232,12 +351,12 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	n := 0
 	// visit does not keep fn, so the closure and what it captures stay
 	// on the stack: no allocation per dispatch.
-	x.visit(u.Topics, func(s *subscriber) {
+	x.visit(u.Topics, r.gen, func(s *subscriber) {
 		if r.offer(s, u, ev) {
 			n++
 		}
 	})
-	return n, r.last
+	return n, r.newest.last
 }
 
 // offer enqueues ev, the encoding of u, for s and reports whether it did,
@@ -277,24 +396,26 @@ func (r *registry) privateReceiver(topic string) bool {
 			return true
 		}
 	}
-	for _, p := range r.private.patterns {
-		if !p.sel.Match(topic) {
-			continue
-		}
+	r.gen++
+	found := false
+	r.private.matching([]string{topic}, r.gen, func(p *pattern) bool {
 		for s := range p.subs {
 			if s.claims.Subscribes(topic) {
-				return true
+				found = true
+				return false
 			}
 		}
-	}
-	return false
+		return true
+	})
+	return found
 }
 
-// lastDispatched returns the newest stored update dispatched so far.
-func (r *registry) lastDispatched() lastUpdate {
+// lastDispatched returns the newest stored update dispatched so far that
+// a client with claims may see (see newest.lastFor).
+func (r *registry) lastDispatched(claims Claims) lastUpdate {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.last
+	return r.newest.lastFor(claims)
 }
 
 // count returns the number of open subscribers.

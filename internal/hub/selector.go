@@ -21,9 +21,11 @@ type Selector struct {
 	raw string
 	// re is nil for "*" and literal topics.
 	re *regexp.Regexp
-	// prefix is the template's literal text before its first expression:
-	// a cheap test that rejects most topics; re matches what follows it.
-	prefix string
+	// prefix is the template's literal text before its first expression,
+	// and suffix the literal text after its last: every expansion starts
+	// and ends with them, so two cheap tests reject most topics before re
+	// runs on what follows the prefix.
+	prefix, suffix string
 }
 
 // ParseSelector parses a topic selector. A string without "{" is a literal
@@ -44,7 +46,7 @@ func ParseSelector(s string) (Selector, error) {
 	if err != nil {
 		return Selector{}, fmt.Errorf("topic selector %q: %w", s, err)
 	}
-	return Selector{raw: s, re: re, prefix: prefix}, nil
+	return Selector{raw: s, re: re, prefix: prefix, suffix: s[strings.LastIndexByte(s, '}')+1:]}, nil
 }
 
 // ParseSelectors parses each of ss; the error names the first invalid one.
@@ -86,8 +88,15 @@ func (s Selector) Match(topic string) bool {
 		return false
 	}
 	rest, ok := strings.CutPrefix(topic, s.prefix)
-	return ok && s.re.MatchString(rest)
+	return ok && strings.HasSuffix(rest, s.suffix) && s.re.MatchString(rest)
 }
+
+// isTemplate reports whether s is a URI template (not "*", not a topic).
+func (s Selector) isTemplate() bool { return s.re != nil }
+
+// literalPrefix is the text every topic s matches starts with ("" for
+// "*"); the index files patterns under it.
+func (s Selector) literalPrefix() string { return s.prefix }
 
 // matchesAny reports whether s matches one of topics.
 func (s Selector) matchesAny(topics []string) bool {

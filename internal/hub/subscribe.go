@@ -3,9 +3,10 @@ package hub
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,12 +34,19 @@ import (
 // published meanwhile wait in its queue; those the replay already sent
 // (Seq not above the last replayed one) are dropped: no gap, no duplicate.
 func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	selectors, msg := parseTopicSelectors(q["topic"])
-	if msg != "" {
-		refuse(w, http.StatusBadRequest, "%s", msg)
+	leave, err := h.addresses.acquire(r)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
+	defer leave()
+	q := r.URL.Query()
+	selectors, release, err := h.parseTopicSelectors(q["topic"])
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
 	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &h.subscribeAuth)
 	if !ok {
 		return
@@ -46,6 +54,14 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	lastID := r.Header.Get("Last-Event-ID")
 	if lastID == "" {
 		lastID = q.Get("lastEventID")
+	}
+	endReplay := func() {}
+	if lastID != "" {
+		if endReplay, err = h.replayTurn(r.Context()); err != nil {
+			writeError(w, err)
+			return
+		}
+		defer endReplay() // on an early return; a no-op after the replay's
 	}
 	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
 	rc := http.NewResponseController(w)
@@ -67,6 +83,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &sseWriter{w: w, rc: rc, timeout: h.cfg.WriteTimeout}
 	boundary, err := h.replay(ctx, s, sw, lastID, last)
+	endReplay()
 	if err != nil && !sw.started {
 		h.log.ErrorContext(ctx, "hub: replay history", "subscriber_id", s.id, "last_event_id", lastID, "err", err)
 		refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
@@ -87,28 +104,52 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// parseTopicSelectors parses a subscription's topic parameters, or returns
-// what is wrong with them.
-func parseTopicSelectors(topics []string) ([]Selector, string) {
+// parseTopicSelectors parses a subscription's topic parameters, sharing
+// the compiled templates through the hub's cache, or returns what is wrong
+// with them. release gives the templates back when the stream ends.
+func (h *Hub) parseTopicSelectors(topics []string) (sels []Selector, release func(), err error) {
 	if len(topics) == 0 {
-		return nil, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")"
+		return nil, nil, refusal(http.StatusBadRequest, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")")
 	}
 	if len(topics) > MaxSubscriptionTopics {
-		return nil, fmt.Sprintf("a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
+		return nil, nil, refusal(http.StatusBadRequest, "a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
 	}
-	selectors := make([]Selector, 0, len(topics))
-	seen := make(map[string]bool, len(topics))
+	distinct := make([]string, 0, len(topics))
+	var templates []string
 	for _, t := range topics {
+		if !validText(t) {
+			return nil, nil, refusal(http.StatusBadRequest, "topic selector %+q must be valid UTF-8 without NUL bytes", truncate(t))
+		}
+		if slices.Contains(distinct, t) { // a repeated selector would be one more subscription event, not one more match
+			continue
+		}
+		distinct = append(distinct, t)
+		if t != "*" && strings.Contains(t, "{") {
+			templates = append(templates, t)
+		}
+	}
+	if len(templates) > h.cfg.MaxSubscriberTemplates {
+		return nil, nil, refusal(http.StatusBadRequest, "a subscription has %d distinct URI template selectors: the limit is %d; subscribe to topics, or to fewer, broader templates", len(templates), h.cfg.MaxSubscriberTemplates)
+	}
+	shared, err := h.templates.acquire(templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	release = func() { h.templates.release(templates) }
+	sels = make([]Selector, 0, len(distinct))
+	for _, t := range distinct {
+		if i := slices.Index(templates, t); i >= 0 {
+			sels = append(sels, shared[i])
+			continue
+		}
 		sel, err := ParseSelector(t)
 		if err != nil {
-			return nil, fmt.Sprintf("topic parameter is not a valid topic selector: %v", err)
+			release()
+			return nil, nil, refusal(http.StatusBadRequest, "topic parameter is not a valid topic selector: %v", err)
 		}
-		if !seen[t] { // a repeated selector would be one more subscription event, not one more match
-			seen[t] = true
-			selectors = append(selectors, sel)
-		}
+		sels = append(sels, sel)
 	}
-	return selectors, ""
+	return sels, release, nil
 }
 
 // subscribePolicy authenticates subscribers. No token is anonymous (if
@@ -137,7 +178,10 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return 0, sw.start(header)
 	}
-	header := lastID
+	from, header, err := h.resumePoint(ctx, s, lastID)
+	if err != nil {
+		return 0, err
+	}
 	var boundary int64
 	fn := func(u Update) error {
 		if !sw.started {
@@ -151,19 +195,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return sw.write(encodeEvent(u))
 	}
-	from := lastID
-	if at, ok := h.volatile.lookup(lastID); ok {
-		// a subscription event: resume from the stored update before it
-		from = at.id
-		if from == "" {
-			from = EarliestID
-		}
-	}
-	err := h.cfg.History.UpdatesAfter(ctx, from, fn)
-	if errors.Is(err, ErrUnknownEventID) && !sw.started {
-		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
+	topics := literalTopics(s.selectors)
+	err = h.cfg.History.UpdatesAfter(ctx, from, topics, fn)
+	if errors.Is(err, ErrUnknownEventID) && !sw.started { // pruned meanwhile
 		header = EarliestID
-		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, fn)
+		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, topics, fn)
 	}
 	if err != nil {
 		return 0, err
@@ -172,6 +208,87 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return boundary, sw.start(header)
 	}
 	return boundary, sw.flush()
+}
+
+// resumePoint returns the stored update after which s's replay starts
+// (EarliestID: the whole history) and the Last-Event-ID header to send.
+//
+// An id counts as known only when it is the id of an update s may
+// receive: a stored update that is public or that s's token allows, or a
+// recent subscription event that s's token allows. Any other id (a
+// private update s may not see, an id never stored or pruned, or bytes
+// that are no id at all) is unknown, and gets the same answer whatever
+// it is: the whole retained history s may see, and the header "earliest".
+// Otherwise an anonymous subscriber could tell a private update's id
+// from a wrong guess, by the header echoing it or by where the replay
+// starts. Ids that are not valid UTF-8, hold a NUL or are longer than
+// any id the hub stores never reach the store (PostgreSQL refuses them
+// with an error; SQLite would look them up).
+func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (from, header string, err error) {
+	if lastID == EarliestID {
+		return EarliestID, EarliestID, nil
+	}
+	if len(lastID) > MaxIDLength || !validText(lastID) {
+		return EarliestID, EarliestID, nil
+	}
+	if at, ok := h.volatile.lookup(lastID); ok {
+		if !s.mayReceive(true, []string{at.topic}) {
+			return EarliestID, EarliestID, nil
+		}
+		// a subscription event: resume from the stored update before it
+		if at.id == "" {
+			return EarliestID, lastID, nil
+		}
+		return at.id, lastID, nil
+	}
+	u, err := h.cfg.History.UpdateByID(ctx, lastID)
+	switch {
+	case errors.Is(err, ErrUnknownEventID):
+		return EarliestID, EarliestID, nil
+	case err != nil:
+		return "", "", err
+	case !s.mayReceive(u.Private, u.Topics):
+		return EarliestID, EarliestID, nil
+	}
+	return lastID, lastID, nil
+}
+
+// replayTurn waits, at most replayWait, for one of the Config.MaxReplays
+// replays to be free and takes it; end gives it back (and does nothing
+// when called again). The error is a 503 with Retry-After.
+func (h *Hub) replayTurn(ctx context.Context) (end func(), err error) {
+	t := time.NewTimer(replayWait)
+	defer t.Stop()
+	select {
+	case h.replays <- struct{}{}:
+	case <-t.C:
+		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter,
+			"the hub is replaying its history to %d subscribers already, its limit: retry in a moment", cap(h.replays))
+	case <-ctx.Done():
+		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter, "the client left while waiting for its replay")
+	}
+	ended := false
+	return func() {
+		if !ended {
+			ended = true
+			<-h.replays
+		}
+	}, nil
+}
+
+// literalTopics returns the topics of sels when every one is a plain
+// topic, so that the store filters the replay by topic; nil when one is
+// "*" or a template (the hub filters then).
+func literalTopics(sels []Selector) []string {
+	topics := make([]string, 0, len(sels))
+	for _, sel := range sels {
+		t, ok := sel.Literal()
+		if !ok {
+			return nil
+		}
+		topics = append(topics, t)
+	}
+	return topics
 }
 
 // stream writes live updates, and heartbeats when idle, until the stream

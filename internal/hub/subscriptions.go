@@ -117,7 +117,7 @@ func (h *Hub) announce(s *subscriber, active bool) {
 		n, last := h.reg.dispatch(&u, newEvent(u))
 		h.counted(n)
 		if n > 0 {
-			h.volatile.add(u.ID, last)
+			h.volatile.add(u.ID, volatileAt{lastUpdate: last, topic: doc.ID})
 		}
 	}
 }
@@ -154,11 +154,12 @@ func (h *Hub) subscriptionsAPI(w http.ResponseWriter, r *http.Request, rest stri
 		parts[i] = v
 		self += "/" + escapeVar(v)
 	}
-	if !h.authorizeAPI(w, r, self) {
+	claims, ok := h.authorizeAPI(w, r, self)
+	if !ok {
 		return
 	}
 	docs := h.subscriptions(parts)
-	lastID := h.reg.lastDispatched().id
+	lastID := h.reg.lastDispatched(claims).id
 	if lastID == "" {
 		lastID = EarliestID
 	}
@@ -177,17 +178,17 @@ func (h *Hub) subscriptionsAPI(w http.ResponseWriter, r *http.Request, rest stri
 
 // authorizeAPI checks that the request carries a subscriber JWT whose
 // mercure.subscribe matches self (or the URL as requested), or refuses it.
-func (h *Hub) authorizeAPI(w http.ResponseWriter, r *http.Request, self string) bool {
+func (h *Hub) authorizeAPI(w http.ResponseWriter, r *http.Request, self string) (Claims, bool) {
 	need := "the subscriptions API needs a subscriber JWT whose mercure.subscribe matches " + self
 	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &authPolicy{noToken: need, noKeyStatus: http.StatusUnauthorized, noKey: need})
 	if !ok {
-		return false
+		return Claims{}, false
 	}
 	if !claims.Subscribes(self) && !claims.Subscribes(r.URL.EscapedPath()) {
 		refuse(w, http.StatusForbidden, "the token's mercure.subscribe does not match %s, so it may not read these subscriptions", self)
-		return false
+		return Claims{}, false
 	}
-	return true
+	return claims, true
 }
 
 // subscriptions returns the documents of the active subscriptions, all or
@@ -251,16 +252,23 @@ const volatileIDsKept = 4096
 // the newest stored update at the time of each, in a bounded ring.
 type volatileIDs struct {
 	mu   sync.Mutex
-	at   map[string]lastUpdate
+	at   map[string]volatileAt
 	ring []string
 	next int
 }
 
-func newVolatileIDs(n int) *volatileIDs {
-	return &volatileIDs{at: make(map[string]lastUpdate, n), ring: make([]string, n)}
+// volatileAt is where an event that is not stored sits in the history,
+// and its topic (private: only those it was for may resume from it).
+type volatileAt struct {
+	lastUpdate
+	topic string
 }
 
-func (v *volatileIDs) add(id string, last lastUpdate) {
+func newVolatileIDs(n int) *volatileIDs {
+	return &volatileIDs{at: make(map[string]volatileAt, n), ring: make([]string, n)}
+}
+
+func (v *volatileIDs) add(id string, last volatileAt) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	delete(v.at, v.ring[v.next])
@@ -270,7 +278,7 @@ func (v *volatileIDs) add(id string, last lastUpdate) {
 }
 
 // lookup returns the newest stored update when id was dispatched.
-func (v *volatileIDs) lookup(id string) (lastUpdate, bool) {
+func (v *volatileIDs) lookup(id string) (volatileAt, bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	last, ok := v.at[id]

@@ -53,9 +53,18 @@ type History interface {
 	// and one whose ID is stored already (ErrDuplicateID).
 	AppendUpdate(ctx context.Context, u Update) (Update, error)
 	// UpdatesAfter calls fn, in Seq order, for every stored update after the
-	// one whose ID is lastID (EarliestID: all of them). It returns
-	// ErrUnknownEventID if lastID is not in the history.
-	UpdatesAfter(ctx context.Context, lastID string, fn func(Update) error) error
+	// one whose ID is lastID (EarliestID: all of them); when topics is not
+	// nil, only for those with one of topics (canonical or alternate), so
+	// that the store does the filtering where the subscriber's selectors
+	// are plain topics. It returns ErrUnknownEventID if lastID is not in
+	// the history. It holds a bounded amount of memory however long the
+	// history and however large its updates (a page at a time, bounded in
+	// bytes).
+	UpdatesAfter(ctx context.Context, lastID string, topics []string, fn func(Update) error) error
+	// UpdateByID returns the stored update whose ID is id, or an error
+	// wrapping ErrUnknownEventID when there is none: the hub checks that a
+	// subscriber may see the update it resumes from.
+	UpdateByID(ctx context.Context, id string) (Update, error)
 	// LastUpdate returns the newest stored update, or a zero Update when
 	// there is none.
 	LastUpdate(ctx context.Context) (Update, error)
