@@ -55,8 +55,28 @@ func breakHistory(t *testing.T, url string) (repair func()) {
 	}
 }
 
+// insertEvent writes a row of a match's log through a connection of its
+// own, behind the store's back.
+func insertEvent(t *testing.T, url string, matchID, seq int64, key string) {
+	ctx := testContext(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", url, err)
+	}
+	defer conn.Close(ctx)
+	var k *string
+	if key != "" {
+		k = &key
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO match_events
+		(match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key)
+		VALUES ($1, $2, 'note', '{"text":"hidden"}', now(), 0, '', $3)`, matchID, seq, k); err != nil {
+		t.Fatalf("insert a hidden event: %v", err)
+	}
+}
+
 func TestStore(t *testing.T) {
-	storetest.Run(t, open, breakHistory)
+	storetest.Run(t, open, storetest.Hooks{BreakHistory: breakHistory, InsertEvent: insertEvent})
 }
 
 func testContext(t testing.TB) context.Context {

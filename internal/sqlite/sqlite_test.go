@@ -45,6 +45,25 @@ func breakHistory(t *testing.T, path string) (repair func()) {
 	}
 }
 
+// insertEvent writes a row of a match's log through a connection of its
+// own, behind the store's back.
+func insertEvent(t *testing.T, path string, matchID, seq int64, key string) {
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer raw.Close()
+	var k any
+	if key != "" {
+		k = key
+	}
+	if _, err := raw.Exec(`INSERT INTO match_events
+		(match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key)
+		VALUES (?, ?, 'note', '{"text":"hidden"}', 0, 0, '', ?)`, matchID, seq, k); err != nil {
+		t.Fatalf("insert a hidden event: %v", err)
+	}
+}
+
 func openDB(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 	tb.Helper()
 	ctx := context.Background()
@@ -64,7 +83,7 @@ func openDB(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, open, breakHistory)
+	storetest.Run(t, open, storetest.Hooks{BreakHistory: breakHistory, InsertEvent: insertEvent})
 }
 
 // TestMigrateTwice checks that migrating an up-to-date database does
