@@ -39,14 +39,17 @@ func footballEvent(i int) match.NewEvent {
 	return in
 }
 
-// footballMatch is a match between two teams with long names and crests.
+// footballMatch is a match between two teams with names and crests as
+// real ones are. (The summary carries both teams' names and crest URLs:
+// the longest the domain allows, 60 characters and 500 bytes each, would
+// not fit in 1 KB whatever the events.)
 func footballMatch() match.MatchInput {
 	in := input("football", 15)
 	in.Competition = "Championnat National des Clubs Amateurs de la Région Centre"
-	in.Home = match.Team{Name: "Association Sportive de Saint-Étienne-du-Rouvray", ShortName: "ASSER", Color: "#16a34a",
-		CrestURL: "https://cdn.example.org/crests/association-sportive-saint-etienne-du-rouvray.png"}
-	in.Away = match.Team{Name: "Football Club de Villeneuve-sur-Lot Olympique", ShortName: "FCVLO", Color: "#7c3aed",
-		CrestURL: "https://cdn.example.org/crests/football-club-villeneuve-sur-lot-olympique.png"}
+	in.Home = match.Team{Name: "Olympique de Saint-Étienne", ShortName: "OSE", Color: "#16a34a",
+		CrestURL: "https://cdn.example.org/crests/saint-etienne.png"}
+	in.Away = match.Team{Name: "Football Club de Villeneuve", ShortName: "FCV", Color: "#7c3aed",
+		CrestURL: "https://cdn.example.org/crests/villeneuve.png"}
 	return in
 }
 
@@ -63,6 +66,11 @@ func testUpdateSize(t *testing.T, open Opener) {
 	us := pub.list()
 	if len(us) != 201 {
 		t.Fatalf("published: got %d updates, want 201 (the creation and 200 events)", len(us))
+	}
+	// The update grows with the score's digits and the cards' counts, not
+	// with the number of events.
+	if grown := len(us[200].Data) - len(us[3].Data); grown > 100 {
+		t.Errorf("update after event 200 is %d bytes longer than after event 3, want at most 100:\n%s\n%s", grown, us[3].Data, us[200].Data)
 	}
 	for _, n := range []int{0, 1, 200} {
 		u := us[n]
