@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/postgres"
@@ -138,6 +140,45 @@ func TestMigrateConcurrently(t *testing.T) {
 	if _, err := dbs[1].AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/t"}, Data: "x"}); err != nil {
 		t.Errorf("AppendUpdate after Migrate: got %v, want nil", err)
 	}
+}
+
+// TestMigrateKeepsMatches writes a match with the first schema, migrates
+// to the latest, and checks that the match still works.
+func TestMigrateKeepsMatches(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	u := pgtest.EmptyURL(t)
+	db, err := postgres.Open(ctx, u, postgres.Options{MatchTopic: storetest.Topic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fsys, err := fs.Sub(migrations.Postgres, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB := stdlib.OpenDBFromPool(db.Pool())
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to version 1: %v", err)
+	}
+	m := storetest.OldMatch()
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO matches (id, competition, sport,
+		home_name, home_short_name, home_color, away_name, away_short_name, away_color,
+		kick_off, time_zone, venue, status, seq, state, created_at)
+		VALUES (7, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13)`,
+		m.Competition, m.Sport, m.Home.Name, m.Home.ShortName, m.Home.Color, m.Away.Name, m.Away.ShortName, m.Away.Color,
+		m.KickOff, m.TimeZone, m.Venue, storetest.OldState(7), m.CreatedAt); err != nil {
+		t.Fatalf("insert a match of the first schema: %v", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	storetest.CheckMigratedMatch(t, db, 7)
 }
 
 // TestMigrateWaitsForLock holds the migration lock as another instance
