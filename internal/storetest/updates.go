@@ -86,6 +86,12 @@ func testUpdateSize(t *testing.T, open Opener) {
 				t.Errorf("update after event %d: no %q field, want it:\n%s", n, f, u.Data)
 			}
 		}
+		for _, side := range []string{"home", "away"} {
+			var team map[string]json.RawMessage
+			if err := json.Unmarshal(fields[side], &team); err != nil || team["score"] == nil {
+				t.Errorf("update after event %d: got %s %s, want an object with a score", n, side, fields[side])
+			}
+		}
 		for _, f := range []string{"timeline", "update_id"} {
 			if _, ok := fields[f]; ok {
 				t.Errorf("update after event %d: has a %q field, want none:\n%s", n, f, u.Data)
