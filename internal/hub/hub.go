@@ -241,31 +241,37 @@ func (c Config) validate() error {
 // API below it; mount it at /.well-known/mercure and below.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cors.apply(w, r)
-	rest := hubPath(r)
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		h.cors.preflight(w, r)
 		return
 	}
-	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
-		refuse(w, http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
-		return
+	if err := h.route(w, r); err != nil {
+		h.serveError(w, r, err)
 	}
+}
+
+// route calls the handler of r's route; a handler returns its refusal
+// (an *Error) or an internal error, which ServeHTTP writes, and writes
+// nothing itself then.
+func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
+	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
+		return refusal(http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
+	}
+	rest := hubPath(r)
 	switch {
 	case rest == "" || rest == "/":
 		switch r.Method {
 		case http.MethodGet:
-			h.subscribe(w, r)
+			return h.subscribe(w, r)
 		case http.MethodPost:
-			h.publish(w, r)
-		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			refuse(w, http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
+			return h.publish(w, r)
 		}
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		return refusal(http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
 	case rest == "/subscriptions" || strings.HasPrefix(rest, "/subscriptions/"):
-		h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
-	default:
-		refuse(w, http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
+		return h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
 	}
+	return refusal(http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
 }
 
 // wellKnown is the hub's path; every route is below it.
@@ -279,11 +285,6 @@ func hubPath(r *http.Request) string {
 		return p[i+len(wellKnown):]
 	}
 	return p
-}
-
-// refuse answers with status and a plain-text message saying why.
-func refuse(w http.ResponseWriter, status int, format string, args ...any) {
-	http.Error(w, fmt.Sprintf(format, args...), status)
 }
 
 // Publish stores u in the history, which generates its ID when empty and
