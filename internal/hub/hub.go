@@ -126,6 +126,12 @@ type Hub struct {
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
+	// pending holds the committed updates the dispatcher fans out, in
+	// order; watermark is the Seq of the last it did; dispatched is closed
+	// when the dispatcher has stopped. See dispatch.go.
+	pending    chan Update
+	watermark  watermark
+	dispatched chan struct{}
 
 	closeOnce sync.Once
 	retained  chan struct{} // closed when the retention goroutine is done
@@ -185,12 +191,16 @@ func New(c Config) (*Hub, error) {
 		replays:        make(chan struct{}, c.MaxReplays),
 		addresses:      newAddressCounts(c.MaxSubscribersPerAddress),
 		retained:       make(chan struct{}),
+		pending:        make(chan Update, dispatchBacklog),
+		dispatched:     make(chan struct{}),
 		ctx:            ctx,
 		cancel:         cancel,
 	}
 	h.reg.onSlow = h.tooSlow
 	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
 	h.publishAuth = h.publishPolicy()
+	h.watermark.seq = last.Seq
+	go h.dispatcher()
 	h.stopListening = c.Transport.Listen(h.Dispatch)
 	if c.RetainUpdates > 0 || c.RetainFor > 0 {
 		go h.retain()
@@ -241,31 +251,37 @@ func (c Config) validate() error {
 // API below it; mount it at /.well-known/mercure and below.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cors.apply(w, r)
-	rest := hubPath(r)
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		h.cors.preflight(w, r)
 		return
 	}
-	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
-		refuse(w, http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
-		return
+	if err := h.route(w, r); err != nil {
+		h.serveError(w, r, err)
 	}
+}
+
+// route calls the handler of r's route; a handler returns its refusal
+// (an *Error) or an internal error, which ServeHTTP writes, and writes
+// nothing itself then.
+func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
+	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
+		return refusal(http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
+	}
+	rest := hubPath(r)
 	switch {
 	case rest == "" || rest == "/":
 		switch r.Method {
 		case http.MethodGet:
-			h.subscribe(w, r)
+			return h.subscribe(w, r)
 		case http.MethodPost:
-			h.publish(w, r)
-		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			refuse(w, http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
+			return h.publish(w, r)
 		}
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		return refusal(http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
 	case rest == "/subscriptions" || strings.HasPrefix(rest, "/subscriptions/"):
-		h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
-	default:
-		refuse(w, http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
+		return h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
 	}
+	return refusal(http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
 }
 
 // wellKnown is the hub's path; every route is below it.
@@ -281,33 +297,23 @@ func hubPath(r *http.Request) string {
 	return p
 }
 
-// refuse answers with status and a plain-text message saying why.
-func refuse(w http.ResponseWriter, status int, format string, args ...any) {
-	http.Error(w, fmt.Sprintf(format, args...), status)
-}
-
 // Publish stores u in the history, which generates its ID when empty and
 // refuses an update without a topic or with an ID it holds already
 // (ErrDuplicateID); the Transport then delivers it to the subscribers it
-// may reach, in Seq order with every other stored update.
+// may reach, in Seq order with every other stored update. Publish returns
+// once they all have it queued (or after publishWait, or when ctx is
+// done or the hub shut down: the update is stored either way).
 func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 	stored, err := h.cfg.History.AppendUpdate(ctx, u)
 	if err != nil {
 		return Update{}, fmt.Errorf("publish: %w", err)
 	}
+	wctx, cancel := context.WithTimeout(ctx, publishWait)
+	defer cancel()
+	stop := context.AfterFunc(h.ctx, cancel)
+	defer stop()
+	h.watermark.wait(wctx, stored.Seq)
 	return stored, nil
-}
-
-// Dispatch delivers u, already stored in the history (Seq set), to the
-// subscribers it may reach. The Transport calls it after each commit. It
-// encodes u once, finds its subscribers through the selector index and
-// never blocks on one: a subscriber whose queue is full is disconnected.
-func (h *Hub) Dispatch(u Update) {
-	n, _ := h.reg.dispatch(&u, newEvent(u))
-	h.counted(n)
-	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
-		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
-	}
 }
 
 // tooSlowReason is why a subscriber whose queue was full was disconnected.
@@ -337,6 +343,7 @@ func (h *Hub) SubscriberCount() int { return h.reg.count() }
 func (h *Hub) Shutdown() {
 	h.closeOnce.Do(func() {
 		h.cancel()
+		<-h.dispatched // no fan-out after the streams are closed
 		h.stopListening()
 		h.reg.close("the hub is shutting down")
 	})

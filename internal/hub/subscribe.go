@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -27,29 +28,29 @@ import (
 //   - the id of a recent subscription event (not stored): the stored
 //     updates dispatched after it; the header is that id;
 //   - none: live updates only; the header is the id of the newest update
-//     dispatched before the subscriber registered ("earliest" if none),
-//     exactly the update preceding the first one it will get.
+//     dispatched before the subscriber registered that it may receive,
+//     else of the newest public one ("earliest" if none is known): never
+//     a private update it may not see (see resumePoint), and never after
+//     the first update it will get, so resuming from it misses nothing.
 //
 // The subscriber is registered before the history is read, so updates
 // published meanwhile wait in its queue; those the replay already sent
 // (Seq not above the last replayed one) are dropped: no gap, no duplicate.
-func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	leave, err := h.addresses.acquire(r)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	defer leave()
 	q := r.URL.Query()
 	selectors, release, err := h.parseTopicSelectors(q["topic"])
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	defer release()
-	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &h.subscribeAuth)
-	if !ok {
-		return
+	claims, err := h.authenticate(r, h.cfg.SubscriberKey, &h.subscribeAuth)
+	if err != nil {
+		return err
 	}
 	lastID := r.Header.Get("Last-Event-ID")
 	if lastID == "" {
@@ -58,8 +59,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	endReplay := func() {}
 	if lastID != "" {
 		if endReplay, err = h.replayTurn(r.Context()); err != nil {
-			writeError(w, err)
-			return
+			return err
 		}
 		defer endReplay() // on an early return; a no-op after the replay's
 	}
@@ -68,8 +68,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	s.abort = func() { rc.SetWriteDeadline(time.Now()) }
 	last, ok := h.reg.add(s)
 	if !ok {
-		refuse(w, http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
-		return
+		return refusal(http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
 	}
 	h.announce(s, true)
 	defer func() {
@@ -85,9 +84,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	boundary, err := h.replay(ctx, s, sw, lastID, last)
 	endReplay()
 	if err != nil && !sw.started {
-		h.log.ErrorContext(ctx, "hub: replay history", "subscriber_id", s.id, "last_event_id", lastID, "err", err)
-		refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
-		return
+		return fmt.Errorf("replay the history to subscriber %s from %q: %w", s.id, lastID, err)
 	}
 	var reason string
 	if err != nil {
@@ -102,6 +99,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	case debug:
 		h.log.DebugContext(ctx, "hub: stream ended", "subscriber_id", s.id, "reason", reason)
 	}
+	return nil // the stream ran: how it ended is no error of the request
 }
 
 // parseTopicSelectors parses a subscription's topic parameters, sharing
