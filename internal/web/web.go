@@ -67,6 +67,8 @@ type server struct {
 	csrf          *http.CrossOriginProtection
 	inFlight      chan struct{}
 	demo          bool
+	// logins throttles password checks per account and per address.
+	logins *loginThrottle
 }
 
 // NewHandler returns the scoreboard's HTTP handler: every route of the
@@ -78,6 +80,7 @@ func NewHandler(d Deps) http.Handler {
 		secureCookies: strings.HasPrefix(d.PublicURL, "https://"),
 		csrf:          http.NewCrossOriginProtection(),
 		demo:          d.Demo,
+		logins:        newLoginThrottle(),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -106,6 +109,7 @@ func NewHandler(d Deps) http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", m)
 	r.Route("/api/v1", s.apiRoutes)
+	s.setupPageRoutes(r)
 
 	if d.Hub != nil {
 		r.Handle("/.well-known/mercure", d.Hub)
