@@ -108,9 +108,11 @@ func (l *Listeners) Listen(fn func(Update)) (stop func()) {
 	}
 }
 
-// Commit runs commit, which makes the write that stored u durable, and if
-// it succeeds hands u to every listener before returning.
-func (l *Listeners) Commit(commit func() error, u Update) error {
+// Commit runs commit, which makes the write that stored us durable, and if
+// it succeeds hands each of us, in order, to every listener before
+// returning. A write may store several updates (a season's fixtures
+// imported at once); no other write's updates come between them.
+func (l *Listeners) Commit(commit func() error, us ...Update) error {
 	l.commitMu.Lock()
 	defer l.commitMu.Unlock()
 	if err := commit(); err != nil {
@@ -118,8 +120,10 @@ func (l *Listeners) Commit(commit func() error, u Update) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, fn := range l.fns {
-		fn(u)
+	for _, u := range us {
+		for _, fn := range l.fns {
+			fn(u)
+		}
 	}
 	return nil
 }

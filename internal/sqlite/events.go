@@ -41,14 +41,14 @@ func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
 	if _, err := getMatch(ctx, tx, id); err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
-	log, err := loadLog(ctx, tx, id)
+	log, err := readLog(ctx, tx, id)
 	if err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
 	return log, nil
 }
 
-func loadLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
+func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM match_events WHERE match_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
@@ -74,40 +74,35 @@ func loadLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // current state, and publishes nothing; with a different request it returns
 // ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
-	if db.opts.MatchTopic == nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: sqlite.Options.MatchTopic is not set", id)
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	var a appended
+	err := db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
+		var err error
+		a, err = db.appendTx(ctx, tx, id, in)
+		if err != nil || a.log == nil { // a retry: nothing new to publish
+			return nil, err
+		}
+		return []hub.Update{a.update}, nil
+	})
 	if err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: begin: %w", id, err)
-	}
-	a, err := db.appendEvent(ctx, tx, id, in)
-	if err != nil {
-		tx.Rollback()
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
-	if a.log == nil { // a retry: nothing new to publish
-		tx.Rollback()
-		return a.ev, a.st, nil
+	if a.log != nil {
+		db.logs.Put(id, a.log)
 	}
-	if err := db.listeners.Commit(tx.Commit, a.update); err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
-	}
-	db.logs.Put(id, a.log)
-	return a.ev, a.st, nil
+	return a.event, a.state, nil
 }
 
 // appended is what AppendEvent's transaction produced: log and update are
 // unset when the request was a retry answered from the log.
 type appended struct {
-	ev     match.Event
-	st     match.State
-	log    []match.Event // the whole log, ev included
+	event  match.Event
+	state  match.State
+	log    []match.Event // the whole log, event included
 	update hub.Update
 }
 
-// appendEvent is AppendEvent's transaction.
-func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.NewEvent) (appended, error) {
+// appendTx is AppendEvent's transaction.
+func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, id int64, in match.NewEvent) (appended, error) {
 	m, err := getMatch(ctx, tx, id)
 	if err != nil {
 		return appended{}, err
@@ -121,7 +116,7 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.Ne
 			return appended{}, err
 		}
 		st, err := getState(ctx, tx, id)
-		return appended{ev: prev, st: st}, err
+		return appended{event: prev, state: st}, err
 	}
 	ev, st, err := match.Record(m, slices.Clip(log), in, now())
 	if err != nil {
@@ -130,22 +125,11 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id int64, in match.Ne
 	if err := insertEvent(ctx, tx, ev); err != nil {
 		return appended{}, err
 	}
-	data, err := json.Marshal(st)
-	if err != nil {
-		return appended{}, fmt.Errorf("encode state: %w", err)
-	}
-	if err := storeState(ctx, tx, st, data); err != nil {
-		return appended{}, err
-	}
-	u, err := appendUpdate(ctx, tx, hub.Update{
-		ID:     hub.NewID(),
-		Topics: []string{db.opts.MatchTopic(id)},
-		Data:   string(data),
-	})
+	st, u, err := db.writeState(ctx, tx, st, ev)
 	if err != nil {
 		return appended{}, err
 	}
-	return appended{ev: ev, st: st, log: append(slices.Clip(log), ev), update: u}, nil
+	return appended{event: ev, state: st, log: append(slices.Clip(log), ev), update: u}, nil
 }
 
 // currentLog returns m's log, from the cache when it is current, else from
@@ -154,7 +138,7 @@ func (db *DB) currentLog(ctx context.Context, tx *sql.Tx, m match.Match) ([]matc
 	if log, ok := db.logs.Get(m); ok {
 		return log, nil
 	}
-	return loadLog(ctx, tx, m.ID)
+	return readLog(ctx, tx, m.ID)
 }
 
 func insertEvent(ctx context.Context, tx *sql.Tx, ev match.Event) error {
@@ -170,12 +154,16 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev match.Event) error {
 		(match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.MatchID, ev.Seq, ev.Kind, string(detail), micros(ev.RecordedAt), ev.ClockMs, ev.RecordedBy, key)
-	if isUnique(err) {
-		// Only one writer, so this means Record numbered the event wrongly.
-		return fmt.Errorf("insert event %d: sequence or idempotency key already taken: %w", ev.Seq, err)
-	}
-	if err != nil {
-		return fmt.Errorf("insert event %d: %w", ev.Seq, err)
+	switch {
+	case isPrimaryKey(err):
+		// Cannot happen while appends are serialized by the one writer,
+		// unless a row was written behind the store's back; say so rather
+		// than report an internal error.
+		return match.Errorf(match.ECONFLICT, "event %d of match %d was recorded at the same time; reload and retry", ev.Seq, ev.MatchID)
+	case isUnique(err):
+		return match.Errorf(match.ECONFLICT, "idempotency key %q was already used in match %d; send a new key for a new event", ev.IdempotencyKey, ev.MatchID)
+	case err != nil:
+		return fmt.Errorf("insert event: %w", err)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("append update: begin: %w", err)
 	}
-	if u, err = appendUpdate(ctx, tx, u); err != nil {
+	if u, err = insertUpdate(ctx, tx, u); err != nil {
 		tx.Rollback()
 		return hub.Update{}, err
 	}
@@ -49,9 +49,9 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 	return u, nil
 }
 
-// appendUpdate is the one place that writes hub updates: AppendUpdate and
-// AppendEvent's transaction both use it.
-func appendUpdate(ctx context.Context, tx *sql.Tx, u hub.Update) (hub.Update, error) {
+// insertUpdate is the one place that writes hub updates: AppendUpdate and
+// every match write's transaction (writeState) use it.
+func insertUpdate(ctx context.Context, tx *sql.Tx, u hub.Update) (hub.Update, error) {
 	if u.ID == "" {
 		u.ID = hub.NewID()
 	}

@@ -12,68 +12,35 @@ import (
 )
 
 // matchColumns are the columns scanMatch reads, in its order.
-const matchColumns = `id, competition, sport, home_name, home_short_name, home_color,
-	away_name, away_short_name, away_color, kick_off, time_zone, venue, status, seq, created_at`
+const matchColumns = `id, competition, competition_id, sport,
+	home_name, home_short_name, home_color, home_crest_url, home_team_id,
+	away_name, away_short_name, away_color, away_crest_url, away_team_id,
+	kick_off, time_zone, venue, status, seq, created_at`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
 func scanMatch(row scanner) (match.Match, error) {
 	var m match.Match
+	var competitionID, homeID, awayID sql.NullInt64
 	var kickOff, createdAt int64
-	err := row.Scan(&m.ID, &m.Competition, &m.Sport, &m.Home.Name, &m.Home.ShortName, &m.Home.Color,
-		&m.Away.Name, &m.Away.ShortName, &m.Away.Color, &kickOff, &m.TimeZone, &m.Venue,
-		&m.Status, &m.Seq, &createdAt)
+	err := row.Scan(&m.ID, &m.Competition, &competitionID, &m.Sport,
+		&m.Home.Name, &m.Home.ShortName, &m.Home.Color, &m.Home.CrestURL, &homeID,
+		&m.Away.Name, &m.Away.ShortName, &m.Away.Color, &m.Away.CrestURL, &awayID,
+		&kickOff, &m.TimeZone, &m.Venue, &m.Status, &m.Seq, &createdAt)
 	if err != nil {
 		return match.Match{}, err
 	}
+	m.CompetitionID, m.HomeTeamID, m.AwayTeamID = competitionID.Int64, homeID.Int64, awayID.Int64
 	m.KickOff = fromMicros(kickOff)
 	m.CreatedAt = fromMicros(createdAt)
 	return m, nil
 }
 
-// CreateMatch validates in and stores a new scheduled match with the state
-// its empty log folds to. Returns EINVALID.
-func (db *DB) CreateMatch(ctx context.Context, in match.MatchInput) (match.Match, error) {
-	m, err := match.NewMatch(in, now())
-	if err != nil {
-		return match.Match{}, fmt.Errorf("create match: %w", err)
-	}
-	m.KickOff = fromMicros(micros(m.KickOff)) // the precision stored
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO matches (competition, sport,
-			home_name, home_short_name, home_color, away_name, away_short_name, away_color,
-			kick_off, time_zone, venue, status, seq, state, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '{}', ?) RETURNING id`,
-			m.Competition, m.Sport, m.Home.Name, m.Home.ShortName, m.Home.Color,
-			m.Away.Name, m.Away.ShortName, m.Away.Color, micros(m.KickOff), m.TimeZone, m.Venue,
-			m.Status, micros(m.CreatedAt)).Scan(&m.ID)
-		if err != nil {
-			return fmt.Errorf("insert: %w", err)
-		}
-		st := match.Fold(m, nil)
-		m.Status, m.Seq = st.Status, st.Seq
-		data, err := json.Marshal(st)
-		if err != nil {
-			return fmt.Errorf("encode state: %w", err)
-		}
-		return storeState(ctx, tx, st, data)
-	})
-	if err != nil {
-		return match.Match{}, fmt.Errorf("create match: %w", err)
-	}
-	return m, nil
-}
-
-// storeState writes st, encoded as data, as its match's state, with the
-// status and seq copied out of it for lists.
-func storeState(ctx context.Context, tx *sql.Tx, st match.State, data []byte) error {
-	_, err := tx.ExecContext(ctx, `UPDATE matches SET state = ?, status = ?, seq = ? WHERE id = ?`,
-		string(data), st.Status, st.Seq, st.ID)
-	if err != nil {
-		return fmt.Errorf("store state: %w", err)
-	}
-	return nil
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // Match returns one match. Returns ENOTFOUND.
@@ -85,43 +52,29 @@ func (db *DB) Match(ctx context.Context, id int64) (match.Match, error) {
 	return m, nil
 }
 
-// querier is a *sql.DB or *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
+// getMatch reads match id; in the write transaction, which is the only
+// writer, it also serves as the match's lock (see lockMatch in
+// internal/postgres).
 func getMatch(ctx context.Context, q querier, id int64) (match.Match, error) {
 	m, err := scanMatch(q.QueryRowContext(ctx, `SELECT `+matchColumns+` FROM matches WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return match.Match{}, notFound(id)
+		return match.Match{}, errMatchNotFound(id)
 	}
 	return m, err
 }
 
-func notFound(id int64) error {
+// errMatchNotFound is the ENOTFOUND of a match id that names no match.
+func errMatchNotFound(id int64) error {
 	return match.Errorf(match.ENOTFOUND, "match %d does not exist", id)
 }
 
-// Matches returns the matches that pass the filter, by kick-off time.
-// Returns EINVALID for a negative limit or an unknown status.
+// Matches returns the matches that pass the filter, by kick-off time then
+// id. Returns EINVALID (see match.MatchFilter.Validate).
 func (db *DB) Matches(ctx context.Context, f match.MatchFilter) ([]match.Match, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	query := `SELECT ` + matchColumns + ` FROM matches`
-	var args []any
-	if len(f.Status) > 0 {
-		for _, s := range f.Status {
-			args = append(args, s)
-		}
-		query += ` WHERE status IN (?` + strings.Repeat(`, ?`, len(f.Status)-1) + `)`
-	}
-	query += ` ORDER BY kick_off, id`
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	query, args := matchesQuery(f)
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list matches: %w", err)
@@ -141,8 +94,52 @@ func (db *DB) Matches(ctx context.Context, f match.MatchFilter) ([]match.Match, 
 	return ms, nil
 }
 
+// matchesQuery builds the query of Matches: one condition per filter set,
+// so that each can use its index.
+func matchesQuery(f match.MatchFilter) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if len(f.Status) > 0 {
+		ss := make([]any, len(f.Status))
+		for i, s := range f.Status {
+			ss[i] = s
+		}
+		add(`status IN (?`+strings.Repeat(`, ?`, len(ss)-1)+`)`, ss...)
+	}
+	if f.CompetitionID != 0 {
+		add(`competition_id = ?`, f.CompetitionID)
+	}
+	if f.TeamID != 0 {
+		add(`(home_team_id = ? OR away_team_id = ?)`, f.TeamID, f.TeamID)
+	}
+	if f.ScorerID != 0 {
+		add(`id IN (SELECT match_id FROM match_scorers WHERE user_id = ?)`, f.ScorerID)
+	}
+	if !f.From.IsZero() {
+		add(`kick_off >= ?`, micros(f.From))
+	}
+	if !f.Before.IsZero() {
+		add(`kick_off < ?`, micros(f.Before))
+	}
+	query := `SELECT ` + matchColumns + ` FROM matches`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	limit := int64(-1) // SQLite's "no limit"
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	query += ` ORDER BY kick_off, id LIMIT ? OFFSET ?`
+	return query, append(args, limit, f.Offset)
+}
+
 // State returns the match's current public state (the fold of its log, as
-// stored by the last append). Returns ENOTFOUND.
+// stored by the last write) with the id of the update that published it.
+// Returns ENOTFOUND.
 func (db *DB) State(ctx context.Context, id int64) (match.State, error) {
 	st, err := getState(ctx, db.read, id)
 	if err != nil {
@@ -155,7 +152,7 @@ func getState(ctx context.Context, q querier, id int64) (match.State, error) {
 	var b string
 	err := q.QueryRowContext(ctx, `SELECT state FROM matches WHERE id = ?`, id).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
-		return match.State{}, notFound(id)
+		return match.State{}, errMatchNotFound(id)
 	}
 	if err != nil {
 		return match.State{}, err

@@ -1,5 +1,6 @@
 // Package sqlite is the embedded default store (modernc.org/sqlite, no cgo):
-// it implements match.Store and hub.History.
+// it implements match.Store, match.CompetitionStore, match.AccountStore,
+// hub.History and hub.Transport.
 //
 // The database runs in WAL mode. Writes go through a pool of one connection
 // whose transactions begin IMMEDIATE, so concurrent appends queue in Go
@@ -31,8 +32,9 @@ import (
 
 // Options configure a DB.
 type Options struct {
-	// MatchTopic returns the hub topic of a match (its IRI). AppendEvent
-	// writes the match's new state as an update on that topic.
+	// MatchTopic returns the hub topic of a match (its IRI). Every write of
+	// a match's state (CreateMatch, CreateMatches, EditMatch, AppendEvent)
+	// publishes it as an update on that topic, and fails without it.
 	MatchTopic func(matchID int64) string
 	// Logger hears of each migration Migrate applies; nil logs nothing.
 	Logger *slog.Logger
@@ -44,23 +46,25 @@ type DB struct {
 	read      *sql.DB
 	opts      Options
 	logs      match.LogCache
-	listeners hub.Listeners // AppendUpdate and AppendEvent commit through it
+	listeners hub.Listeners // every write that stores a hub update commits through it
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Both interfaces are the contract; fail the build, not a test, if one
+// The interfaces are the contract; fail the build, not a test, if one
 // drifts.
 var (
-	_ match.Store   = (*DB)(nil)
-	_ hub.History   = (*DB)(nil)
-	_ hub.Transport = (*DB)(nil)
+	_ match.Store            = (*DB)(nil)
+	_ match.CompetitionStore = (*DB)(nil)
+	_ match.AccountStore     = (*DB)(nil)
+	_ hub.History            = (*DB)(nil)
+	_ hub.Transport          = (*DB)(nil)
 )
 
 // Open opens (creating if need be) the database file at path. It does not
 // migrate: call Migrate. path must name a file (not ":memory:"): readers and
 // the writer are separate connections to it. Options.MatchTopic is needed
-// only by AppendEvent.
+// by the writes of a match's state.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path; give a file name such as scoreboard.db")
@@ -196,9 +200,13 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
+	return isPrimaryKey(err) || hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+}
+
+// isPrimaryKey reports whether err is a PRIMARY KEY violation.
+func isPrimaryKey(err error) bool { return hasCode(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) }
+
+func hasCode(err error, code int) bool {
 	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	return errors.As(err, &se) && se.Code() == code
 }

@@ -92,7 +92,7 @@ func testEveryEventKind(t *testing.T, open Opener) {
 			if diff := cmp.Diff(last, sn.State, stateOpts); diff != "" {
 				t.Errorf("State differs from the last append's (-appended +stored):\n%s", diff)
 			}
-			if diff := cmp.Diff(match.Fold(sn.Match, sn.Events), sn.State, stateOpts); diff != "" {
+			if diff := cmp.Diff(match.Fold(sn.Match, sn.Events), sn.State, foldOpts); diff != "" {
 				t.Errorf("stored State is not the fold of the stored log (-fold +stored):\n%s", diff)
 			}
 			if sn.Match.Status != last.Status || sn.Match.Seq != last.Seq {

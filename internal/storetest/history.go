@@ -210,18 +210,23 @@ func testAppendEventPublishes(t *testing.T, open Opener) {
 	if u.ID == "" || u.Private {
 		t.Errorf("update: got id %q private %v, want an id and a public update", u.ID, u.Private)
 	}
-	var data match.State
+	var data match.Update
 	if err := json.Unmarshal([]byte(u.Data), &data); err != nil {
-		t.Fatalf("update data is not a state: %v\n%s", err, u.Data)
+		t.Fatalf("update data is not a match update: %v\n%s", err, u.Data)
 	}
-	if diff := cmp.Diff(st, data, stateOpts); diff != "" {
-		t.Errorf("update data (-appended state +published):\n%s", diff)
+	pubEv := ev
+	pubEv.RecordedBy, pubEv.IdempotencyKey = "", ""
+	if diff := cmp.Diff(match.Update{Summary: st.Summary, Events: []match.Event{pubEv}}, data, stateOpts); diff != "" {
+		t.Errorf("update data (-appended state and event +published):\n%s", diff)
+	}
+	if st.UpdateID != u.ID {
+		t.Errorf("appended state: got update id %q, want the published update's %q", st.UpdateID, u.ID)
 	}
 	pubs := pub.list()
-	if len(pubs) != 1 {
-		t.Fatalf("listeners: got %d calls, want 1", len(pubs))
+	if len(pubs) != 2 {
+		t.Fatalf("listeners: got %d calls, want 2 (the match's creation and the append)", len(pubs))
 	}
-	if diff := cmp.Diff(u, pubs[0]); diff != "" {
+	if diff := cmp.Diff(u, pubs[1]); diff != "" {
 		t.Errorf("the update the listener got differs from the stored one (-stored +heard):\n%s", diff)
 	}
 	mu.Lock()
@@ -235,19 +240,35 @@ func testAppendEventPublishes(t *testing.T, open Opener) {
 	if got, _ := collect(t, s, u.ID); len(got) != 0 {
 		t.Errorf("after a refused append: got %d hub updates, want 0", len(got))
 	}
-	if n := len(pub.list()); n != 1 {
-		t.Errorf("after a refused append: got %d listener calls, want 1", n)
+	if n := len(pub.list()); n != 2 {
+		t.Errorf("after a refused append: got %d listener calls, want 2", n)
 	}
 }
 
-// testAppendWithoutTopic opens a store without Config.Topic: appending an
-// event, which must publish on the match's topic, fails and stores nothing.
+// testAppendWithoutTopic opens a store without Config.Topic: creating a
+// match or appending an event, which must publish on the match's topic,
+// fails and stores nothing.
 func testAppendWithoutTopic(t *testing.T, open Opener) {
 	ctx := testContext(t)
-	s, _ := open(t, Config{})
-	m := createMatch(t, ctx, s, input("football", 10))
+	s, path := open(t, Config{})
+	if _, err := s.CreateMatch(ctx, input("football", 10)); err == nil {
+		t.Errorf("CreateMatch without a match topic: got nil error, want one")
+	}
+	if _, err := s.CreateMatches(ctx, []match.MatchInput{input("football", 10)}); err == nil {
+		t.Errorf("CreateMatches without a match topic: got nil error, want one")
+	}
+	if ms, err := s.Matches(ctx, match.MatchFilter{}); err != nil || len(ms) != 0 {
+		t.Errorf("after the refused creations: got %d matches (%v), want none", len(ms), err)
+	}
+	// A match made by a store that publishes cannot be appended to by one
+	// that does not.
+	s2, _ := open(t, Config{Path: path, Topic: Topic})
+	m := createMatch(t, ctx, s2, input("football", 10))
 	if _, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart}); err == nil {
 		t.Errorf("AppendEvent without a match topic: got nil error, want one")
+	}
+	if _, _, err := s.EditMatch(ctx, m.ID, m.Input()); err == nil {
+		t.Errorf("EditMatch without a match topic: got nil error, want one")
 	}
 	if evs, err := s.Events(ctx, m.ID); err != nil || len(evs) != 0 {
 		t.Errorf("after the refused append: got %d events (%v), want none", len(evs), err)
@@ -276,7 +297,7 @@ func testAppendEventAtomic(t *testing.T, open Opener, breakHistory HistoryBreake
 	if ev.Seq != 1 {
 		t.Errorf("first stored event: got seq %d, want 1", ev.Seq)
 	}
-	if n := len(pub.list()); n != 1 {
-		t.Errorf("listeners: got %d calls, want 1 (none for the failed append)", n)
+	if n := len(pub.list()); n != 2 {
+		t.Errorf("listeners: got %d calls, want 2 (the match's creation and the append, none for the failed append)", n)
 	}
 }

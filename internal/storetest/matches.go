@@ -48,7 +48,7 @@ func testMatches(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatalf("State(%d): %v", early.ID, err)
 	}
-	if diff := cmp.Diff(match.Fold(early, nil), st, stateOpts); diff != "" {
+	if diff := cmp.Diff(match.Fold(early, nil), st, foldOpts); diff != "" {
 		t.Errorf("State of a new match is not the fold of an empty log (-fold +got):\n%s", diff)
 	}
 

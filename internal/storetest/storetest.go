@@ -145,6 +145,10 @@ var stateOpts = cmp.Options{
 	cmpopts.IgnoreFields(match.Event{}, "IdempotencyKey"),
 }
 
+// foldOpts compare a fold with a stored state, which carries the id of
+// the update that published it where a fold has none.
+var foldOpts = cmp.Options{stateOpts, cmpopts.IgnoreFields(match.State{}, "UpdateID")}
+
 // eventOpts compare events as the log stores them.
 var eventOpts = cmp.Options{cmpopts.EquateEmpty()}
 
