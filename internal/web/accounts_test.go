@@ -129,13 +129,18 @@ func (r reply) cookie() *http.Cookie {
 	return nil
 }
 
-// call sends a request with c (nil: a client without cookies) to the
+// plainClient keeps no cookies and follows no redirects, so that a test
+// sees each response.
+var plainClient = &http.Client{Timeout: 30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// call sends a request with c (nil: plainClient) to the
 // env's server and reads the reply. body is JSON-encoded unless it is a
 // string, sent as it is; headers are name, value pairs.
 func (e *apiEnv) call(c *http.Client, method, path string, body any, headers ...string) reply {
 	e.t.Helper()
 	if c == nil {
-		c = http.DefaultClient
+		c = plainClient
 	}
 	var rd io.Reader
 	ct := ""
