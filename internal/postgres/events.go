@@ -35,21 +35,16 @@ func scanEvent(row pgx.Row) (match.Event, error) {
 func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
 	log, err := readLog(ctx, db.pool, id)
 	if err != nil {
-		return nil, fmt.Errorf("read events of match %d: %w", id, err)
+		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
 	if len(log) == 0 {
 		// An empty log and a missing match look alike; only the second is
 		// an error.
-		if _, err := db.Match(ctx, id); err != nil {
-			return nil, err
+		if _, err := getMatch(ctx, db.pool, id); err != nil {
+			return nil, fmt.Errorf("list events of match %d: %w", id, err)
 		}
 	}
 	return log, nil
-}
-
-// querier is what readLog needs: a pool or a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // readLog returns the log of match id in sequence order, never nil.
@@ -70,37 +65,33 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 
 // AppendEvent validates in against the match's current state (see
 // match.Record) and, in one transaction, appends the event, stores the new
-// state and writes the hub update that publishes it on the match's topic;
-// after commit, and before it returns, it hands that update to the
-// listeners (Listen). A retry with an
-// idempotency key already used for the same request returns the original
-// event and the current state; with a different request it returns
+// state and writes the hub update that publishes it on
+// Options.MatchTopic(id); after commit, and before it returns, it hands
+// that update to the listeners (Listen). A retry with an idempotency key
+// already used for the same request returns the original event and the
+// current state, and publishes nothing; with a different request it returns
 // ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
-	if db.opts.MatchTopic == nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: postgres.Options.MatchTopic is not set", id)
-	}
-	tx, err := db.pool.Begin(ctx)
-	if err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: begin: %w", id, err)
-	}
-	defer tx.Rollback(ctx) // a no-op after commit
-	r, err := db.appendTx(ctx, tx, id, in)
+	var a appended
+	err := db.publishTx(ctx, func(tx pgx.Tx) ([]hub.Update, error) {
+		var err error
+		a, err = db.appendTx(ctx, tx, id, in)
+		if err != nil || a.log == nil { // a retry: nothing new to publish
+			return nil, err
+		}
+		return []hub.Update{a.update}, nil
+	})
 	if err != nil {
 		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
-	if r.update.Seq == 0 { // a retry: nothing new to publish
-		return r.event, r.state, nil
+	if a.log != nil {
+		db.logs.Put(id, a.log)
 	}
-	if err := db.listeners.Commit(func() error { return tx.Commit(ctx) }, r.update); err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
-	}
-	db.logs.Put(id, r.log)
-	return r.event, r.state, nil
+	return a.event, a.state, nil
 }
 
-// appended is what an append wrote; log and update are unset for a retry,
-// which writes nothing.
+// appended is what AppendEvent's transaction produced: log and update are
+// unset when the request was a retry answered from the log.
 type appended struct {
 	event  match.Event
 	state  match.State
@@ -110,57 +101,51 @@ type appended struct {
 
 // appendTx is AppendEvent's transaction.
 func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEvent) (appended, error) {
-	// FOR UPDATE serializes appends to one match: each sees the log the
-	// previous one left, so seq stays gapless.
-	var raw []byte
-	m, err := scanMatch(tx.QueryRow(ctx, `SELECT `+matchColumns+`, state FROM matches WHERE id = $1 FOR UPDATE`, id), &raw)
+	m, err := lockMatch(ctx, tx, id)
 	if err != nil {
-		return appended{}, notFound(err, "lock match", "match %d does not exist", id)
+		return appended{}, err
 	}
-	log, ok := db.logs.Get(m)
-	if !ok {
-		if log, err = readLog(ctx, tx, id); err != nil {
-			return appended{}, err
-		}
+	log, err := db.currentLog(ctx, tx, m)
+	if err != nil {
+		return appended{}, err
 	}
 	if prev, ok, err := match.Retry(log, in); err != nil || ok {
 		if err != nil {
 			return appended{}, err
 		}
-		r := appended{event: prev}
-		if err := json.Unmarshal(raw, &r.state); err != nil {
-			return appended{}, fmt.Errorf("decode state: %w", err)
-		}
-		return r, nil
+		st, err := getState(ctx, tx, id)
+		return appended{event: prev, state: st}, err
 	}
 	ev, st, err := match.Record(m, slices.Clip(log), in, now())
 	if err != nil {
 		return appended{}, err
 	}
-	state, err := json.Marshal(st)
-	if err != nil {
-		return appended{}, fmt.Errorf("encode state: %w", err)
-	}
 	if err := insertEvent(ctx, tx, ev); err != nil {
 		return appended{}, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE matches SET state = $2, status = $3, seq = $4 WHERE id = $1`,
-		id, state, st.Status, st.Seq); err != nil {
-		return appended{}, fmt.Errorf("store state: %w", err)
-	}
-	// Last before commit: insertUpdate holds the history's lock until then.
-	u, err := insertUpdate(ctx, tx, hub.Update{ID: hub.NewID(), Topics: []string{db.opts.MatchTopic(id)}, Data: string(state)})
+	// Last before commit: writeState's update holds the history's lock
+	// until then.
+	st, u, err := db.writeState(ctx, tx, st, ev)
 	if err != nil {
 		return appended{}, err
 	}
 	return appended{event: ev, state: st, log: append(slices.Clip(log), ev), update: u}, nil
 }
 
+// currentLog returns m's log, from the cache when it is current, else from
+// the database.
+func (db *DB) currentLog(ctx context.Context, tx pgx.Tx, m match.Match) ([]match.Event, error) {
+	if log, ok := db.logs.Get(m); ok {
+		return log, nil
+	}
+	return readLog(ctx, tx, m.ID)
+}
+
 // insertEvent appends ev to its match's log.
 func insertEvent(ctx context.Context, tx pgx.Tx, ev match.Event) error {
 	detail, err := json.Marshal(ev.EventDetail)
 	if err != nil {
-		return fmt.Errorf("encode event detail: %w", err)
+		return fmt.Errorf("encode detail: %w", err)
 	}
 	var key *string // NULL: no key, so no idempotency to enforce
 	if ev.IdempotencyKey != "" {
@@ -172,8 +157,9 @@ func insertEvent(ctx context.Context, tx pgx.Tx, ev match.Event) error {
 		ev.MatchID, ev.Seq, ev.Kind, detail, ev.RecordedAt, ev.ClockMs, ev.RecordedBy, key)
 	switch {
 	case isUniqueViolation(err, "match_events_pkey"):
-		// Cannot happen while appends hold the match's row lock; say so
-		// rather than report an internal error.
+		// Cannot happen while appends hold the match's row lock, unless a
+		// row was written behind the store's back; say so rather than
+		// report an internal error.
 		return match.Errorf(match.ECONFLICT, "event %d of match %d was recorded at the same time; reload and retry", ev.Seq, ev.MatchID)
 	case isUniqueViolation(err, ""):
 		return match.Errorf(match.ECONFLICT, "idempotency key %q was already used in match %d; send a new key for a new event", ev.IdempotencyKey, ev.MatchID)

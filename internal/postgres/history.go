@@ -133,20 +133,22 @@ func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
 }
 
 // PruneUpdates deletes all but the newest keep updates, and those stored
-// before before. keep <= 0 sets no bound on the count, and a zero before
-// none on the age.
+// before before, in one transaction. keep <= 0 sets no bound on the count,
+// and a zero before none on the age.
 func (db *DB) PruneUpdates(ctx context.Context, keep int, before time.Time) error {
-	if keep > 0 {
-		if _, err := db.pool.Exec(ctx, `
-			DELETE FROM hub_updates WHERE seq <= (
-				SELECT seq FROM hub_updates ORDER BY seq DESC OFFSET $1 LIMIT 1)`, keep); err != nil {
-			return fmt.Errorf("prune updates beyond the newest %d: %w", keep, err)
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if keep > 0 {
+			if _, err := tx.Exec(ctx, `
+				DELETE FROM hub_updates WHERE seq <= (
+					SELECT seq FROM hub_updates ORDER BY seq DESC OFFSET $1 LIMIT 1)`, keep); err != nil {
+				return fmt.Errorf("prune updates beyond the newest %d: %w", keep, err)
+			}
 		}
-	}
-	if !before.IsZero() {
-		if _, err := db.pool.Exec(ctx, `DELETE FROM hub_updates WHERE created_at < $1`, before); err != nil {
-			return fmt.Errorf("prune updates older than %s: %w", before.Format(time.RFC3339), err)
+		if !before.IsZero() {
+			if _, err := tx.Exec(ctx, `DELETE FROM hub_updates WHERE created_at < $1`, before); err != nil {
+				return fmt.Errorf("prune updates older than %s: %w", before.Format(time.RFC3339), err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -1,5 +1,6 @@
 // Package postgres is the PostgreSQL store (pgx), with LISTEN/NOTIFY later:
-// it implements match.Store and hub.History.
+// it implements match.Store, match.CompetitionStore, match.AccountStore,
+// hub.History and hub.Transport.
 package postgres
 
 import (
@@ -27,9 +28,9 @@ import (
 
 // Options configure a DB.
 type Options struct {
-	// MatchTopic returns the hub topic of a match (its IRI). AppendEvent
-	// writes the match's new state as an update on that topic. nil means
-	// "/matches/{id}".
+	// MatchTopic returns the hub topic of a match (its IRI). Every write of
+	// a match's state (CreateMatch, CreateMatches, EditMatch, AppendEvent)
+	// publishes it as an update on that topic, and fails without it.
 	MatchTopic func(matchID int64) string
 	// Logger receives a line per migration Migrate applies; nil discards
 	// them.
@@ -41,15 +42,17 @@ type DB struct {
 	pool      *pgxpool.Pool
 	opts      Options
 	logs      match.LogCache
-	listeners hub.Listeners // AppendUpdate and AppendEvent commit through it
+	listeners hub.Listeners // every write that stores a hub update commits through it
 }
 
-// Both interfaces are the contract; fail the build, not a test, if one
+// The interfaces are the contract; fail the build, not a test, if one
 // drifts.
 var (
-	_ match.Store   = (*DB)(nil)
-	_ hub.History   = (*DB)(nil)
-	_ hub.Transport = (*DB)(nil)
+	_ match.Store            = (*DB)(nil)
+	_ match.CompetitionStore = (*DB)(nil)
+	_ match.AccountStore     = (*DB)(nil)
+	_ hub.History            = (*DB)(nil)
+	_ hub.Transport          = (*DB)(nil)
 )
 
 // defaultConnectTimeout bounds a connection attempt when the URL sets no
@@ -135,13 +138,13 @@ func (db *DB) Close() error {
 // store does not offer.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// notFound maps pgx.ErrNoRows to an ENOTFOUND error saying what is missing,
-// and wraps any other error with what was being done.
-func notFound(err error, what string, format string, args ...any) error {
+// notFound maps pgx.ErrNoRows to nf, the ENOTFOUND saying what is missing,
+// and returns any other error, nil included, as it is.
+func notFound(err, nf error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return match.Errorf(match.ENOTFOUND, format, args...)
+		return nf
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return err
 }
 
 // isUniqueViolation reports whether err is PostgreSQL's unique_violation on

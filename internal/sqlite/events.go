@@ -103,7 +103,7 @@ type appended struct {
 
 // appendTx is AppendEvent's transaction.
 func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, id int64, in match.NewEvent) (appended, error) {
-	m, err := getMatch(ctx, tx, id)
+	m, err := lockMatch(ctx, tx, id)
 	if err != nil {
 		return appended{}, err
 	}

@@ -52,15 +52,19 @@ func (db *DB) Match(ctx context.Context, id int64) (match.Match, error) {
 	return m, nil
 }
 
-// getMatch reads match id; in the write transaction, which is the only
-// writer, it also serves as the match's lock (see lockMatch in
-// internal/postgres).
 func getMatch(ctx context.Context, q querier, id int64) (match.Match, error) {
 	m, err := scanMatch(q.QueryRowContext(ctx, `SELECT `+matchColumns+` FROM matches WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return match.Match{}, errMatchNotFound(id)
 	}
 	return m, err
+}
+
+// lockMatch reads match id in the write transaction: the one writer's
+// transaction holds the database's write lock, so writes to the match are
+// serialized and each sees the log the previous one left.
+func lockMatch(ctx context.Context, tx *sql.Tx, id int64) (match.Match, error) {
+	return getMatch(ctx, tx, id)
 }
 
 // errMatchNotFound is the ENOTFOUND of a match id that names no match.

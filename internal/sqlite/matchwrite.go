@@ -69,7 +69,7 @@ func (db *DB) EditMatch(ctx context.Context, id int64, in match.MatchInput) (mat
 	var m match.Match
 	var st match.State
 	err := db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
-		old, err := getMatch(ctx, tx, id)
+		old, err := lockMatch(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
