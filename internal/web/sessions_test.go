@@ -221,12 +221,12 @@ func TestLoginThrottle(t *testing.T) {
 
 	t.Run("per address", func(t *testing.T) {
 		c := browser(t, "127.0.3.1")
-		for i := range maxLoginFailures {
+		for i := range maxAddressFailures {
 			email := fmt.Sprintf("guess%d@example.org", i)
 			want(t, fmt.Sprintf("attempt %d", i+1), e.call(c, "POST", "/api/v1/session", wrong(email)), 401, errBadLogin.Message)
 		}
 		r := e.call(c, "POST", "/api/v1/session", loginRequest{"cy@example.org", testPassword})
-		want(t, "sixth attempt from the address", r, http.StatusTooManyRequests, "too many failed logins from your address")
+		want(t, "next attempt from the address", r, http.StatusTooManyRequests, "too many failed logins from your address")
 		if r.header.Get("Retry-After") == "" {
 			t.Errorf("429 without Retry-After")
 		}
@@ -270,6 +270,31 @@ func TestThrottle(t *testing.T) {
 		if ok != tt.wantOK || wait != tt.wantWait {
 			t.Errorf("begin at t0+%s: got %s %v, want %s %v", tt.at, wait, ok, tt.wantWait, tt.wantOK)
 		}
+	}
+}
+
+// TestThrottleInFlight: attempts whose passwords are being checked count
+// against the limit, so that many at once cannot all slip past it.
+func TestThrottleInFlight(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	th := newThrottle(2, 15*time.Minute, 100)
+	for i := range 2 {
+		if _, ok := th.begin("k", now); !ok {
+			t.Fatalf("attempt %d refused, want it let through", i+1)
+		}
+	}
+	if wait, ok := th.begin("k", now); ok || wait != time.Second {
+		t.Errorf("third attempt while two are in flight: got %s %v, want 1s false", wait, ok)
+	}
+	th.end("k", now, false, true)
+	if _, ok := th.begin("k", now); !ok {
+		t.Errorf("attempt after one in flight succeeded: refused, want it let through")
+	}
+	th.end("k", now, true, false)
+	th.end("k", now, true, false)
+	if wait, ok := th.begin("k", now.Add(time.Minute)); ok || wait != 14*time.Minute {
+		t.Errorf("attempt after two failures: got %s %v, want 14m0s false", wait, ok)
 	}
 }
 
