@@ -86,6 +86,11 @@ func TestAPITokens(t *testing.T) {
 	if me.User.ID != scorer.ID {
 		t.Errorf("GET /api/v1/me with the new token: got user %+v, want sam", me.User)
 	}
+	var who sessionDoc
+	e.call(nil, "GET", "/api/v1/session", nil, "Authorization", bearer).decode(t, &who)
+	if who.User.ID != scorer.ID || who.Session != nil || who.APIToken == nil || who.APIToken.ID != made.APIToken.ID {
+		t.Errorf("GET /api/v1/session with a token: got %+v, want sam, no session, and the token", who)
+	}
 
 	tests := []struct {
 		name       string
