@@ -324,7 +324,7 @@ func TestThrottleMemoryBound(t *testing.T) {
 	}
 }
 
-func TestClientAddress(t *testing.T) {
+func TestAddressKey(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ remoteAddr, want string }{
 		{"192.0.2.7:50123", "192.0.2.7"},
@@ -333,8 +333,8 @@ func TestClientAddress(t *testing.T) {
 		{"not an address", "not an address"},
 	}
 	for _, tt := range tests {
-		if got := clientAddress(tt.remoteAddr); got != tt.want {
-			t.Errorf("clientAddress(%q): got %q, want %q", tt.remoteAddr, got, tt.want)
+		if got := addressKey(tt.remoteAddr); got != tt.want {
+			t.Errorf("addressKey(%q): got %q, want %q", tt.remoteAddr, got, tt.want)
 		}
 	}
 }

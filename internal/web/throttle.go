@@ -150,7 +150,7 @@ func (e *throttled) prune(now time.Time, window time.Duration) {
 	e.failures = e.failures[i:]
 }
 
-// clientAddress is the key a request's sender is throttled by: the IP of
+// addressKey is the key a login is throttled by, per address: the IP of
 // r.RemoteAddr, the peer of the connection. X-Forwarded-For is not read:
 // anyone can send it, and trusting it would let each attempt claim a new
 // address. Behind a reverse proxy every client then shares the proxy's
@@ -158,7 +158,7 @@ func (e *throttled) prune(now time.Time, window time.Duration) {
 // is the same either way. An IPv6 address is cut to its /64, since one
 // host commonly holds a whole /64 and could otherwise take a fresh address
 // per attempt.
-func clientAddress(remoteAddr string) string {
+func addressKey(remoteAddr string) string {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		host = remoteAddr
