@@ -133,6 +133,11 @@ func TestAPITokens(t *testing.T) {
 	// Revoking: a scorer may not revoke an admin's token; their own, yes.
 	adaID := tokenID(t, ada)
 	want(t, "scorer revokes the admin's token", e.call(nil, "DELETE", "/api/v1/tokens/"+adaID, nil, "Authorization", sam), 403, "revoke another user's API token")
+	want(t, "scorer reads the admin's token", e.call(nil, "GET", "/api/v1/tokens/"+adaID, nil, "Authorization", sam), 403, "see another user's API token")
+	want(t, "admin reads sam's token", e.call(nil, "GET", "/api/v1/tokens/"+made.APIToken.ID, nil, "Authorization", ada), 200, "")
+	if loc := r.header.Get("Location"); loc != "/api/v1/tokens/"+made.APIToken.ID {
+		t.Errorf("Location of the new token: got %q, want /api/v1/tokens/%s", loc, made.APIToken.ID)
+	}
 	want(t, "revoke an unknown token", e.call(nil, "DELETE", "/api/v1/tokens/nope", nil, "Authorization", sam), 404, "")
 	r = e.call(c, "DELETE", "/api/v1/tokens/"+made.APIToken.ID, nil)
 	var revoked tokenDoc
