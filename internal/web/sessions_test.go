@@ -338,3 +338,39 @@ func TestAddressKey(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginThrottleConcurrent: guesses sent all at once, from many
+// addresses, get no more than the account's allowance of password checks.
+func TestLoginThrottleConcurrent(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t, "")
+	e.user("ada@example.org", match.RoleAdmin)
+	const n = 20
+	statuses := make(chan int, n)
+	for i := range n {
+		c := browser(t, fmt.Sprintf("127.0.6.%d", i+1))
+		go func() {
+			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/session", strings.NewReader(`{"email":"ada@example.org","password":"guess `+strconv.Itoa(i)+`"}`))
+			resp, err := c.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	checked := 0
+	for range n {
+		switch s := <-statuses; s {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("a guess got %d, want 401 or 429", s)
+		}
+	}
+	if checked > maxLoginFailures {
+		t.Errorf("%d guesses at once: %d passwords checked, want at most %d", n, checked, maxLoginFailures)
+	}
+}
