@@ -52,16 +52,22 @@ func testAccounts(t *testing.T, open Opener) {
 	}
 	err = s.SetPasswordHash(ctx, 987654, hash)
 	wantMessage(t, "SetPasswordHash(unknown)", err, match.ENOTFOUND, "user 987654 does not exist")
+
+	// The rest shares these users: bcrypt makes every new user cost.
+	if ann, err = s.User(ctx, ann.ID); err != nil {
+		t.Fatalf("User: %v", err)
+	}
+	t.Run("Scorers", func(t *testing.T) { testScorers(t, s, ann, zoe) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, s, ann, zoe) })
+	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, s, ann, zoe) })
+	t.Run("Messages", func(t *testing.T) { testUserMessages(t, s) })
 }
 
 // testScorers assigns users to matches and takes it back.
-func testScorers(t *testing.T, open Opener) {
+func testScorers(t *testing.T, s Store, ann, zoe match.User) {
 	ctx := testContext(t)
-	s, _, _ := openFresh(t, open)
 	m := createMatch(t, ctx, s, input("football", 9))
 	other := createMatch(t, ctx, s, input("football", 10))
-	zoe := mustUser(t, ctx, s, "zoe@example.org", match.RoleScorer)
-	ann := mustUser(t, ctx, s, "ann@example.org", match.RoleScorer)
 	assigned := func(matchID, userID int64) bool {
 		t.Helper()
 		ok, err := s.IsAssigned(ctx, matchID, userID)
@@ -113,11 +119,8 @@ func testScorers(t *testing.T, open Opener) {
 }
 
 // testSessions stores, finds, lists and ends sessions.
-func testSessions(t *testing.T, open Opener) {
+func testSessions(t *testing.T, s Store, ann, bob match.User) {
 	ctx := testContext(t)
-	s, _, _ := openFresh(t, open)
-	ann := mustUser(t, ctx, s, "ann@example.org", match.RoleAdmin)
-	bob := mustUser(t, ctx, s, "bob@example.org", match.RoleScorer)
 	start := time.Date(2030, 6, 1, 9, 0, 0, 123456000, time.UTC)
 	session := func(id string, u match.User, minutes int) match.Session {
 		at := start.Add(time.Duration(minutes) * time.Minute)

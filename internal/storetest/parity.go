@@ -104,15 +104,10 @@ func testPruneByCountAndAge(t *testing.T, open Opener) {
 }
 
 // testUserMessages checks that both stores word the refusals of users the
-// same way (they used to differ).
-func testUserMessages(t *testing.T, open Opener) {
+// same way (they used to differ); s holds ann@example.org.
+func testUserMessages(t *testing.T, s Store) {
 	ctx := testContext(t)
-	s, _, _ := openFresh(t, open)
-	in := match.UserInput{Email: "ann@example.org", Role: match.RoleScorer, Password: "long enough password"}
-	if _, err := s.CreateUser(ctx, in); err != nil {
-		t.Fatalf("CreateUser: %v", err)
-	}
-	in.Email = " ANN@example.org"
+	in := match.UserInput{Email: " ANN@example.org", Role: match.RoleScorer, Password: "long enough password"}
 	_, err := s.CreateUser(ctx, in)
 	wantMessage(t, "CreateUser(taken email)", err, match.ECONFLICT, `a user with email "ann@example.org" already exists; choose another email`)
 	_, err = s.UserByEmail(ctx, " Nobody@Example.org ")

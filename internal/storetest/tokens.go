@@ -12,11 +12,8 @@ import (
 )
 
 // testAPITokens stores, lists and revokes API tokens.
-func testAPITokens(t *testing.T, open Opener) {
+func testAPITokens(t *testing.T, s Store, ann, bob match.User) {
 	ctx := testContext(t)
-	s, _, _ := openFresh(t, open)
-	ann := mustUser(t, ctx, s, "ann@example.org", match.RoleAdmin)
-	bob := mustUser(t, ctx, s, "bob@example.org", match.RoleScorer)
 	start := time.Date(2030, 6, 1, 9, 0, 0, 0, time.UTC)
 	expires := start.Add(24 * time.Hour)
 	tokens := []match.APIToken{
