@@ -202,3 +202,19 @@ func tokenID(t *testing.T, bearer string) string {
 	}
 	return c.ID
 }
+
+// TestTokenNameRoundTrip: a token's name with HTML, quotes, emoji and
+// right-to-left text comes back as it was sent.
+func TestTokenNameRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t, "")
+	ada := e.bearer(e.user("ada@example.org", match.RoleAdmin))
+	const name = `<b>"Tribune" & 'Cie'</b> ⚽🏆 الأهلي ` + "\u202eRTL\u202c e\u0301"
+	var made issuedToken
+	e.call(nil, "POST", "/api/v1/tokens", newTokenRequest{Name: name}, "Authorization", ada).decode(t, &made)
+	var got tokenDoc
+	e.call(nil, "GET", "/api/v1/tokens/"+made.APIToken.ID, nil, "Authorization", ada).decode(t, &got)
+	if made.APIToken.Name != name || got.APIToken.Name != name {
+		t.Errorf("token name: made %q, read back %q, want %q", made.APIToken.Name, got.APIToken.Name, name)
+	}
+}

@@ -108,6 +108,11 @@ func TestSetupPage(t *testing.T) {
 	if r := form(with("confirm", "x")); !strings.Contains(string(r.body), `value="ada@example.org"`) {
 		t.Errorf("the form shown again lacks the email typed:\n%s", r.body)
 	}
+	// What was typed is shown again escaped, never as markup.
+	r = form(with("email", `"><script>alert(1)</script>`))
+	if body := string(r.body); r.status != http.StatusBadRequest || strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("an email with markup: got %d, want 400 with it escaped:\n%s", r.status, body)
+	}
 
 	// After those mistakes, the token still works, once.
 	r = form(good)
