@@ -9,31 +9,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scoreboard/scoreboard/internal/match"
-	"github.com/scoreboard/scoreboard/internal/sqlite"
 )
 
 // testPassword is every test user's password.
 const testPassword = "correct horse battery staple"
 
-// apiEnv is the handler on its own SQLite database, served on a real
-// listener.
+// apiEnv is the API test harness (testAPI: the handler on a real SQLite
+// store and hub behind a real listener, every request and response checked
+// against the OpenAPI document) with what the account tests add: clients
+// that keep cookies as browsers do.
 type apiEnv struct {
-	t   *testing.T
-	srv *httptest.Server
-	db  *sqlite.DB
+	*testAPI
+	db  testStore
 	key []byte
 }
 
@@ -41,20 +37,8 @@ type apiEnv struct {
 // the test server's own).
 func newAPIEnv(t *testing.T, publicURL string) *apiEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "scoreboard.db"), sqlite.Options{
-		MatchTopic: func(id int64) string { return "https://scores.example.org/matches/" + strconv.FormatInt(id, 10) },
-	})
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	e := &apiEnv{t: t, db: db, key: []byte("a-test-key-of-thirty-two-bytes!!")}
-	e.srv, _ = newTestServer(t, Deps{Store: db, APIKey: e.key, PublicURL: publicURL})
-	return e
+	a := newTestAPI(t, "sqlite", Deps{PublicURL: publicURL})
+	return &apiEnv{testAPI: a, db: a.store, key: testAPIKey}
 }
 
 // user stores a user with testPassword.
@@ -142,20 +126,20 @@ func (e *apiEnv) call(c *http.Client, method, path string, body any, headers ...
 	if c == nil {
 		c = plainClient
 	}
-	var rd io.Reader
+	var raw []byte
 	ct := ""
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd, ct = bytes.NewReader(j), "application/json"
+		raw, ct = j, "application/json"
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	req, err := http.NewRequest(method, e.URL+path, bytes.NewReader(raw))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -165,16 +149,8 @@ func (e *apiEnv) call(c *http.Client, method, path string, body any, headers ...
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("read %s %s: %v", method, path, err)
-	}
-	return reply{resp.StatusCode, resp.Header, b}
+	got := e.doc.send(e.t, c, req, raw)
+	return reply{got.Status, got.Header, got.Body}
 }
 
 // login logs c in as email with testPassword and fails the test unless it

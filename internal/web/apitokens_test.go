@@ -47,7 +47,7 @@ func TestScorerOutsideTheirMatches(t *testing.T) {
 	sam := e.bearer(scorer)
 	id := e.createMatch(admin)
 	events := fmt.Sprintf("/api/v1/matches/%d/events", id)
-	start := `{"kind":"match_start"}`
+	start := map[string]any{"kind": "match_start"}
 
 	r := e.call(nil, "POST", events, start, "Authorization", sam)
 	want(t, "scorer, not assigned", r, http.StatusForbidden, fmt.Sprintf("match %d is not assigned to sam@example.org", id))

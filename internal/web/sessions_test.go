@@ -118,7 +118,7 @@ func TestLoginNewSessionEachTime(t *testing.T) {
 	// A secret planted before login (by a page that set the cookie) is
 	// not the one the login gives, and never becomes a session.
 	planted := browser(t, "")
-	planted.Jar.SetCookies(mustURL(t, e.srv.URL), []*http.Cookie{{Name: sessionCookie, Value: "planted-by-someone-else"}})
+	planted.Jar.SetCookies(mustURL(t, e.URL), []*http.Cookie{{Name: sessionCookie, Value: "planted-by-someone-else"}})
 	got := e.login(planted, "ada@example.org").cookie()
 	if got == nil || got.Value == "planted-by-someone-else" {
 		t.Errorf("login with a planted cookie: got cookie %v, want a new secret", got)
@@ -256,7 +256,7 @@ func TestLoginThrottleConcurrent(t *testing.T) {
 	for i := range n {
 		c := browser(t, fmt.Sprintf("127.0.6.%d", i+1))
 		go func() {
-			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/session", strings.NewReader(`{"email":"ada@example.org","password":"guess `+strconv.Itoa(i)+`"}`))
+			req, _ := http.NewRequest("POST", e.URL+"/api/v1/session", strings.NewReader(`{"email":"ada@example.org","password":"guess `+strconv.Itoa(i)+`"}`))
 			resp, err := c.Do(req)
 			if err != nil {
 				statuses <- 0

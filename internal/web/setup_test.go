@@ -176,7 +176,7 @@ func TestSetupRace(t *testing.T) {
 	statuses := make(chan int, n)
 	for i := range n {
 		go func() {
-			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/setup",
+			req, _ := http.NewRequest("POST", e.URL+"/api/v1/setup",
 				strings.NewReader(`{"token":"`+token+`","email":"admin`+strconv.Itoa(i)+`@example.org","password":"`+testPassword+`"}`))
 			resp, err := plainClient.Do(req)
 			if err != nil {
