@@ -80,32 +80,17 @@ func browser(t *testing.T, from string) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// reply is a response, read whole.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// decode reads the reply's JSON body into v.
-func (r reply) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("body %q: %v", r.body, err)
-	}
-}
-
-// errorMessage is the message of an error reply.
-func (r reply) errorMessage(t *testing.T) string {
+// errorMessage is the message of an error response.
+func (r response) errorMessage(t *testing.T) string {
 	t.Helper()
 	var b errorBody
 	r.decode(t, &b)
 	return b.Error.Message
 }
 
-// cookie is the session cookie the reply sets, nil for none.
-func (r reply) cookie() *http.Cookie {
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+// cookie is the session cookie the response sets, nil for none.
+func (r response) cookie() *http.Cookie {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		if c.Name == sessionCookie {
 			return c
 		}
@@ -119,9 +104,9 @@ var plainClient = &http.Client{Timeout: 30 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // call sends a request with c (nil: plainClient) to the
-// env's server and reads the reply. body is JSON-encoded unless it is a
+// env's server and reads the response. body is JSON-encoded unless it is a
 // string, sent as it is; headers are name, value pairs.
-func (e *apiEnv) call(c *http.Client, method, path string, body any, headers ...string) reply {
+func (e *apiEnv) call(c *http.Client, method, path string, body any, headers ...string) response {
 	e.t.Helper()
 	if c == nil {
 		c = plainClient
@@ -150,26 +135,26 @@ func (e *apiEnv) call(c *http.Client, method, path string, body any, headers ...
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	got := e.doc.send(e.t, c, req, raw)
-	return reply{got.Status, got.Header, got.Body}
+	return got
 }
 
 // login logs c in as email with testPassword and fails the test unless it
 // works.
-func (e *apiEnv) login(c *http.Client, email string) reply {
+func (e *apiEnv) login(c *http.Client, email string) response {
 	e.t.Helper()
 	r := e.call(c, http.MethodPost, "/api/v1/session", loginRequest{Email: email, Password: testPassword})
-	if r.status != http.StatusOK {
-		e.t.Fatalf("log in as %s: got %d %s, want 200", email, r.status, r.body)
+	if r.Status != http.StatusOK {
+		e.t.Fatalf("log in as %s: got %d %s, want 200", email, r.Status, r.Body)
 	}
 	return r
 }
 
 // want fails the test unless r has status, and, when msg is not "", an
 // error message containing msg.
-func want(t *testing.T, what string, r reply, status int, msg string) {
+func want(t *testing.T, what string, r response, status int, msg string) {
 	t.Helper()
-	if r.status != status {
-		t.Errorf("%s: got %d %s, want %d", what, r.status, r.body, status)
+	if r.Status != status {
+		t.Errorf("%s: got %d %s, want %d", what, r.Status, r.Body, status)
 		return
 	}
 	if msg != "" {
@@ -187,8 +172,8 @@ func (e *apiEnv) createMatch(auth string) int64 {
 		"competition": "Cup", "sport": "football", "home": map[string]string{"name": "Home"}, "away": map[string]string{"name": "Away"},
 		"kick_off": "2026-12-01T15:00:00Z", "time_zone": "UTC",
 	}, "Authorization", auth)
-	if r.status != http.StatusCreated {
-		e.t.Fatalf("create match: got %d %s, want 201", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		e.t.Fatalf("create match: got %d %s, want 201", r.Status, r.Body)
 	}
 	var doc struct {
 		Match struct {

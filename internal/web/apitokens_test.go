@@ -69,8 +69,8 @@ func TestAPITokens(t *testing.T) {
 	c := browser(t, "")
 	e.login(c, "sam@example.org")
 	r := e.call(c, "POST", "/api/v1/tokens", newTokenRequest{Name: "stadium display", TTL: "720h"})
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST /api/v1/tokens: got %d %s, want 201", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/tokens: got %d %s, want 201", r.Status, r.Body)
 	}
 	var made issuedToken
 	r.decode(t, &made)
@@ -80,7 +80,7 @@ func TestAPITokens(t *testing.T) {
 	}
 	bearer := "Bearer " + made.Token
 	var me userDoc
-	if r := e.call(nil, "GET", "/api/v1/me", nil, "Authorization", bearer); r.status == http.StatusOK {
+	if r := e.call(nil, "GET", "/api/v1/me", nil, "Authorization", bearer); r.Status == http.StatusOK {
 		r.decode(t, &me)
 	}
 	if me.User.ID != scorer.ID {
@@ -115,8 +115,8 @@ func TestAPITokens(t *testing.T) {
 	count := func(auth, query string) int {
 		var l tokenList
 		r := e.call(nil, "GET", "/api/v1/tokens"+query, nil, "Authorization", auth)
-		if r.status != http.StatusOK {
-			t.Errorf("GET /api/v1/tokens%s: got %d %s, want 200", query, r.status, r.body)
+		if r.Status != http.StatusOK {
+			t.Errorf("GET /api/v1/tokens%s: got %d %s, want 200", query, r.Status, r.Body)
 			return -1
 		}
 		r.decode(t, &l)
@@ -135,22 +135,22 @@ func TestAPITokens(t *testing.T) {
 	want(t, "scorer revokes the admin's token", e.call(nil, "DELETE", "/api/v1/tokens/"+adaID, nil, "Authorization", sam), 403, "revoke another user's API token")
 	want(t, "scorer reads the admin's token", e.call(nil, "GET", "/api/v1/tokens/"+adaID, nil, "Authorization", sam), 403, "see another user's API token")
 	want(t, "admin reads sam's token", e.call(nil, "GET", "/api/v1/tokens/"+made.APIToken.ID, nil, "Authorization", ada), 200, "")
-	if loc := r.header.Get("Location"); loc != "/api/v1/tokens/"+made.APIToken.ID {
+	if loc := r.Header.Get("Location"); loc != "/api/v1/tokens/"+made.APIToken.ID {
 		t.Errorf("Location of the new token: got %q, want /api/v1/tokens/%s", loc, made.APIToken.ID)
 	}
 	want(t, "revoke an unknown token", e.call(nil, "DELETE", "/api/v1/tokens/nope", nil, "Authorization", sam), 404, "")
 	r = e.call(c, "DELETE", "/api/v1/tokens/"+made.APIToken.ID, nil)
 	var revoked tokenDoc
-	if r.status == http.StatusOK {
+	if r.Status == http.StatusOK {
 		r.decode(t, &revoked)
 	}
-	if r.status != http.StatusOK || revoked.APIToken.RevokedAt == nil {
-		t.Fatalf("DELETE /api/v1/tokens/%s: got %d %s, want 200 with revoked_at", made.APIToken.ID, r.status, r.body)
+	if r.Status != http.StatusOK || revoked.APIToken.RevokedAt == nil {
+		t.Fatalf("DELETE /api/v1/tokens/%s: got %d %s, want 200 with revoked_at", made.APIToken.ID, r.Status, r.Body)
 	}
 	r = e.call(nil, "GET", "/api/v1/me", nil, "Authorization", bearer)
 	want(t, "a revoked token", r, http.StatusUnauthorized,
 		fmt.Sprintf("API token %s was revoked at %s", made.APIToken.ID, revoked.APIToken.RevokedAt.UTC().Format(time.RFC3339)))
-	if got := r.header.Get("WWW-Authenticate"); !strings.Contains(got, "invalid_token") {
+	if got := r.Header.Get("WWW-Authenticate"); !strings.Contains(got, "invalid_token") {
 		t.Errorf("WWW-Authenticate: got %q, want invalid_token", got)
 	}
 	// An admin revokes anyone's.

@@ -28,21 +28,21 @@ func TestLoginSetsSessionCookie(t *testing.T) {
 			e.user("ada@example.org", match.RoleAdmin)
 			// The email is typed as a user might: it is normalized.
 			r := e.call(nil, http.MethodPost, "/api/v1/session", loginRequest{Email: " Ada@Example.org ", Password: testPassword})
-			if r.status != http.StatusOK {
-				t.Fatalf("login: got %d %s, want 200", r.status, r.body)
+			if r.Status != http.StatusOK {
+				t.Fatalf("login: got %d %s, want 200", r.Status, r.Body)
 			}
 			var doc sessionDoc
 			r.decode(t, &doc)
 			if doc.User.Email != "ada@example.org" || doc.Session == nil {
-				t.Errorf("login body: got %s, want the user ada@example.org and the session", r.body)
+				t.Errorf("login body: got %s, want the user ada@example.org and the session", r.Body)
 			}
 			c := r.cookie()
 			if c == nil {
-				t.Fatalf("login: got no %s cookie; headers %v", sessionCookie, r.header)
+				t.Fatalf("login: got no %s cookie; headers %v", sessionCookie, r.Header)
 			}
 			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure != tt.wantSecure {
 				t.Errorf("cookie %q: got HttpOnly=%v SameSite=%v Path=%q Secure=%v, want HttpOnly SameSite=Lax Path=/ Secure=%v",
-					r.header.Get("Set-Cookie"), c.HttpOnly, c.SameSite, c.Path, c.Secure, tt.wantSecure)
+					r.Header.Get("Set-Cookie"), c.HttpOnly, c.SameSite, c.Path, c.Secure, tt.wantSecure)
 			}
 			if want := int(sessionTTL / time.Second); c.MaxAge != want {
 				t.Errorf("cookie Max-Age: got %d, want %d", c.MaxAge, want)
@@ -63,11 +63,11 @@ func TestLoginSetsSessionCookie(t *testing.T) {
 
 			who := e.call(nil, http.MethodGet, "/api/v1/session", nil, "Cookie", sessionCookie+"="+c.Value)
 			var got sessionDoc
-			if who.status == http.StatusOK {
+			if who.Status == http.StatusOK {
 				who.decode(t, &got)
 			}
-			if who.status != http.StatusOK || got.User.ID != doc.User.ID || got.Session == nil || got.Session.UserAgent != "Go-http-client/1.1" {
-				t.Errorf("GET /api/v1/session: got %d %s, want 200 with the user and the session", who.status, who.body)
+			if who.Status != http.StatusOK || got.User.ID != doc.User.ID || got.Session == nil || got.Session.UserAgent != "Go-http-client/1.1" {
+				t.Errorf("GET /api/v1/session: got %d %s, want 200 with the user and the session", who.Status, who.Body)
 			}
 		})
 	}
@@ -132,8 +132,8 @@ func TestLogout(t *testing.T) {
 	c := browser(t, "")
 	old := e.login(c, "ada@example.org").cookie()
 	r := e.call(c, http.MethodDelete, "/api/v1/session", nil)
-	if r.status != http.StatusNoContent {
-		t.Fatalf("DELETE /api/v1/session: got %d %s, want 204", r.status, r.body)
+	if r.Status != http.StatusNoContent {
+		t.Fatalf("DELETE /api/v1/session: got %d %s, want 204", r.Status, r.Body)
 	}
 	if got := r.cookie(); got == nil || got.MaxAge >= 0 {
 		t.Errorf("logout: got cookie %v, want the cookie cleared (Max-Age<0)", got)
@@ -209,8 +209,8 @@ func TestLoginThrottle(t *testing.T) {
 		// or wrong.
 		r := e.call(browser(t, "127.0.1.9"), "POST", "/api/v1/session", loginRequest{"ADA@example.org", testPassword})
 		want(t, "sixth attempt", r, http.StatusTooManyRequests, "too many failed logins for this account; try again in 1")
-		if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 600 || s > 900 {
-			t.Errorf("Retry-After: got %q, want about 900 seconds", r.header.Get("Retry-After"))
+		if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 600 || s > 900 {
+			t.Errorf("Retry-After: got %q, want about 900 seconds", r.Header.Get("Retry-After"))
 		}
 		if msg := r.errorMessage(t); !strings.Contains(msg, time.Now().UTC().Add(loginWindow).Format("2006-01-02T15:")) {
 			t.Errorf("message %q: want the RFC3339 instant to retry at", msg)
@@ -227,7 +227,7 @@ func TestLoginThrottle(t *testing.T) {
 		}
 		r := e.call(c, "POST", "/api/v1/session", loginRequest{"cy@example.org", testPassword})
 		want(t, "next attempt from the address", r, http.StatusTooManyRequests, "too many failed logins from your address")
-		if r.header.Get("Retry-After") == "" {
+		if r.Header.Get("Retry-After") == "" {
 			t.Errorf("429 without Retry-After")
 		}
 		// That account from another address still works.

@@ -49,9 +49,9 @@ func TestSetupPage(t *testing.T) {
 	token := e.setupToken()
 
 	r := e.call(nil, "GET", "/admin/setup?token="+url.QueryEscape(token), nil)
-	page := string(r.body)
-	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
-		t.Fatalf("GET /admin/setup: got %d %s, want 200 text/html", r.status, r.header.Get("Content-Type"))
+	page := string(r.Body)
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /admin/setup: got %d %s, want 200 text/html", r.Status, r.Header.Get("Content-Type"))
 	}
 	for _, want := range []string{
 		`<form method="post" action="/admin/setup">`, `name="token" value="` + token + `"`,
@@ -63,11 +63,11 @@ func TestSetupPage(t *testing.T) {
 			t.Errorf("setup page lacks %q:\n%s", want, page)
 		}
 	}
-	if got := r.header.Get("Referrer-Policy"); got != "no-referrer" {
+	if got := r.Header.Get("Referrer-Policy"); got != "no-referrer" {
 		t.Errorf("Referrer-Policy: got %q, want no-referrer: the URL holds the token", got)
 	}
 
-	form := func(v url.Values, headers ...string) reply {
+	form := func(v url.Values, headers ...string) response {
 		return e.call(nil, "POST", "/admin/setup", v.Encode(), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
 	}
 	good := url.Values{"token": {token}, "email": {"ada@example.org"}, "password": {testPassword}, "confirm": {testPassword}}
@@ -84,7 +84,7 @@ func TestSetupPage(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		reply      reply
+		response   response
 		wantStatus int
 		wantText   string
 		wantForm   bool
@@ -97,27 +97,27 @@ func TestSetupPage(t *testing.T) {
 		{"cross-site post", form(good, "Origin", "https://evil.example"), 403, "cross-site request refused", false},
 	}
 	for _, tt := range tests {
-		body := string(tt.reply.body)
-		if tt.reply.status != tt.wantStatus || !strings.Contains(body, tt.wantText) {
-			t.Errorf("%s: got %d, want %d with %q in:\n%s", tt.name, tt.reply.status, tt.wantStatus, tt.wantText, body)
+		body := string(tt.response.Body)
+		if tt.response.Status != tt.wantStatus || !strings.Contains(body, tt.wantText) {
+			t.Errorf("%s: got %d, want %d with %q in:\n%s", tt.name, tt.response.Status, tt.wantStatus, tt.wantText, body)
 		}
 		if got := strings.Contains(body, "<form"); got != tt.wantForm {
 			t.Errorf("%s: form shown %v, want %v", tt.name, got, tt.wantForm)
 		}
 	}
-	if r := form(with("confirm", "x")); !strings.Contains(string(r.body), `value="ada@example.org"`) {
-		t.Errorf("the form shown again lacks the email typed:\n%s", r.body)
+	if r := form(with("confirm", "x")); !strings.Contains(string(r.Body), `value="ada@example.org"`) {
+		t.Errorf("the form shown again lacks the email typed:\n%s", r.Body)
 	}
 	// What was typed is shown again escaped, never as markup.
 	r = form(with("email", `"><script>alert(1)</script>`))
-	if body := string(r.body); r.status != http.StatusBadRequest || strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
-		t.Errorf("an email with markup: got %d, want 400 with it escaped:\n%s", r.status, body)
+	if body := string(r.Body); r.Status != http.StatusBadRequest || strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("an email with markup: got %d, want 400 with it escaped:\n%s", r.Status, body)
 	}
 
 	// After those mistakes, the token still works, once.
 	r = form(good)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" || r.cookie() == nil {
-		t.Fatalf("POST /admin/setup: got %d Location %q cookie %v, want 303 to / with a session cookie", r.status, r.header.Get("Location"), r.cookie())
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" || r.cookie() == nil {
+		t.Fatalf("POST /admin/setup: got %d Location %q cookie %v, want 303 to / with a session cookie", r.Status, r.Header.Get("Location"), r.cookie())
 	}
 	var me userDoc
 	e.call(nil, "GET", "/api/v1/me", nil, "Cookie", sessionCookie+"="+r.cookie().Value).decode(t, &me)
@@ -125,12 +125,12 @@ func TestSetupPage(t *testing.T) {
 		t.Errorf("after setup: got user %+v, want the admin ada@example.org, logged in", me.User)
 	}
 	r = form(with("email", "eve@example.org"))
-	if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), "this setup link was used at") {
-		t.Errorf("second use of the token: got %d, want 401 saying it was used:\n%s", r.status, r.body)
+	if r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "this setup link was used at") {
+		t.Errorf("second use of the token: got %d, want 401 saying it was used:\n%s", r.Status, r.Body)
 	}
 	r = e.call(nil, "GET", "/admin/setup?token="+url.QueryEscape(token), nil)
-	if r.status != http.StatusConflict || !strings.Contains(string(r.body), "set up already") || strings.Contains(string(r.body), "<form") {
-		t.Errorf("GET /admin/setup once set up: got %d, want 409 saying so, without the form:\n%s", r.status, r.body)
+	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "set up already") || strings.Contains(string(r.Body), "<form") {
+		t.Errorf("GET /admin/setup once set up: got %d, want 409 saying so, without the form:\n%s", r.Status, r.Body)
 	}
 }
 
@@ -143,8 +143,8 @@ func TestSetupExpiredToken(t *testing.T) {
 	}
 	r := e.call(nil, "POST", "/admin/setup", url.Values{"token": {"old-token"}, "email": {"ada@example.org"},
 		"password": {testPassword}, "confirm": {testPassword}}.Encode(), "Content-Type", "application/x-www-form-urlencoded")
-	if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), "this setup link expired at "+exp.Format(time.RFC3339)) {
-		t.Errorf("expired token: got %d, want 401 saying when it expired:\n%s", r.status, r.body)
+	if r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "this setup link expired at "+exp.Format(time.RFC3339)) {
+		t.Errorf("expired token: got %d, want 401 saying when it expired:\n%s", r.Status, r.Body)
 	}
 }
 
@@ -155,8 +155,8 @@ func TestSetupAPI(t *testing.T) {
 	want(t, "unknown token", e.call(nil, "POST", "/api/v1/setup", setupRequest{"nope", "ada@example.org", testPassword}), 401, "not valid")
 	want(t, "no token", e.call(nil, "POST", "/api/v1/setup", setupRequest{"", "ada@example.org", testPassword}), 401, "needs the token")
 	r := e.call(nil, "POST", "/api/v1/setup", setupRequest{token, "ada@example.org", testPassword})
-	if r.status != http.StatusCreated || r.cookie() == nil {
-		t.Fatalf("POST /api/v1/setup: got %d %s, want 201 with a session cookie", r.status, r.body)
+	if r.Status != http.StatusCreated || r.cookie() == nil {
+		t.Fatalf("POST /api/v1/setup: got %d %s, want 201 with a session cookie", r.Status, r.Body)
 	}
 	var doc sessionDoc
 	r.decode(t, &doc)

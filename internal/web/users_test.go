@@ -17,19 +17,19 @@ func TestUsers(t *testing.T) {
 
 	// Without a password, one is generated and shown once.
 	r := e.call(nil, "POST", "/api/v1/users", newUserRequest{Email: "Kim@Example.org", Role: match.RoleScorer}, "Authorization", ada)
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST /api/v1/users: got %d %s, want 201", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/users: got %d %s, want 201", r.Status, r.Body)
 	}
 	var kim userDoc
 	r.decode(t, &kim)
 	if kim.User.Email != "kim@example.org" || kim.User.Role != match.RoleScorer || len(kim.Password) < 40 {
-		t.Errorf("created user: got %s, want kim@example.org, a scorer, with a generated password of 40+ characters", r.body)
+		t.Errorf("created user: got %s, want kim@example.org, a scorer, with a generated password of 40+ characters", r.Body)
 	}
-	if loc := r.header.Get("Location"); loc != fmt.Sprintf("/api/v1/users/%d", kim.User.ID) {
+	if loc := r.Header.Get("Location"); loc != fmt.Sprintf("/api/v1/users/%d", kim.User.ID) {
 		t.Errorf("Location: got %q, want /api/v1/users/%d", loc, kim.User.ID)
 	}
-	if r := e.call(nil, "POST", "/api/v1/session", loginRequest{"kim@example.org", kim.Password}); r.status != http.StatusOK {
-		t.Errorf("log in with the generated password: got %d %s, want 200", r.status, r.body)
+	if r := e.call(nil, "POST", "/api/v1/session", loginRequest{"kim@example.org", kim.Password}); r.Status != http.StatusOK {
+		t.Errorf("log in with the generated password: got %d %s, want 200", r.Status, r.Body)
 	}
 
 	tests := []struct {
@@ -82,11 +82,11 @@ func TestPasswordReset(t *testing.T) {
 	// Generated, with no body.
 	r := e.call(nil, "POST", path, nil, "Authorization", ada)
 	var reset passwordReset
-	if r.status == http.StatusOK {
+	if r.Status == http.StatusOK {
 		r.decode(t, &reset)
 	}
-	if r.status != http.StatusOK || len(reset.Password) < 40 || reset.SessionsEnded != 2 {
-		t.Fatalf("POST %s: got %d %s, want 200 with a generated password and 2 sessions ended", path, r.status, r.body)
+	if r.Status != http.StatusOK || len(reset.Password) < 40 || reset.SessionsEnded != 2 {
+		t.Fatalf("POST %s: got %d %s, want 200 with a generated password and 2 sessions ended", path, r.Status, r.Body)
 	}
 	for name, c := range map[string]*http.Client{"phone": phone, "laptop": laptop} {
 		want(t, name+" after the reset", e.call(c, "GET", "/api/v1/me", nil), 401, "your session has ended")
@@ -96,13 +96,13 @@ func TestPasswordReset(t *testing.T) {
 
 	// Given.
 	r = e.call(nil, "POST", path, passwordRequest{Password: testPassword}, "Authorization", ada)
-	if r.status != http.StatusOK {
-		t.Fatalf("reset to a given password: got %d %s, want 200", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("reset to a given password: got %d %s, want 200", r.Status, r.Body)
 	}
 	var given passwordReset
 	r.decode(t, &given)
 	if given.Password != "" || given.SessionsEnded != 1 {
-		t.Errorf("reset to a given password: got %s, want no password shown and 1 session ended", r.body)
+		t.Errorf("reset to a given password: got %s, want no password shown and 1 session ended", r.Body)
 	}
 	e.login(nil, "sam@example.org")
 	want(t, "reset to a short password", e.call(nil, "POST", path, passwordRequest{Password: "short"}, "Authorization", ada), 400, "at least 8")
@@ -150,21 +150,21 @@ func TestUserSessions(t *testing.T) {
 
 	var l sessionList
 	r := e.call(nil, "GET", path, nil, "Authorization", ada)
-	if r.status == http.StatusOK {
+	if r.Status == http.StatusOK {
 		r.decode(t, &l)
 	}
-	if r.status != http.StatusOK || len(l.Sessions) != 2 || l.Sessions[0].UserID != sam.ID {
-		t.Fatalf("GET %s: got %d %s, want sam's 2 sessions", path, r.status, r.body)
+	if r.Status != http.StatusOK || len(l.Sessions) != 2 || l.Sessions[0].UserID != sam.ID {
+		t.Fatalf("GET %s: got %d %s, want sam's 2 sessions", path, r.Status, r.Body)
 	}
 	want(t, "scorer lists sessions", e.call(phone, "GET", path, nil), 403, "only admins may manage users")
 
 	r = e.call(nil, "DELETE", path, nil, "Authorization", ada)
 	var ended sessionsEnded
-	if r.status == http.StatusOK {
+	if r.Status == http.StatusOK {
 		r.decode(t, &ended)
 	}
-	if r.status != http.StatusOK || ended.SessionsEnded != 2 {
-		t.Errorf("DELETE %s: got %d %s, want 200 with 2 sessions ended", path, r.status, r.body)
+	if r.Status != http.StatusOK || ended.SessionsEnded != 2 {
+		t.Errorf("DELETE %s: got %d %s, want 200 with 2 sessions ended", path, r.Status, r.Body)
 	}
 	want(t, "the phone after its sessions ended", e.call(phone, "GET", "/api/v1/me", nil), 401, "your session has ended")
 	want(t, "sessions of an unknown user", e.call(nil, "GET", "/api/v1/users/999/sessions", nil, "Authorization", ada), 404, "")
