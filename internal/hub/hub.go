@@ -132,6 +132,8 @@ type Hub struct {
 	pending    chan Update
 	watermark  watermark
 	dispatched chan struct{}
+	// recent holds the newest dispatched updates, encoded, for replays.
+	recent *recentUpdates
 
 	closeOnce sync.Once
 	retained  chan struct{} // closed when the retention goroutine is done
@@ -141,7 +143,9 @@ type Hub struct {
 }
 
 // New validates c and returns a hub ready to serve. It reads the newest
-// update of the history (the Last-Event-ID of the first subscribers) and,
+// update of the history (the Last-Event-ID of the first subscribers) and
+// the newest few thousand (the ring that serves resumptions, see
+// recentUpdates), and,
 // when c bounds the history, starts the goroutine that prunes it at once
 // and then every minute (see Prune); Shutdown stops it.
 func New(c Config) (*Hub, error) {
@@ -180,6 +184,11 @@ func New(c Config) (*Hub, error) {
 		cancel()
 		return nil, fmt.Errorf("new hub: read the newest update of the history: %w", err)
 	}
+	recent, err := c.History.LastUpdates(readCtx, recentKept, recentBytes)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("new hub: read the newest updates of the history: %w", err)
+	}
 	h := &Hub{
 		cfg:            c,
 		log:            c.Logger,
@@ -193,12 +202,16 @@ func New(c Config) (*Hub, error) {
 		retained:       make(chan struct{}),
 		pending:        make(chan Update, dispatchBacklog),
 		dispatched:     make(chan struct{}),
+		recent:         newRecentUpdates(recentKept, recentBytes),
 		ctx:            ctx,
 		cancel:         cancel,
 	}
 	h.reg.onSlow = h.tooSlow
 	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
 	h.publishAuth = h.publishPolicy()
+	for i := range recent { // the ring serves the resumptions after a restart
+		h.recent.add(&recent[i], newEvent(recent[i]))
+	}
 	h.watermark.seq = last.Seq
 	go h.dispatcher()
 	h.stopListening = c.Transport.Listen(h.Dispatch)
@@ -386,5 +399,9 @@ func (h *Hub) Prune(ctx context.Context) error {
 	if err := h.cfg.History.PruneUpdates(ctx, h.cfg.RetainUpdates, before); err != nil {
 		return fmt.Errorf("prune history: %w", err)
 	}
+	// The history's newest updates may still wait for the dispatcher, not
+	// yet in the ring: keep that many fewer, so as to drop at least what
+	// the history dropped.
+	h.recent.trim(h.cfg.RetainUpdates > 0, h.cfg.RetainUpdates-len(h.pending), before)
 	return nil
 }

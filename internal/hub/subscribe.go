@@ -57,7 +57,8 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 		lastID = q.Get("lastEventID")
 	}
 	endReplay := func() {}
-	if lastID != "" {
+	if lastID != "" && !h.recent.has(lastID) { // a replay from the ring costs no turn
+
 		if endReplay, err = h.replayTurn(r.Context()); err != nil {
 			return err
 		}
@@ -176,6 +177,9 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return 0, sw.start(header)
 	}
+	if boundary, ok, err := h.replayRecent(s, sw, lastID); ok {
+		return boundary, err
+	}
 	from, header, err := h.resumePoint(ctx, s, lastID)
 	if err != nil {
 		return 0, err
@@ -206,6 +210,31 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return boundary, sw.start(header)
 	}
 	return boundary, sw.flush()
+}
+
+// replayRecent serves the replay from the ring of recent updates, already
+// encoded, when it holds lastID and s may receive that update (see
+// resumePoint for why it must); ok is false otherwise, and nothing was
+// written.
+func (h *Hub) replayRecent(s *subscriber, sw *sseWriter, lastID string) (boundary int64, ok bool, err error) {
+	from, rest, ok := h.recent.after(lastID)
+	if !ok || !s.mayReceive(from.private, from.topics) {
+		return 0, false, nil
+	}
+	if err := sw.start(lastID); err != nil {
+		return 0, true, err
+	}
+	boundary = from.seq
+	for _, e := range rest {
+		boundary = e.seq
+		if !matchesAny(s.selectors, e.topics...) || !s.mayReceive(e.private, e.topics) {
+			continue
+		}
+		if err := sw.write(e.ev.data); err != nil {
+			return 0, true, err
+		}
+	}
+	return boundary, true, sw.flush()
 }
 
 // resumePoint returns the stored update after which s's replay starts
