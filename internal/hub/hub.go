@@ -60,8 +60,10 @@ type Config struct {
 	MaxTemplates int
 	// MaxReplays is how many subscribers may replay the history at once;
 	// one more waits up to a second for its turn, then gets a 503 with
-	// Retry-After. Each replay holds at most a page of updates (about
-	// 1 MB), so this bounds the memory of replays. 0 means
+	// Retry-After. One address (not loopback) may hold a quarter of the
+	// turns (429 beyond). Each replay holds at most a page of updates
+	// (about 1 MB), so this bounds the memory of replays; resuming from a
+	// recent update (see recentUpdates) needs no turn. 0 means
 	// DefaultMaxReplays.
 	MaxReplays int
 	// MaxSubscribersPerAddress is how many open subscriptions one client
@@ -137,8 +139,11 @@ type Hub struct {
 	templates *templateCache
 	// replays holds a token per replay running (Config.MaxReplays).
 	replays chan struct{}
-	// addresses counts the open subscriptions per client address.
-	addresses *addressCounts
+	// addresses counts the open subscriptions per client address, and
+	// addressReplays the replays of the history running for each (at
+	// most a quarter of Config.MaxReplays, so that one address cannot
+	// take every turn).
+	addresses, addressReplays *addressCounts
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
@@ -179,7 +184,8 @@ func New(c Config) (*Hub, error) {
 		volatile:       newVolatileIDs(volatileIDsKept),
 		templates:      newTemplateCache(c.MaxTemplates),
 		replays:        make(chan struct{}, c.MaxReplays),
-		addresses:      newAddressCounts(c.MaxSubscribersPerAddress),
+		addresses:      newAddressCounts(c.MaxSubscribersPerAddress, subscriptionsFull),
+		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
 		retained:       make(chan struct{}),
 		pending:        make(chan Update, dispatchBacklog),
 		dispatched:     make(chan struct{}),

@@ -59,7 +59,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	endReplay := func() {}
 	if lastID != "" && !h.recent.has(lastID) { // a replay from the ring costs no turn
 
-		if endReplay, err = h.replayTurn(r.Context()); err != nil {
+		if endReplay, err = h.replayTurn(r); err != nil {
 			return err
 		}
 		defer endReplay() // on an early return; a no-op after the replay's
@@ -282,16 +282,23 @@ func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (fr
 
 // replayTurn waits, at most replayWait, for one of the Config.MaxReplays
 // replays to be free and takes it; end gives it back (and does nothing
-// when called again). The error is a 503 with Retry-After.
-func (h *Hub) replayTurn(ctx context.Context) (end func(), err error) {
+// when called again). The error is a 503 with Retry-After, or a 429 when
+// r's address has its share of the turns already.
+func (h *Hub) replayTurn(r *http.Request) (end func(), err error) {
+	leave, err := h.addressReplays.acquire(r)
+	if err != nil {
+		return nil, err
+	}
 	t := time.NewTimer(replayWait)
 	defer t.Stop()
 	select {
 	case h.replays <- struct{}{}:
 	case <-t.C:
+		leave()
 		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter,
 			"the hub is replaying its history to %d subscribers already, its limit: retry in a moment", cap(h.replays))
-	case <-ctx.Done():
+	case <-r.Context().Done():
+		leave()
 		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter, "the client left while waiting for its replay")
 	}
 	ended := false
@@ -299,6 +306,7 @@ func (h *Hub) replayTurn(ctx context.Context) (end func(), err error) {
 		if !ended {
 			ended = true
 			<-h.replays
+			leave()
 		}
 	}, nil
 }
