@@ -215,13 +215,13 @@ func TestPrivateUpdateIDsDoNotLeak(t *testing.T) {
 	})
 	t.Run("after a restart on a private update", func(t *testing.T) {
 		t.Parallel()
-		th, _ := setup(t)
+		th, public := setup(t)
 		restarted := newHub(t, hub.Config{AllowAnonymous: true, History: th.history})
 		for name, tc := range map[string]struct {
 			subscribe []string
 			want      string
 		}{
-			"anonymous": {nil, hub.EarliestID}, // the newest public id is not known yet: nothing is revealed
+			"anonymous": {nil, public}, // read at start with the recent updates
 			"alice":     {alice, secret},
 		} {
 			var hdr []string
@@ -232,6 +232,13 @@ func TestPrivateUpdateIDsDoNotLeak(t *testing.T) {
 			if got := s.resp.Header.Get("Last-Event-ID"); got != tc.want {
 				t.Errorf("%s: got %q, want %q", name, got, tc.want)
 			}
+		}
+		// with no public update in sight, the header reveals nothing either
+		only := newHub(t, hub.Config{AllowAnonymous: true})
+		only.publish(t, form{"topic": {"https://example.com/alice"}, "id": {secret}, "private": {"on"}})
+		s := subscribe(t, newHub(t, hub.Config{AllowAnonymous: true, History: only.history}).subURL([]string{"*"}))
+		if got := s.resp.Header.Get("Last-Event-ID"); got != hub.EarliestID {
+			t.Errorf("only private updates, anonymous: got %q, want %q", got, hub.EarliestID)
 		}
 	})
 }

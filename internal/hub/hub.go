@@ -230,6 +230,11 @@ func (h *Hub) readHistory() error {
 		return fmt.Errorf("new hub: read the newest updates of the history: %w", err)
 	}
 	h.reg.newest = newNewest(last)
+	for i := len(recent) - 1; i >= 0 && h.reg.newest.public.id == ""; i-- {
+		if u := recent[i]; !u.Private && u.Seq <= last.Seq {
+			h.reg.newest.public = lastUpdate{id: u.ID, seq: u.Seq}
+		}
+	}
 	h.watermark.seq = last.Seq
 	for i := range recent {
 		h.recent.add(&recent[i], newEvent(recent[i]))

@@ -82,7 +82,8 @@ type newest struct {
 	private bool
 	topics  []string
 	// public is the newest public update; zero when unknown (after a
-	// restart whose newest stored update is private).
+	// restart whose newest stored updates, those New reads, are all
+	// private).
 	public lastUpdate
 }
 

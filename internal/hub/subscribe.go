@@ -58,7 +58,6 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	endReplay := func() {}
 	if lastID != "" && !h.recent.has(lastID) { // a replay from the ring costs no turn
-
 		if endReplay, err = h.replayTurn(r); err != nil {
 			return err
 		}
