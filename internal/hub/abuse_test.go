@@ -121,6 +121,29 @@ func TestReplaysAreBounded(t *testing.T) {
 	}
 }
 
+// One address gets at most a quarter of the replay turns, so that it
+// cannot take them all and keep everyone else from resuming.
+func TestReplaysPerAddressAreCapped(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, MaxReplays: 8})
+	big := strings.Repeat("x", 900<<10)
+	for range 24 { // more than the socket buffers of one never-reading client hold
+		th.publish(t, form{"topic": {"https://example.com/big"}, "data": {big}})
+	}
+	attacker := newServer(t, fromAddress(th.Hub, "192.0.2.7:4000")) + "/.well-known/mercure?topic=*&lastEventID=earliest"
+	for range 2 {
+		subscribe(t, attacker) // never read
+	}
+	resp := refused(t, attacker, http.StatusTooManyRequests, "your address has 2 replays of the history running, the limit")
+	if got := resp.Header.Get("Retry-After"); got == "" {
+		t.Error("Retry-After: got none, want a delay")
+	}
+	other := subscribe(t, newServer(t, fromAddress(th.Hub, "192.0.2.8:4000"))+"/.well-known/mercure?topic=https://example.com/big&lastEventID=earliest")
+	if got := len(other.next(t).Data); got != len(big) {
+		t.Errorf("another address's replay: got %d bytes, want %d", got, len(big))
+	}
+}
+
 // An anonymous subscriber learns nothing of private updates: not their
 // ids in the Last-Event-ID header, and not whether a guessed id is one
 // (the answer to a private id is the answer to an id never stored).
@@ -192,13 +215,13 @@ func TestPrivateUpdateIDsDoNotLeak(t *testing.T) {
 	})
 	t.Run("after a restart on a private update", func(t *testing.T) {
 		t.Parallel()
-		th, _ := setup(t)
+		th, public := setup(t)
 		restarted := newHub(t, hub.Config{AllowAnonymous: true, History: th.history})
 		for name, tc := range map[string]struct {
 			subscribe []string
 			want      string
 		}{
-			"anonymous": {nil, hub.EarliestID}, // the newest public id is not known yet: nothing is revealed
+			"anonymous": {nil, public}, // read at start with the recent updates
 			"alice":     {alice, secret},
 		} {
 			var hdr []string
@@ -209,6 +232,13 @@ func TestPrivateUpdateIDsDoNotLeak(t *testing.T) {
 			if got := s.resp.Header.Get("Last-Event-ID"); got != tc.want {
 				t.Errorf("%s: got %q, want %q", name, got, tc.want)
 			}
+		}
+		// with no public update in sight, the header reveals nothing either
+		only := newHub(t, hub.Config{AllowAnonymous: true})
+		only.publish(t, form{"topic": {"https://example.com/alice"}, "id": {secret}, "private": {"on"}})
+		s := subscribe(t, newHub(t, hub.Config{AllowAnonymous: true, History: only.history}).subURL([]string{"*"}))
+		if got := s.resp.Header.Get("Last-Event-ID"); got != hub.EarliestID {
+			t.Errorf("only private updates, anonymous: got %q, want %q", got, hub.EarliestID)
 		}
 	})
 }

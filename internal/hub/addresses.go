@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// addressCounts counts the open subscriptions of each client address, so
-// that one address cannot hold more than Config.MaxSubscribersPerAddress
-// of them. An IPv6 address counts as its /64: one host usually has a whole
+// addressCounts counts what each client address holds (open
+// subscriptions, replays running), so that one address cannot hold more
+// than its share. An IPv6 address counts as its /64: one host usually has a whole
 // /64 to pick from. Loopback addresses are not counted: they are this
 // machine, a reverse proxy in front of the hub or a load tool, whose
 // connections carry many clients.
@@ -18,18 +18,32 @@ type addressCounts struct {
 	mu  sync.Mutex
 	max int // < 0: no cap
 	n   map[string]int
+	// refuse is the refusal of one more when an address holds n.
+	refuse func(n int) error
 }
 
-func newAddressCounts(max int) *addressCounts {
-	return &addressCounts{max: max, n: make(map[string]int)}
+func newAddressCounts(max int, refuse func(n int) error) *addressCounts {
+	return &addressCounts{max: max, n: make(map[string]int), refuse: refuse}
+}
+
+// subscriptionsFull refuses one more subscription from an address.
+func subscriptionsFull(n int) error {
+	return busy(http.StatusTooManyRequests, addressRetryAfter,
+		"your address has %d open subscriptions, the limit: close some (one connection can carry all of a page's topics)", n)
+}
+
+// replaysFull refuses one more replay of the history to an address.
+func replaysFull(n int) error {
+	return busy(http.StatusTooManyRequests, replayRetryAfter,
+		"your address has %d replays of the history running, the limit: retry in a moment", n)
 }
 
 // addressRetryAfter is the Retry-After of a refusal for a busy address.
 const addressRetryAfter = 10 * time.Second
 
-// acquire counts one more subscription from r's address and returns the
-// function that uncounts it; the error is a 429 *Error when the address
-// holds its maximum already.
+// acquire counts one more from r's address and returns the function that
+// uncounts it; the error is the refusal when the address holds its
+// maximum already.
 func (c *addressCounts) acquire(r *http.Request) (release func(), err error) {
 	if c.max < 0 {
 		return func() {}, nil
@@ -41,8 +55,7 @@ func (c *addressCounts) acquire(r *http.Request) (release func(), err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n[key] >= c.max {
-		return nil, busy(http.StatusTooManyRequests, addressRetryAfter,
-			"your address has %d open subscriptions, the limit: close some (one connection can carry all of a page's topics)", c.n[key])
+		return nil, c.refuse(c.n[key])
 	}
 	c.n[key]++
 	return func() {

@@ -64,7 +64,9 @@ func (h *Hub) dispatcher() {
 
 // fanOut delivers u to its subscribers and moves the watermark past it.
 func (h *Hub) fanOut(u Update) {
-	n, _ := h.reg.dispatch(&u, newEvent(u))
+	ev := newEvent(u)
+	h.recent.add(&u, ev) // before the fan-out: a subscriber that registers meanwhile finds it in one or the other
+	n, _ := h.reg.dispatch(&u, ev)
 	h.counted(n)
 	h.watermark.advance(u.Seq)
 	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled

@@ -70,6 +70,18 @@ func (m *memHistory) LastUpdate(context.Context) (Update, error) {
 	return m.updates[len(m.updates)-1], nil
 }
 
+func (m *memHistory) LastUpdates(_ context.Context, n int, maxBytes int64) ([]Update, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var total int64
+	i := len(m.updates)
+	for i > 0 && len(m.updates)-i < n && total+int64(len(m.updates[i-1].Data)) <= maxBytes {
+		i--
+		total += int64(len(m.updates[i].Data))
+	}
+	return append([]Update(nil), m.updates[i:]...), nil
+}
+
 func (m *memHistory) PruneUpdates(context.Context, int, time.Time) error { return nil }
 
 // A commit does not wait for the fan-out: while the registry is busy (its

@@ -95,7 +95,7 @@ func (th *testHub) subURL(topics []string, extra ...string) string {
 
 func do(t testing.TB, req *http.Request) (int, string) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hubtest.Client().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

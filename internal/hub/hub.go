@@ -60,8 +60,10 @@ type Config struct {
 	MaxTemplates int
 	// MaxReplays is how many subscribers may replay the history at once;
 	// one more waits up to a second for its turn, then gets a 503 with
-	// Retry-After. Each replay holds at most a page of updates (about
-	// 1 MB), so this bounds the memory of replays. 0 means
+	// Retry-After. One address (not loopback) may hold a quarter of the
+	// turns (429 beyond). Each replay holds at most a page of updates
+	// (about 1 MB), so this bounds the memory of replays; resuming from a
+	// recent update (see recentUpdates) needs no turn. 0 means
 	// DefaultMaxReplays.
 	MaxReplays int
 	// MaxSubscribersPerAddress is how many open subscriptions one client
@@ -83,9 +85,14 @@ type Config struct {
 //
 // Where the protocol leaves room, the hub decides:
 //   - resuming from an id the history does not hold (pruned, or never
-//     stored) replays everything still retained that the subscriber may
-//     see, with the Last-Event-ID response header "earliest", so nothing
-//     retained is missed and the client can tell it may have lost some;
+//     stored), or from a private update's id the subscriber may not see,
+//     replays everything still retained that the subscriber may see, with
+//     the Last-Event-ID response header "earliest", so nothing retained is
+//     missed, the client can tell it may have lost some, and a guessed
+//     private id is told from a wrong guess by nothing;
+//   - the Last-Event-ID header of a subscription without one is the newest
+//     update it may see, else the newest public one: never a private
+//     update's id that its token does not allow;
 //   - a published id already in the history is refused (409), as are ids
 //     starting with "#" and "earliest" (400): subscribers resume by id;
 //   - subscription events are dispatched but not stored: thousands of fans
@@ -96,7 +103,18 @@ type Config struct {
 //     its last id and replays what it missed, and nobody waits for it;
 //   - every stored update reaches subscribers through the Transport, after
 //     its commit and in Seq order, whether Publish or the domain wrote it;
-//     Publish does not dispatch by itself;
+//     Publish does not dispatch by itself, but returns once its update is
+//     fanned out; the fan-out runs off the commit path (see dispatch.go);
+//   - a subscriber resuming from a recent id is served from a ring of the
+//     newest updates, already encoded, filled from the history at start
+//     (see recentUpdates); other replays read the history a page at a
+//     time (about 1 MB), filtered by topic in the store when every
+//     selector is a topic, at most Config.MaxReplays at once (503 with
+//     Retry-After beyond);
+//   - an anonymous client's cost is bounded: Config.MaxSubscribersPerAddress
+//     open subscriptions per address (429), MaxQueryParams parameters per
+//     query (400), and text that a store would refuse (NUL, invalid
+//     UTF-8) is refused as a 400 naming the field, or is an unknown id;
 //   - URI template selectors cost memory and matching time that anyone may
 //     ask for, so they are bounded: Config.MaxSubscriberTemplates distinct
 //     ones per subscription (400 beyond), Config.MaxTemplates for the whole
@@ -121,8 +139,11 @@ type Hub struct {
 	templates *templateCache
 	// replays holds a token per replay running (Config.MaxReplays).
 	replays chan struct{}
-	// addresses counts the open subscriptions per client address.
-	addresses *addressCounts
+	// addresses counts the open subscriptions per client address, and
+	// addressReplays the replays of the history running for each (at
+	// most a quarter of Config.MaxReplays, so that one address cannot
+	// take every turn).
+	addresses, addressReplays *addressCounts
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
@@ -132,6 +153,8 @@ type Hub struct {
 	pending    chan Update
 	watermark  watermark
 	dispatched chan struct{}
+	// recent holds the newest dispatched updates, encoded, for replays.
+	recent *recentUpdates
 
 	closeOnce sync.Once
 	retained  chan struct{} // closed when the retention goroutine is done
@@ -141,13 +164,86 @@ type Hub struct {
 }
 
 // New validates c and returns a hub ready to serve. It reads the newest
-// update of the history (the Last-Event-ID of the first subscribers) and,
+// update of the history (the Last-Event-ID of the first subscribers) and
+// the newest few thousand (the ring that serves resumptions, see
+// recentUpdates), and,
 // when c bounds the history, starts the goroutine that prunes it at once
 // and then every minute (see Prune); Shutdown stops it.
 func New(c Config) (*Hub, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	c = c.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hub{
+		cfg:            c,
+		log:            c.Logger,
+		reg:            newRegistry(newest{}),
+		cors:           newCORSPolicy(c.CORSOrigins),
+		publishOrigins: newOriginSet(c.PublishOrigins),
+		volatile:       newVolatileIDs(volatileIDsKept),
+		templates:      newTemplateCache(c.MaxTemplates),
+		replays:        make(chan struct{}, c.MaxReplays),
+		addresses:      newAddressCounts(c.MaxSubscribersPerAddress, subscriptionsFull),
+		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
+		retained:       make(chan struct{}),
+		pending:        make(chan Update, dispatchBacklog),
+		dispatched:     make(chan struct{}),
+		recent:         newRecentUpdates(recentKept, recentBytes),
+		ctx:            ctx,
+		cancel:         cancel,
+	}
+	h.reg.onSlow = h.tooSlow
+	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
+	h.publishAuth = h.publishPolicy()
+	// Listen before reading the history: an update committed meanwhile is
+	// read and queued both, and the dispatcher, started after, ignores it
+	// the second time; none falls between the two.
+	h.stopListening = c.Transport.Listen(h.Dispatch)
+	if err := h.readHistory(); err != nil {
+		h.stopListening()
+		cancel()
+		return nil, err
+	}
+	go h.dispatcher()
+	if c.RetainUpdates > 0 || c.RetainFor > 0 {
+		go h.retain()
+	} else {
+		close(h.retained)
+	}
+	return h, nil
+}
+
+// readHistory reads, before the dispatcher starts, the newest update of
+// the history (the Last-Event-ID of the first subscribers, the watermark)
+// and the newest few thousand (the ring of recent updates, which serves
+// the resumptions after a restart).
+func (h *Hub) readHistory() error {
+	ctx, cancel := context.WithTimeout(h.ctx, 30*time.Second)
+	defer cancel()
+	last, err := h.cfg.History.LastUpdate(ctx)
+	if err != nil {
+		return fmt.Errorf("new hub: read the newest update of the history: %w", err)
+	}
+	recent, err := h.cfg.History.LastUpdates(ctx, recentKept, recentBytes)
+	if err != nil {
+		return fmt.Errorf("new hub: read the newest updates of the history: %w", err)
+	}
+	h.reg.newest = newNewest(last)
+	for i := len(recent) - 1; i >= 0 && h.reg.newest.public.id == ""; i-- {
+		if u := recent[i]; !u.Private && u.Seq <= last.Seq {
+			h.reg.newest.public = lastUpdate{id: u.ID, seq: u.Seq}
+		}
+	}
+	h.watermark.seq = last.Seq
+	for i := range recent {
+		h.recent.add(&recent[i], newEvent(recent[i]))
+	}
+	return nil
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
 	if c.Heartbeat == 0 {
 		c.Heartbeat = DefaultHeartbeat
 	}
@@ -172,42 +268,7 @@ func New(c Config) (*Hub, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	readCtx, readCancel := context.WithTimeout(ctx, 30*time.Second)
-	defer readCancel()
-	last, err := c.History.LastUpdate(readCtx)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("new hub: read the newest update of the history: %w", err)
-	}
-	h := &Hub{
-		cfg:            c,
-		log:            c.Logger,
-		reg:            newRegistry(newNewest(last)),
-		cors:           newCORSPolicy(c.CORSOrigins),
-		publishOrigins: newOriginSet(c.PublishOrigins),
-		volatile:       newVolatileIDs(volatileIDsKept),
-		templates:      newTemplateCache(c.MaxTemplates),
-		replays:        make(chan struct{}, c.MaxReplays),
-		addresses:      newAddressCounts(c.MaxSubscribersPerAddress),
-		retained:       make(chan struct{}),
-		pending:        make(chan Update, dispatchBacklog),
-		dispatched:     make(chan struct{}),
-		ctx:            ctx,
-		cancel:         cancel,
-	}
-	h.reg.onSlow = h.tooSlow
-	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
-	h.publishAuth = h.publishPolicy()
-	h.watermark.seq = last.Seq
-	go h.dispatcher()
-	h.stopListening = c.Transport.Listen(h.Dispatch)
-	if c.RetainUpdates > 0 || c.RetainFor > 0 {
-		go h.retain()
-	} else {
-		close(h.retained)
-	}
-	return h, nil
+	return c
 }
 
 // validate checks c; the error names the field and what to fix.
@@ -348,43 +409,4 @@ func (h *Hub) Shutdown() {
 		h.reg.close("the hub is shutting down")
 	})
 	<-h.retained
-}
-
-// retain prunes the history at once and then every pruneInterval, until
-// Shutdown. Pruning on a timer rather than on publish keeps publishing at
-// one INSERT, and bounds the history by age even when nothing is
-// published; the first prune runs here rather than in New, so that a big
-// history does not delay the start.
-func (h *Hub) retain() {
-	defer close(h.retained)
-	t := time.NewTicker(pruneInterval)
-	defer t.Stop()
-	for {
-		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
-			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
-		}
-		select {
-		case <-t.C:
-		case <-h.ctx.Done():
-			return
-		}
-	}
-}
-
-// Prune applies the retention bounds (Config.RetainUpdates, RetainFor) to
-// the history now. The hub calls it at start and every minute; a
-// subscriber resuming from a pruned id gets what is still retained (see
-// the subscribe handler).
-func (h *Hub) Prune(ctx context.Context) error {
-	if h.cfg.RetainUpdates <= 0 && h.cfg.RetainFor <= 0 {
-		return nil
-	}
-	var before time.Time
-	if h.cfg.RetainFor > 0 {
-		before = time.Now().Add(-h.cfg.RetainFor)
-	}
-	if err := h.cfg.History.PruneUpdates(ctx, h.cfg.RetainUpdates, before); err != nil {
-		return fmt.Errorf("prune history: %w", err)
-	}
-	return nil
 }

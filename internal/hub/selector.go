@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // MaxSelectorLength is the longest topic selector, in bytes, that
@@ -19,8 +20,8 @@ const MaxSelectorLength = 2048
 // ==; use String() as a map key.
 type Selector struct {
 	raw string
-	// re is nil for "*" and literal topics.
-	re *regexp.Regexp
+	// re is nil for "*" and literal topics; compiled on first use.
+	re *lazyRegexp
 	// prefix is the template's literal text before its first expression,
 	// and suffix the literal text after its last: every expansion starts
 	// and ends with them, so two cheap tests reject most topics before re
@@ -42,12 +43,35 @@ func ParseSelector(s string) (Selector, error) {
 	case s == "*" || !strings.Contains(s, "{"):
 		return Selector{raw: s}, nil
 	}
-	prefix, re, err := compileTemplate(s)
+	prefix, pattern, err := templatePattern(s)
 	if err != nil {
 		return Selector{}, fmt.Errorf("topic selector %q: %w", s, err)
 	}
-	return Selector{raw: s, re: re, prefix: prefix, suffix: s[strings.LastIndexByte(s, '}')+1:]}, nil
+	return Selector{raw: s, re: &lazyRegexp{pattern: pattern}, prefix: prefix, suffix: s[strings.LastIndexByte(s, '}')+1:]}, nil
 }
+
+// lazyRegexp is a template's regexp, compiled the first time a topic
+// passes the template's literal prefix and suffix: a compiled template
+// costs some 16 KB and more while it matches, and templates that no topic
+// reaches (those an attacker sends by the thousand) never pay it. The
+// pattern was checked by the regexp parser, so compiling does not fail;
+// if it did, the template would match nothing rather than panic in a
+// dispatch.
+type lazyRegexp struct {
+	pattern string
+	once    sync.Once
+	re      *regexp.Regexp // nil if compiling failed
+}
+
+// MatchString reports whether s matches, compiling the regexp first if
+// this is its first use.
+func (l *lazyRegexp) MatchString(s string) bool {
+	l.once.Do(func() { l.re, _ = regexp.Compile(l.pattern) })
+	return l.re != nil && l.re.MatchString(s)
+}
+
+// String returns the regexp's text.
+func (l *lazyRegexp) String() string { return l.pattern }
 
 // ParseSelectors parses each of ss; the error names the first invalid one.
 func ParseSelectors(ss []string) ([]Selector, error) {

@@ -57,8 +57,8 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 		lastID = q.Get("lastEventID")
 	}
 	endReplay := func() {}
-	if lastID != "" {
-		if endReplay, err = h.replayTurn(r.Context()); err != nil {
+	if lastID != "" && !h.recent.has(lastID) { // a replay from the ring costs no turn
+		if endReplay, err = h.replayTurn(r); err != nil {
 			return err
 		}
 		defer endReplay() // on an early return; a no-op after the replay's
@@ -176,6 +176,9 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return 0, sw.start(header)
 	}
+	if boundary, ok, err := h.replayRecent(s, sw, lastID); ok {
+		return boundary, err
+	}
 	from, header, err := h.resumePoint(ctx, s, lastID)
 	if err != nil {
 		return 0, err
@@ -206,6 +209,31 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return boundary, sw.start(header)
 	}
 	return boundary, sw.flush()
+}
+
+// replayRecent serves the replay from the ring of recent updates, already
+// encoded, when it holds lastID and s may receive that update (see
+// resumePoint for why it must); ok is false otherwise, and nothing was
+// written.
+func (h *Hub) replayRecent(s *subscriber, sw *sseWriter, lastID string) (boundary int64, ok bool, err error) {
+	from, rest, ok := h.recent.after(lastID)
+	if !ok || !s.mayReceive(from.private, from.topics) {
+		return 0, false, nil
+	}
+	if err := sw.start(lastID); err != nil {
+		return 0, true, err
+	}
+	boundary = from.seq
+	for _, e := range rest {
+		boundary = e.seq
+		if !matchesAny(s.selectors, e.topics...) || !s.mayReceive(e.private, e.topics) {
+			continue
+		}
+		if err := sw.write(e.ev.data); err != nil {
+			return 0, true, err
+		}
+	}
+	return boundary, true, sw.flush()
 }
 
 // resumePoint returns the stored update after which s's replay starts
@@ -253,16 +281,23 @@ func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (fr
 
 // replayTurn waits, at most replayWait, for one of the Config.MaxReplays
 // replays to be free and takes it; end gives it back (and does nothing
-// when called again). The error is a 503 with Retry-After.
-func (h *Hub) replayTurn(ctx context.Context) (end func(), err error) {
+// when called again). The error is a 503 with Retry-After, or a 429 when
+// r's address has its share of the turns already.
+func (h *Hub) replayTurn(r *http.Request) (end func(), err error) {
+	leave, err := h.addressReplays.acquire(r)
+	if err != nil {
+		return nil, err
+	}
 	t := time.NewTimer(replayWait)
 	defer t.Stop()
 	select {
 	case h.replays <- struct{}{}:
 	case <-t.C:
+		leave()
 		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter,
 			"the hub is replaying its history to %d subscribers already, its limit: retry in a moment", cap(h.replays))
-	case <-ctx.Done():
+	case <-r.Context().Done():
+		leave()
 		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter, "the client left while waiting for its replay")
 	}
 	ended := false
@@ -270,6 +305,7 @@ func (h *Hub) replayTurn(ctx context.Context) (end func(), err error) {
 		if !ended {
 			ended = true
 			<-h.replays
+			leave()
 		}
 	}, nil
 }

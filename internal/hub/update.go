@@ -68,6 +68,11 @@ type History interface {
 	// LastUpdate returns the newest stored update, or a zero Update when
 	// there is none.
 	LastUpdate(ctx context.Context) (Update, error)
+	// LastUpdates returns the newest stored updates, oldest first: at most
+	// n, whose data add up to at most maxBytes (none when the newest alone
+	// is larger). The hub reads them at start into its ring of recent
+	// updates, which serves the resumptions after a restart.
+	LastUpdates(ctx context.Context, n int, maxBytes int64) ([]Update, error)
 	// PruneUpdates deletes all but the newest keep updates, and those older
 	// than before.
 	PruneUpdates(ctx context.Context, keep int, before time.Time) error

@@ -183,6 +183,45 @@ func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
 	return u, nil
 }
 
+// LastUpdates returns the newest stored updates, oldest first: at most n,
+// whose data add up to at most maxBytes (none when the newest alone is
+// larger). The sizes are read first, without the data.
+func (db *DB) LastUpdates(ctx context.Context, n int, maxBytes int64) ([]hub.Update, error) {
+	rows, err := db.pool.Query(ctx, `SELECT seq, octet_length(data) FROM hub_updates ORDER BY seq DESC LIMIT $1`, n)
+	if err != nil {
+		return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+	}
+	var from, to, total int64
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+		}
+		if total+size > maxBytes {
+			break
+		}
+		total += size
+		if to == 0 {
+			to = seq
+		}
+		from = seq
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || to == 0 {
+		return nil, err
+	}
+	rows, err = db.pool.Query(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+	}
+	us, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hub.Update, error) { return scanUpdate(row) })
+	if err != nil {
+		return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+	}
+	return us, nil
+}
+
 // PruneUpdates deletes all but the newest keep updates, and those stored
 // before before, in one transaction. keep <= 0 sets no bound on the count,
 // and a zero before none on the age.

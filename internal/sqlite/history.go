@@ -198,6 +198,57 @@ func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
 	return u, nil
 }
 
+// LastUpdates returns the newest stored updates, oldest first: at most n,
+// whose data add up to at most maxBytes (none when the newest alone is
+// larger). The sizes are read first, without the data.
+func (db *DB) LastUpdates(ctx context.Context, n int, maxBytes int64) ([]hub.Update, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, octet_length(data) FROM hub_updates ORDER BY seq DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("last %d updates: %w", n, err)
+	}
+	from, to, err := newestWithin(rows, maxBytes)
+	if err != nil || to == 0 {
+		return nil, err
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE seq >= ? AND seq <= ? ORDER BY seq`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("last %d updates: %w", n, err)
+	}
+	defer rows.Close()
+	var us []hub.Update
+	for rows.Next() {
+		u, err := scanUpdate(rows)
+		if err != nil {
+			return nil, fmt.Errorf("last %d updates: %w", n, err)
+		}
+		us = append(us, u)
+	}
+	return us, rows.Err()
+}
+
+// newestWithin reads (seq, size) rows, newest first, and returns the
+// range of seqs of the newest whose sizes add up to at most maxBytes; to
+// is 0 when there are none.
+func newestWithin(rows *sql.Rows, maxBytes int64) (from, to int64, err error) {
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			return 0, 0, err
+		}
+		if total+size > maxBytes {
+			break
+		}
+		total += size
+		if to == 0 {
+			to = seq
+		}
+		from = seq
+	}
+	return from, to, rows.Err()
+}
+
 // PruneUpdates deletes all but the newest keep updates, and those stored
 // before before. keep <= 0 sets no bound on the count and a zero before no
 // bound on the age, so that either limit can be turned off alone.

@@ -73,6 +73,9 @@ func testHistory(t *testing.T, open Opener) {
 	if got, err := collect(t, s, hub.EarliestID); err != nil || len(got) != 0 {
 		t.Errorf("UpdatesAfter(earliest) of an empty history: got %v, %v, want none", got, err)
 	}
+	if got, err := s.LastUpdates(ctx, 10, 1<<20); err != nil || len(got) != 0 {
+		t.Errorf("LastUpdates of an empty history: got %v, %v, want none", got, err)
+	}
 	us := appendUpdates(t, s, 5, "a")
 	tests := []struct {
 		name   string
@@ -109,6 +112,26 @@ func testHistory(t *testing.T, open Opener) {
 	}
 	if _, err := s.UpdateByID(ctx, "urn:uuid:00000000-0000-7000-8000-000000000000"); !errors.Is(err, hub.ErrUnknownEventID) {
 		t.Errorf("UpdateByID(unknown id): got %v, want hub.ErrUnknownEventID", err)
+	}
+	one := int64(len(us[0].Data))
+	for _, tt := range []struct {
+		name     string
+		n        int
+		maxBytes int64
+		want     []hub.Update
+	}{
+		{"the newest 3", 3, 1 << 20, us[2:]},
+		{"more than there are", 10, 1 << 20, us},
+		{"bounded by bytes", 10, 2*one + 1, us[3:]},
+		{"the newest alone too big", 10, one - 1, nil},
+	} {
+		got, err := s.LastUpdates(ctx, tt.n, tt.maxBytes)
+		if err != nil {
+			t.Fatalf("LastUpdates(%d, %d): %v", tt.n, tt.maxBytes, err)
+		}
+		if diff := cmp.Diff(tt.want, got, eventOpts); diff != "" {
+			t.Errorf("LastUpdates %s (-want +got):\n%s", tt.name, diff)
+		}
 	}
 	last, err = s.LastUpdate(ctx)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,6 +128,7 @@ func Start(t testing.TB, c hub.Config, opts ...Option) *Hub {
 		handler = o.handler(h)
 	}
 	srv := httptest.NewUnstartedServer(handler)
+	srv.Config.Protocols = serverProtocols()
 	srv.Config.RegisterOnShutdown(h.Shutdown)
 	srv.Start()
 	t.Cleanup(func() {
@@ -148,9 +150,43 @@ func Mux(h http.Handler) *http.ServeMux {
 // test ends, and returns its base URL.
 func Serve(t testing.TB, h http.Handler) string {
 	t.Helper()
-	srv := httptest.NewServer(Mux(h))
+	srv := httptest.NewUnstartedServer(Mux(h))
+	srv.Config.Protocols = serverProtocols()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// EnvH2C names the environment variable that, set to 1, makes Client
+// speak HTTP/2 without TLS (h2c, with prior knowledge) to the servers of
+// this package, which accept it beside HTTP/1.1: the same tests then run
+// over the net/http path that HTTP/2 takes (streams cannot be hijacked).
+//
+//	SCOREBOARD_TEST_H2C=1 go test ./internal/hub/
+const EnvH2C = "SCOREBOARD_TEST_H2C"
+
+// serverProtocols are the protocols the test servers accept: HTTP/1.1 and
+// h2c.
+func serverProtocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
+var h2cClient = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}()}}
+
+// Client is the client of this package's requests and of the tests that
+// make their own: http.DefaultClient, or an h2c client when EnvH2C is 1.
+func Client() *http.Client {
+	if os.Getenv(EnvH2C) == "1" {
+		return h2cClient
+	}
+	return http.DefaultClient
 }
 
 // SubscribeURL returns the subscribe URL for topics plus extra query
@@ -215,7 +251,7 @@ func (h *Hub) post(tok string, form url.Values, hdr ...string) (int, string, err
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := Client().Do(req)
 	if err != nil {
 		return 0, "", err
 	}

@@ -37,3 +37,18 @@ func TestStart(t *testing.T) {
 		t.Errorf("after shutdown: got %+v, want the stream ended", got)
 	}
 }
+
+// TestH2C checks that with EnvH2C set the streams are HTTP/2 without TLS,
+// the net/http path that HTTP/2 takes.
+func TestH2C(t *testing.T) {
+	t.Setenv(hubtest.EnvH2C, "1")
+	h := hubtest.Start(t, hub.Config{AllowAnonymous: true})
+	s := hubtest.Subscribe(t, h.SubscribeURL([]string{"a"}))
+	if s.Resp.ProtoMajor != 2 {
+		t.Fatalf("got %s, want HTTP/2", s.Resp.Proto)
+	}
+	id := h.Publish(t, url.Values{"topic": {"a"}})
+	if e := s.Next(t); e.ID != id {
+		t.Errorf("got %+v, want %s", e, id)
+	}
+}

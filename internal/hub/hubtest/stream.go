@@ -37,7 +37,7 @@ func Open(t testing.TB, rawURL string, hdr ...string) *Stream {
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := Client().Do(req)
 	if err != nil {
 		cancel()
 		t.Fatalf("subscribe %s: %v", rawURL, err)
