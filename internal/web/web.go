@@ -125,6 +125,7 @@ func newServer(d Deps) (*server, *chi.Mux) {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", m)
 	r.Route("/api/v1", s.apiRoutes)
+	s.widgetRoutes(r)
 
 	if d.Hub != nil {
 		r.Handle("/.well-known/mercure", d.Hub)
