@@ -15,6 +15,9 @@ const script = doc.currentScript;
 // page or on another origin); the server attribute overrides it.
 const origin = new URL(script ? script.src : location.href).origin;
 const HEARTBEAT = 15e3; // the hub's default heartbeat interval
+// The hub flushes a first comment with its headers: a stream that sends
+// nothing for this long is buffered on its way (a proxy, an antivirus).
+const FIRST = 1e4;
 const POLL = 15e3; // how often a blocked stream is replaced by a read
 
 const sheet = new CSSStyleSheet();
@@ -40,6 +43,7 @@ let key; // the topics of the open stream
 let abort; // aborts the open stream
 let timer; // silence, first byte, reconnect or poll timer
 let soon; // gathers the elements that join at once into one connect
+let pending = 0; // elements still reading their first state
 let failures = 0;
 let polling = 0; // polls since streaming was given up, or 0
 let lastByte = 0;
@@ -75,9 +79,11 @@ function leave(s) {
   gather();
 }
 
+// gather connects once the elements of the page have read their states,
+// or after a while if one takes long.
 function gather() {
   clearTimeout(soon);
-  soon = setTimeout(connect, 50);
+  soon = setTimeout(connect, pending ? 3e3 : 50);
 }
 
 function later(fn, ms) {
@@ -103,8 +109,7 @@ async function connect(force) {
   const ctl = (abort = new AbortController());
   const q = topics.map((t) => "topic=" + encodeURIComponent(t));
   if (last) q.push("lastEventID=" + encodeURIComponent(last));
-  // No first byte in twice the heartbeat: something buffers the stream.
-  later(() => fail(ctl, 1), 2 * HEARTBEAT);
+  later(() => fail(ctl, 1), FIRST);
   try {
     const res = await fetch(origin + "/.well-known/mercure?" + q.join("&"), {
       signal: ctl.signal,
@@ -241,14 +246,23 @@ class Base extends HTMLElement {
     leave(this);
     this.fresh = 0;
     const j = !this.used && this.querySelector('script[type="application/json"]');
+    const path = this.path();
+    const g = (this.g = (this.g || 0) + 1);
+    let d;
+    if (!path) return;
+    pending++;
     try {
-      const d = j ? ((this.used = 1), JSON.parse(j.textContent)) : await get(this.path());
-      if (d.now) offset = Date.now() - Date.parse(d.now);
-      this.set(d);
-      join(this, this.resume);
-    } catch (e) {
+      d = j ? ((this.used = 1), JSON.parse(j.textContent)) : await get(path);
+    } catch (e) {}
+    pending--;
+    if (!this.isConnected || g != this.g) return gather();
+    if (!d) {
       setTimeout(() => this.isConnected && this.start(), 1e4);
+      return gather();
     }
+    if (d.now) offset = Date.now() - Date.parse(d.now);
+    this.set(d);
+    join(this, this.resume);
   }
 
   async sync() {
@@ -347,11 +361,12 @@ customElements.get("scoreboard-match") ||
     "scoreboard-match",
     class extends Base {
       path() {
-        return "/api/v1/matches/" + encodeURIComponent(this.getAttribute("match"));
+        const id = this.getAttribute("match");
+        return id && "/api/v1/matches/" + encodeURIComponent(id);
       }
 
       set(d) {
-        if (this.st && d.state.seq < this.st.seq) return;
+        if (this.st && this.st.id == d.state.id && d.state.seq < this.st.seq) return;
         this.m = d.match;
         this.topics = [d.topic];
         this.resume = d.state.update_id;
@@ -399,9 +414,11 @@ customElements.get("scoreboard-matches") ||
     class extends Base {
       path() {
         const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const c = this.getAttribute("competition");
         return (
+          c &&
           "/api/v1/competitions/" +
-          encodeURIComponent(this.getAttribute("competition")) +
+          encodeURIComponent(c) +
           "?date=" +
           encodeURIComponent(this.getAttribute("date") || "today") +
           "&tz=" +
