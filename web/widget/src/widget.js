@@ -14,7 +14,10 @@ const script = doc.currentScript;
 // The server is where this script came from (a host page may be a file://
 // page or on another origin); the server attribute overrides it.
 const origin = new URL(script ? script.src : location.href).origin;
-const HEARTBEAT = 15e3; // the hub's default heartbeat interval
+// hb is the hub's heartbeat interval as far as the widget knows: its
+// default, doubled (up to two minutes) each time a stream stays silent for
+// twice as long, for a server configured with a longer one.
+let hb = 15e3;
 // The hub flushes a first comment with its headers: a stream that sends
 // nothing for this long is buffered on its way (a proxy, an antivirus).
 const FIRST = 1e4;
@@ -133,7 +136,10 @@ async function read(reader, ctl) {
     if (done || ctl.signal.aborted) return;
     if (!lastByte || polling) opened();
     lastByte = Date.now();
-    later(() => fail(ctl), 2 * HEARTBEAT);
+    later(() => {
+      hb = Math.min(2 * hb, 12e4);
+      fail(ctl);
+    }, 2 * hb);
     const lines = (buf + value).split(/\r\n|\r|\n/);
     buf = lines.pop();
     for (const l of lines) {
@@ -186,7 +192,7 @@ function poll() {
 // A tab back from the background, a page from the back-forward cache, a
 // network back online: the stream may be dead without knowing it.
 const wake = () => {
-  if (doc.visibilityState != "hidden" && Date.now() - lastByte > HEARTBEAT) connect(1);
+  if (doc.visibilityState != "hidden" && Date.now() - lastByte > hb) connect(1);
 };
 for (const e of ["visibilitychange", "pageshow", "online"]) (e == "visibilitychange" ? doc : win).addEventListener(e, wake);
 setInterval(() => subs.forEach((s) => s.tick()), 1e3);
