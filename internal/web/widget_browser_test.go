@@ -60,7 +60,9 @@ func hostPage(lang, head, body string) string {
 
 // countStreams is a host page script that counts the streams the page
 // opens to the hub, in window.streams.
-const countStreams = `<script>window.streams = 0; const f = window.fetch; window.fetch = (u, o) => { if (String(u).includes("/.well-known/mercure")) streams++; return f(u, o) };</script>`
+//
+// It also notes the page's globals in window.globals, to compare.
+const countStreams = `<script>window.streams = 0; window.globals = Object.getOwnPropertyNames(window); const f = window.fetch; window.fetch = (u, o) => { if (String(u).includes("/.well-known/mercure")) streams++; return f(u, o) };</script>`
 
 // browserEnv is a test's server, its admin and a browser tab.
 type browserEnv struct {
@@ -158,10 +160,16 @@ func TestWidgetsShareOneStream(t *testing.T) {
 	e.waitFor("three widgets show 0-0", scoresAre(m1, 0, 0)+" && "+scoresAre(m2, 0, 0))
 	e.waitSubscribers(1)
 	e.waitFor("the page opens one stream", "window.streams === 1")
+	if got := eval[[]string](e, `Object.getOwnPropertyNames(window).filter((k) => k != "globals" && !globals.includes(k))`); len(got) != 0 {
+		t.Errorf("the widget added globals %q", got)
+	}
+	if got := eval[[]string](e, `["scoreboard-match", "scoreboard-matches"].filter((n) => !customElements.get(n))`); len(got) != 0 {
+		t.Errorf("elements %q are not defined", got)
+	}
 
 	e.goal(m1, "home", "Jonathan David")
 	e.waitFor("the goal shows in both widgets of the match", scoresAre(m1, 1, 0))
-	e.waitFor("the live region announces it", fmt.Sprintf(`[...document.querySelectorAll('scoreboard-match[match="%d"]')].every((e) => e.shadowRoot.querySelector(".sr").textContent === "Goal! Lille 1, Lens 0, 1'")`, m1))
+	e.waitFor("the live region announces it", fmt.Sprintf(`[...document.querySelectorAll('scoreboard-match[match="%d"]')].every((e) => e.shadowRoot.querySelector(".sr").textContent.startsWith("Goal! Lille 1, Lens 0, "))`, m1))
 	if got := eval[bool](e, scoresAre(m2, 0, 0)); !got {
 		t.Errorf("the other match's widget changed: %s", eval[string](e, widgetsJS))
 	}
@@ -301,6 +309,13 @@ func TestWidgetPollsWhenStreamingIsBuffered(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 		t.Fatalf("the goal never shows through a buffering proxy: %v; the widgets: %s", err, eval[string](e, widgetsJS))
 	}
+	// The next reads revalidate the state with its ETag.
+	want := fmt.Sprintf("path=/api/v1/matches/%d route=/api/v1/matches/{id} status=304", id)
+	for deadline := time.Now().Add(40 * time.Second); !strings.Contains(e.logs.String(), want); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no read of the state answered 304: no %q in the server's log", want)
+		}
+	}
 }
 
 func TestWidgetOnFileAndStrictCSPPages(t *testing.T) {
@@ -386,5 +401,54 @@ func TestEmbedPageReportsItsHeight(t *testing.T) {
 	}
 	if h := eval[[]int](e, "window.heights"); len(h) == 0 || strings.Contains(fmt.Sprint(h), "-") {
 		t.Errorf("heights reported: %v", h)
+	}
+}
+
+func TestCompetitionWidget(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	comp := e.do(req{Method: "POST", Path: "/api/v1/competitions", Token: e.admin, Body: map[string]any{"name": "Ligue 1", "sport": "football", "season": "2026", "slug": "ligue-1"}})
+	wantStatus(t, "POST /api/v1/competitions", comp, http.StatusCreated)
+	var c match.Competition
+	comp.decode(t, &c)
+	var ids []int64
+	var day string
+	for _, teams := range [][2]string{{"Lille", "Lens"}, {"Nantes", "Brest"}} {
+		in := footballInput(teams[0], teams[1])
+		delete(in, "competition")
+		in["competition_id"] = c.ID
+		doc := e.createMatch(e.admin, in)
+		ids = append(ids, doc.Match.ID)
+		// The day the reader's browser sees the kick-off on.
+		tz := eval[string](e, "Intl.DateTimeFormat().resolvedOptions().timeZone")
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			t.Fatalf("the browser's time zone %q: %v", tz, err)
+		}
+		day = doc.Match.KickOff.In(loc).Format(time.DateOnly)
+	}
+	e.record(e.admin, ids[0], map[string]any{"kind": "match_start"}, http.StatusCreated)
+	e.record(e.admin, ids[1], map[string]any{"kind": "match_start"}, http.StatusCreated)
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", countStreams+`<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<div style="width:480px"><scoreboard-matches competition="ligue-1" date="%s"></scoreboard-matches></div><scoreboard-match match="%d"></scoreboard-match>`, day, ids[1]))})
+	e.navigate(host)
+	rows := `[...document.querySelector("scoreboard-matches").shadowRoot?.querySelectorAll("li") ?? []].map((li) => li.querySelector(".home .s").textContent + "-" + li.querySelector(".away .s").textContent + " " + li.querySelector("a").href).join(" | ")`
+	e.waitFor("the list shows both matches", rows+fmt.Sprintf(` === "0-0 %s/matches/%d | 0-0 %s/matches/%d"`, e.URL, ids[0], e.URL, ids[1]))
+	e.waitFor("the list and the match share one stream", "window.streams === 1")
+	e.waitSubscribers(1)
+	e.goal(ids[0], "away", "Florian Sotoca")
+	e.goal(ids[1], "home", "Mostafa Mohamed")
+	defer func() {
+		if t.Failed() {
+			t.Logf("rows: %s", eval[string](e, rows))
+		}
+	}()
+	e.waitFor("both goals show in the list", rows+fmt.Sprintf(` === "0-1 %s/matches/%d | 1-0 %s/matches/%d"`, e.URL, ids[0], e.URL, ids[1]))
+	e.waitFor("and in the match widget", scoresAre(ids[1], 1, 0))
+	if got := eval[string](e, `document.querySelector("scoreboard-matches").shadowRoot.querySelector(".sr").textContent`); !strings.HasPrefix(got, "Goal! Nantes 1, Brest 0, ") {
+		t.Errorf("the list's live region says %q", got)
+	}
+	if png, err := chromedp.Run(e.ctx, chromedp.Screenshot(chromedp.CSS("scoreboard-matches"))); err == nil && os.Getenv("SCOREBOARD_UPDATE_SCREENSHOTS") != "" {
+		os.WriteFile(filepath.Join("..", "..", "docs", "widget-competition.png"), png, 0o644)
 	}
 }

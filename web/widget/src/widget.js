@@ -432,7 +432,15 @@ customElements.get("scoreboard-matches") ||
         );
       }
 
+      // set takes a read of the day, keeping any match's state that the
+      // stream brought since the read began.
       set(d) {
+        const had = {};
+        for (const x of this.c ? this.c.matches : []) had[x.match.id] = x.state;
+        for (const x of d.matches) {
+          const h = had[x.match.id];
+          if (h && h.seq > x.state.seq) x.state = h;
+        }
         this.c = d;
         this.topics = d.matches.map((x) => x.topic);
         this.draw();
