@@ -12,7 +12,7 @@ const doc = document;
 const win = window;
 const script = doc.currentScript;
 // The server is where this script came from (a host page may be a file://
-// page or on another origin); the server attribute overrides it.
+// page or on another origin).
 const origin = new URL(script ? script.src : location.href).origin;
 // hb is the hub's heartbeat interval as far as the widget knows: its
 // default, doubled (up to two minutes) each time a stream stays silent for
@@ -105,7 +105,7 @@ async function connect(force) {
   const topics = [...new Set([...subs].flatMap((s) => s.topics || []))].sort();
   const k = topics.join(" ");
   if (!topics.length) return close();
-  if (k === key && !force) return;
+  if (k === key && !force) return opened(1);
   if (polling && !force) return later(poll, POLL);
   close();
   key = k;
@@ -128,14 +128,17 @@ async function connect(force) {
 // read parses the event stream, dispatching each update to every
 // subscriber; any byte (a heartbeat too) shows the stream is alive.
 async function read(reader, ctl) {
+  const t0 = Date.now();
   let buf = "";
   let id;
   let data = [];
+  let first = 1;
   for (;;) {
     const { value, done } = await reader.read();
     if (done || ctl.signal.aborted) return;
-    if (!lastByte || polling) opened();
-    lastByte = Date.now();
+    if (first) opened((first = 0));
+    // A stream that lived a while was no failure, whatever ends it.
+    if ((lastByte = Date.now()) - t0 > 3e4) failures = 0;
     later(() => {
       hb = Math.min(2 * hb, 12e4);
       fail(ctl);
@@ -144,7 +147,9 @@ async function read(reader, ctl) {
     buf = lines.pop();
     for (const l of lines) {
       if (!l) {
-        if (data.length) dispatch(JSON.parse(data.join("\n")));
+        try {
+          if (data.length) dispatch(JSON.parse(data.join("\n")));
+        } catch (e) {} // not an update of the widget's: someone else's
         if (id != null) last = id;
         id = null;
         data = [];
@@ -154,10 +159,11 @@ async function read(reader, ctl) {
   }
 }
 
-// opened runs when the stream's first byte arrives: subscribers that
-// joined after its resume point read their state again.
-function opened() {
-  failures = polling = 0;
+// opened runs when a stream's first byte arrives (or, kept, when an
+// element joins it): the elements that joined after its resume point read
+// their state again, so that none misses what came in between.
+function opened(kept) {
+  if (!kept) polling = 0;
   for (const s of subs) if (!s.fresh) (s.fresh = 1), s.sync();
 }
 
@@ -169,9 +175,10 @@ function dispatch(u) {
   for (const s of subs) s.onUpdate(u);
 }
 
-// fail ends stream ctl and tries again: at once when it was alive, then
-// backing off; after three failures in a row, or a stream that never
-// sent a byte, it polls the public state instead.
+// fail ends stream ctl and tries again: at once the first time, then
+// backing off; after three failures in a row (streams that end within
+// half a minute count), or a stream that never sent a byte, it polls the
+// public state instead.
 function fail(ctl, blocked) {
   if (ctl !== abort) return;
   close();
@@ -242,8 +249,8 @@ class Base extends HTMLElement {
     leave(this);
   }
 
-  attributeChangedCallback() {
-    if (this.root) this.start();
+  attributeChangedCallback(name) {
+    if (this.root) name == "lang" ? this.data() && this.draw() : this.start();
   }
 
   // start reads the element's state (from the JSON a server page embeds
@@ -274,6 +281,7 @@ class Base extends HTMLElement {
   async sync() {
     try {
       this.set(await get(this.path()));
+      gather();
     } catch (e) {}
   }
 
@@ -307,17 +315,19 @@ class Base extends HTMLElement {
   }
 
   // announce says a score change in the polite live region: "Goal! Lille
-  // 2, Lens 1, 52'".
-  announce(m, st) {
+  // 2, Lens 1, 52'" (the new score alone when it went down: a void).
+  announce(m, was, st) {
     if (this.paused) return;
-    const goal = /^(football|handball|ice_hockey)$/.test(st.sport) ? this.t("goal") + " " : "";
+    const up = st.home.score + st.away.score > was.home.score + was.away.score;
+    const goal = up && /^(football|handball|ice_hockey)$/.test(st.sport) ? this.t("goal") + " " : "";
     this.live.textContent =
       goal + m.home.name + " " + st.home.score + ", " + m.away.name + " " + st.away.score + (st.status == "live" ? ", " + clock(st) : "");
   }
 
   // status fills e with what a match's status says: the clock while live,
-  // the kick-off time (and zone) before, a word otherwise.
-  status(e, m, st) {
+  // the kick-off time (and zone; the day too unless short) before, a word
+  // otherwise.
+  status(e, m, st, short) {
     e.className = "st " + st.status;
     if (st.status == "live" && !st.clock.length_ms && st.sport != "football") e.textContent = this.t("live");
     else if (st.status == "live") {
@@ -326,7 +336,7 @@ class Base extends HTMLElement {
     }
     else if (st.status == "scheduled")
       e.textContent = new Intl.DateTimeFormat(this.lang, {
-        weekday: "short",
+        ...(short || { weekday: "short", day: "numeric", month: "short" }),
         hour: "numeric",
         minute: "2-digit",
         timeZoneName: "short",
@@ -371,6 +381,10 @@ customElements.get("scoreboard-match") ||
         return id && "/api/v1/matches/" + encodeURIComponent(id);
       }
 
+      data() {
+        return this.st;
+      }
+
       set(d) {
         if (this.st && this.st.id == d.state.id && d.state.seq < this.st.seq) return;
         this.m = d.match;
@@ -384,9 +398,9 @@ customElements.get("scoreboard-match") ||
         const st = next(this.st, u);
         if (st === undefined) return this.sync();
         if (!st) return;
-        const goal = scored(this.st, st);
+        const was = this.st;
         this.st = st;
-        if (goal) this.announce(this.m, st);
+        if (scored(was, st)) this.announce(this.m, was, st);
         this.draw();
       }
 
@@ -432,6 +446,10 @@ customElements.get("scoreboard-matches") ||
         );
       }
 
+      data() {
+        return this.c;
+      }
+
       // set takes a read of the day, keeping any match's state that the
       // stream brought since the read began.
       set(d) {
@@ -451,7 +469,7 @@ customElements.get("scoreboard-matches") ||
           const st = next(x.state, u);
           if (st === undefined) return this.sync();
           if (!st) continue;
-          if (scored(x.state, st)) this.announce(x.match, st);
+          if (scored(x.state, st)) this.announce(x.match, x.state, st);
           x.state = st;
           this.draw();
         }
@@ -467,7 +485,7 @@ customElements.get("scoreboard-matches") ||
           const a = el("a", "", el("li", "", ul));
           a.href = origin + "/matches/" + m.id;
           a.target = "_top";
-          this.status(el("span", "", a), m, st);
+          this.status(el("span", "", a), m, st, {});
           team(a, "home", m.home, st.home.score);
           team(a, "away", m.away, st.away.score);
         }
