@@ -88,10 +88,10 @@ func (e *browserEnv) liveMatch(home, away string) int64 {
 	return doc.Match.ID
 }
 
-// goal records a goal of side in match id.
-func (e *browserEnv) goal(id int64, side, player string) {
+// goal records a goal of side in match id and returns its seq.
+func (e *browserEnv) goal(id int64, side, player string) int64 {
 	e.t.Helper()
-	e.record(e.admin, id, map[string]any{"kind": "score", "team": side, "score_kind": "goal", "player": player}, http.StatusCreated)
+	return e.record(e.admin, id, map[string]any{"kind": "score", "team": side, "score_kind": "goal", "player": player}, http.StatusCreated).Event.Seq
 }
 
 func (e *browserEnv) navigate(u string) {
@@ -211,6 +211,8 @@ func newCutProxy(t *testing.T, target string, buffer bool) *cutProxy {
 	}
 	p := &cutProxy{live: map[*http.Request]context.CancelFunc{}, buffer: buffer}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	// A cut is the point: its errors are not worth a line each.
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
 	ln, err := net.Listen("tcp", "127.0.0.3:0")
 	if err != nil {
 		t.Fatalf("listen on 127.0.0.3: %v", err)
@@ -285,10 +287,17 @@ func TestWidgetResumesAfterACut(t *testing.T) {
 	e.waitSubscribers(1)
 	e.waitFor("the timeline has both goals", fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length === 2`, id))
 	// Once: a third goal after them counts as the third.
-	e.goal(id, "away", "Wesley Saïd")
+	third := e.goal(id, "away", "Wesley Saïd")
 	e.waitFor("the next goal shows", scoresAre(id, 2, 1))
 	if n := eval[int](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length`, id)); n != 3 {
 		t.Errorf("the timeline has %d goals, want 3: %s", n, eval[string](e, widgetsJS))
+	}
+	// A void takes it back, from the score and the timeline, and says so
+	// without a "Goal!".
+	e.record(e.admin, id, map[string]any{"kind": "void", "void_seq": third, "text": "offside"}, http.StatusCreated)
+	e.waitFor("the void shows", scoresAre(id, 2, 0)+fmt.Sprintf(` && document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length === 2`, id))
+	if said := eval[string](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelector(".sr").textContent`, id)); !strings.HasPrefix(said, "Lille 2, Lens 0") {
+		t.Errorf("after a void the live region says %q, want the score without Goal!", said)
 	}
 }
 
@@ -451,4 +460,26 @@ func TestCompetitionWidget(t *testing.T) {
 	if png, err := chromedp.Run(e.ctx, chromedp.Screenshot(chromedp.CSS("scoreboard-matches"))); err == nil && os.Getenv("SCOREBOARD_UPDATE_SCREENSHOTS") != "" {
 		os.WriteFile(filepath.Join("..", "..", "docs", "widget-competition.png"), png, 0o644)
 	}
+}
+
+func TestWidgetClockRunsInTheBrowser(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	// The reader's clock is an hour fast: the widget reads the server's
+	// time from its responses and shows the match's minute all the same.
+	skew := `<script>const realNow = Date.now; Date.now = () => realNow() + 3600e3;</script>`
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", skew+`<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match>`, id))})
+	e.navigate(host)
+	status := `document.querySelector("scoreboard-match").shadowRoot?.querySelector(".st")?.textContent`
+	e.waitFor("the clock reads the first minute, not the hour ahead", status+` === "1'"`)
+	if role := eval[string](e, `document.querySelector("scoreboard-match").shadowRoot.querySelector(".st").getAttribute("role")`); role != "timer" {
+		t.Errorf("the clock's role is %q, want timer (a live region that is not announced)", role)
+	}
+	// Two seconds before the hour: the minute turns in the browser, with
+	// nothing more from the server.
+	e.record(e.admin, id, map[string]any{"kind": "clock_adjust", "set_clock_ms": 59*60_000 + 58_000}, http.StatusCreated)
+	e.waitFor("the clock shows the adjusted time", status+` === "45+15'"`)
+	e.waitFor("the clock runs on by itself", status+` === "45+16'"`)
 }
