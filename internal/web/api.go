@@ -15,12 +15,13 @@ import (
 // credentials, and writes carry a bearer token, which a browser never adds
 // by itself. Since the origin is "*", browsers send no cookies cross-site
 // with it, and the session cookie is refused cross-site anyway
-// (requireUser). It answers preflight requests itself.
+// (requireUser). It answers preflight requests itself. Date is exposed so
+// that the widget can tell the reader's clock from the server's.
 func (s *server) apiCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Expose-Headers", "ETag, Location, Retry-After")
+		h.Set("Access-Control-Expose-Headers", "Date, ETag, Location, Retry-After")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-None-Match")

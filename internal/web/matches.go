@@ -25,10 +25,12 @@ type matchDoc struct {
 	Topic string      `json:"topic"`
 }
 
-// matchItem is a match in a list: its fields and its compact state.
+// matchItem is a match in a list: its fields, its compact state and the
+// hub topic its updates are published on (what a live list subscribes to).
 type matchItem struct {
 	Match match.Match   `json:"match"`
 	State match.Summary `json:"state"`
+	Topic string        `json:"topic"`
 }
 
 // matchList is a page of matches; NextOffset is set when more follow.
@@ -110,7 +112,7 @@ func (s *server) matchPage(ctx context.Context, f match.MatchFilter) (matchList,
 		if err != nil {
 			return matchList{}, fmt.Errorf("state of match %d: %w", m.ID, err)
 		}
-		list.Matches = append(list.Matches, matchItem{Match: m, State: st.Summary})
+		list.Matches = append(list.Matches, matchItem{Match: m, State: st.Summary, Topic: s.topic(m.ID)})
 	}
 	return list, nil
 }

@@ -1,0 +1,485 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/scoreboard/scoreboard/internal/browsertest"
+	"github.com/scoreboard/scoreboard/internal/match"
+)
+
+// The browser tests run the widget in headless Chromium against the real
+// server, from a host page on another origin: a listener on another
+// loopback address, as a fan's browser meets it on a club's site.
+
+// hostPages serves each page of pages at its path from 127.0.0.2, with
+// the Content-Security-Policy csp if not empty.
+func hostPages(t *testing.T, csp string, pages map[string]string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatalf("listen on 127.0.0.2: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if csp != "" {
+			w.Header().Set("Content-Security-Policy", csp)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// hostPage is a host page's HTML: a language, what goes in its head, and
+// its body.
+func hostPage(lang, head, body string) string {
+	return `<!doctype html><html lang="` + lang + `"><head><meta charset="utf-8"><title>host</title>` + head + `</head><body>` + body + `</body></html>`
+}
+
+// countStreams is a host page script that counts the streams the page
+// opens to the hub, in window.streams.
+//
+// It also notes the page's globals in window.globals, to compare.
+const countStreams = `<script>window.streams = 0; window.globals = Object.getOwnPropertyNames(window); const f = window.fetch; window.fetch = (u, o) => { if (String(u).includes("/.well-known/mercure")) streams++; return f(u, o) };</script>`
+
+// browserEnv is a test's server, its admin and a browser tab.
+type browserEnv struct {
+	*testAPI
+	t     *testing.T
+	admin string
+	ctx   context.Context
+}
+
+func newBrowserEnv(t *testing.T) *browserEnv {
+	t.Helper()
+	a := newTestAPI(t, "sqlite", Deps{})
+	_, admin := a.user("admin@example.org", match.RoleAdmin)
+	ctx := browsertest.New(t, 90*time.Second)
+	return &browserEnv{testAPI: a, t: t, admin: admin, ctx: ctx}
+}
+
+// liveMatch creates a match between home and away and starts it.
+func (e *browserEnv) liveMatch(home, away string) int64 {
+	e.t.Helper()
+	doc := e.createMatch(e.admin, footballInput(home, away))
+	e.record(e.admin, doc.Match.ID, map[string]any{"kind": "match_start"}, http.StatusCreated)
+	return doc.Match.ID
+}
+
+// goal records a goal of side in match id and returns its seq.
+func (e *browserEnv) goal(id int64, side, player string) int64 {
+	e.t.Helper()
+	return e.record(e.admin, id, map[string]any{"kind": "score", "team": side, "score_kind": "goal", "player": player}, http.StatusCreated).Event.Seq
+}
+
+func (e *browserEnv) navigate(u string) {
+	e.t.Helper()
+	if err := chromedp.Do(e.ctx, chromedp.Navigate(u)); err != nil {
+		e.t.Fatalf("navigate to %s: %v", u, err)
+	}
+}
+
+// eval evaluates expr in the page.
+func eval[T any](e *browserEnv, expr string) T {
+	e.t.Helper()
+	v, err := chromedp.Run(e.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		e.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// widgetsJS is a page function that describes each widget of the page:
+// its match, its scores and what its live region said.
+const widgetsJS = `JSON.stringify([...document.querySelectorAll("scoreboard-match")].map((e) => {
+	const r = e.shadowRoot, q = (s) => r && r.querySelector(s);
+	return {match: e.getAttribute("match"), home: q(".m .home .s")?.textContent, away: q(".m .away .s")?.textContent,
+		said: q(".sr")?.textContent, goals: r ? r.querySelectorAll(".tl .g").length : 0};
+}))`
+
+// waitFor waits, generously, until expr is true in the page; what says
+// what was awaited when it never is.
+func (e *browserEnv) waitFor(what, expr string) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		e.t.Fatalf("%s: %v; the widgets: %s", what, err, eval[string](e, widgetsJS))
+	}
+}
+
+// scoresAre is a page expression: every widget of match id shows home
+// and away.
+func scoresAre(id int64, home, away int) string {
+	return fmt.Sprintf(`(() => { const ws = [...document.querySelectorAll('scoreboard-match[match="%d"]')];
+		return ws.length > 0 && ws.every((e) => e.shadowRoot?.querySelector(".m .home .s")?.textContent === "%d" &&
+			e.shadowRoot.querySelector(".m .away .s")?.textContent === "%d"); })()`, id, home, away)
+}
+
+// waitSubscribers waits until the hub has n open streams.
+func (e *browserEnv) waitSubscribers(n int) {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for e.hub.Stats().Subscribers != n {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the hub has %d open streams, want %d", e.hub.Stats().Subscribers, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWidgetsShareOneStream(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	m1, m2, m3 := e.liveMatch("Lille", "Lens"), e.liveMatch("Nantes", "Brest"), e.liveMatch("Rennes", "Nice")
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", countStreams+`<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match><scoreboard-match match="%d" theme="dark"></scoreboard-match><scoreboard-match match="%d"></scoreboard-match>`, m1, m1, m2))})
+	e.navigate(host)
+	e.waitFor("three widgets show 0-0", scoresAre(m1, 0, 0)+" && "+scoresAre(m2, 0, 0))
+	e.waitSubscribers(1)
+	e.waitFor("the page opens one stream", "window.streams === 1")
+	if got := eval[[]string](e, `Object.getOwnPropertyNames(window).filter((k) => k != "globals" && !globals.includes(k))`); len(got) != 0 {
+		t.Errorf("the widget added globals %q", got)
+	}
+	if got := eval[[]string](e, `["scoreboard-match", "scoreboard-matches"].filter((n) => !customElements.get(n))`); len(got) != 0 {
+		t.Errorf("elements %q are not defined", got)
+	}
+
+	e.goal(m1, "home", "Jonathan David")
+	e.waitFor("the goal shows in both widgets of the match", scoresAre(m1, 1, 0))
+	e.waitFor("the live region announces it", fmt.Sprintf(`[...document.querySelectorAll('scoreboard-match[match="%d"]')].every((e) => e.shadowRoot.querySelector(".sr").textContent.startsWith("Goal! Lille 1, Lens 0, "))`, m1))
+	if got := eval[bool](e, scoresAre(m2, 0, 0)); !got {
+		t.Errorf("the other match's widget changed: %s", eval[string](e, widgetsJS))
+	}
+	if n := eval[int](e, "window.streams"); n != 1 || e.hub.Stats().Subscribers != 1 {
+		t.Errorf("after a goal: the page opened %d streams and the hub has %d, want 1 and 1", n, e.hub.Stats().Subscribers)
+	}
+
+	// A widget added later, of another match, joins the stream: one
+	// reconnect for the new topic, one stream still.
+	eval[any](e, fmt.Sprintf(`document.body.append(Object.assign(document.createElement("scoreboard-match"), {id: "later"})); document.getElementById("later").setAttribute("match", "%d")`, m3))
+	e.waitFor("the widget added later shows its match", `document.getElementById("later").shadowRoot?.querySelector(".m .home .s")?.textContent === "0"`)
+	e.waitFor("the page reconnects once", "window.streams === 2")
+	e.waitSubscribers(1)
+	e.goal(m3, "away", "Terem Moffi")
+	e.waitFor("the goal shows in the widget added later", scoresAre(m3, 0, 1))
+	e.goal(m2, "away", "Ludovic Ajorque")
+	e.waitFor("and the others still follow theirs", scoresAre(m2, 0, 1))
+	if n := eval[int](e, "window.streams"); n != 2 {
+		t.Errorf("the page opened %d streams, want 2 (one, and one reconnect for the new topic)", n)
+	}
+}
+
+// cutProxy stands between the browser and the server: cut drops every
+// connection through it and refuses new ones until restore. With buffer
+// set, it holds the hub's streams and sends nothing of them, as some
+// proxies and antivirus software do.
+type cutProxy struct {
+	URL    string
+	mu     sync.Mutex
+	down   bool
+	buffer bool
+	live   map[*http.Request]context.CancelFunc
+}
+
+func newCutProxy(t *testing.T, target string, buffer bool) *cutProxy {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{live: map[*http.Request]context.CancelFunc{}, buffer: buffer}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	// A cut is the point: its errors are not worth a line each.
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
+	ln, err := net.Listen("tcp", "127.0.0.3:0")
+	if err != nil {
+		t.Fatalf("listen on 127.0.0.3: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		p.mu.Lock()
+		down := p.down
+		if !down {
+			p.live[r] = cancel
+		}
+		p.mu.Unlock()
+		if down {
+			cancel()
+			panic(http.ErrAbortHandler) // a dead network: the connection drops
+		}
+		defer func() {
+			p.mu.Lock()
+			delete(p.live, r)
+			p.mu.Unlock()
+			cancel()
+		}()
+		if p.buffer && strings.HasPrefix(r.URL.Path, "/.well-known/mercure") {
+			<-ctx.Done()
+			return
+		}
+		rp.ServeHTTP(w, r.WithContext(ctx))
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	// Close waits for the streams through the proxy: end them first.
+	t.Cleanup(func() { p.cut(); srv.Close() })
+	p.URL = srv.URL
+	return p
+}
+
+func (p *cutProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for _, cancel := range p.live {
+		cancel()
+	}
+}
+
+func (p *cutProxy) restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = false
+}
+
+func TestWidgetResumesAfterACut(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	proxy := newCutProxy(t, e.URL, false)
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", `<script async src="`+proxy.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<div style="width:600px"><scoreboard-match match="%d"></scoreboard-match></div>`, id))})
+	e.navigate(host)
+	e.waitFor("the widget shows 0-0", scoresAre(id, 0, 0))
+	e.waitSubscribers(1)
+
+	proxy.cut()
+	e.waitSubscribers(0)
+	e.goal(id, "home", "Jonathan David")
+	e.goal(id, "home", "Edon Zhegrova")
+	proxy.restore()
+	// The network comes back: the browser says so.
+	eval[any](e, `window.dispatchEvent(new Event("online"))`)
+	e.waitFor("both goals show", scoresAre(id, 2, 0))
+	e.waitSubscribers(1)
+	e.waitFor("the timeline has both goals", fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length === 2`, id))
+	// Once: a third goal after them counts as the third.
+	third := e.goal(id, "away", "Wesley Saïd")
+	e.waitFor("the next goal shows", scoresAre(id, 2, 1))
+	if n := eval[int](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length`, id)); n != 3 {
+		t.Errorf("the timeline has %d goals, want 3: %s", n, eval[string](e, widgetsJS))
+	}
+	// A void takes it back, from the score and the timeline, and says so
+	// without a "Goal!".
+	e.record(e.admin, id, map[string]any{"kind": "void", "void_seq": third, "text": "offside"}, http.StatusCreated)
+	e.waitFor("the void shows", scoresAre(id, 2, 0)+fmt.Sprintf(` && document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length === 2`, id))
+	if said := eval[string](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelector(".sr").textContent`, id)); !strings.HasPrefix(said, "Lille 2, Lens 0") {
+		t.Errorf("after a void the live region says %q, want the score without Goal!", said)
+	}
+}
+
+func TestWidgetPollsWhenStreamingIsBuffered(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	proxy := newCutProxy(t, e.URL, true)
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", `<script async src="`+proxy.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match>`, id))})
+	e.navigate(host)
+	e.waitFor("the widget shows 0-0", scoresAre(id, 0, 0))
+	e.goal(id, "home", "Jonathan David")
+	// Ten seconds without a byte of the stream, then a read of the state
+	// (with its ETag) each fifteen.
+	ctx, cancel := context.WithTimeout(e.ctx, 45*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		t.Fatalf("the goal never shows through a buffering proxy: %v; the widgets: %s", err, eval[string](e, widgetsJS))
+	}
+	// The next reads revalidate the state with its ETag.
+	want := fmt.Sprintf("path=/api/v1/matches/%d route=/api/v1/matches/{id} status=304", id)
+	for deadline := time.Now().Add(40 * time.Second); !strings.Contains(e.logs.String(), want); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no read of the state answered 304: no %q in the server's log", want)
+		}
+	}
+}
+
+func TestWidgetOnFileAndStrictCSPPages(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	body := fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match>`, id)
+	script := `<script async src="` + e.URL + `/widget.js"></script>`
+
+	file := filepath.Join(t.TempDir(), "page.html")
+	if err := os.WriteFile(file, []byte(hostPage("en", script, body)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	strict := "default-src 'none'; script-src " + e.URL + "; connect-src " + e.URL + "; require-trusted-types-for 'script'"
+	host := hostPages(t, strict, map[string]string{"/": hostPage("en", script, body)})
+	goals := 0
+	for _, page := range []string{"file://" + file, host} {
+		e.navigate(page)
+		e.waitFor(page+": the widget shows the score", scoresAre(id, goals, 0))
+		goals++
+		e.goal(id, "home", "Jonathan David")
+		e.waitFor(page+": the goal shows", scoresAre(id, goals, 0))
+	}
+}
+
+func TestWidgetInFrenchAndDark(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	done := e.createMatch(e.admin, footballInput("Nantes", "Brest")).Match.ID
+	e.record(e.admin, done, map[string]any{"kind": "postpone"}, http.StatusCreated)
+	host := hostPages(t, "", map[string]string{"/": hostPage("fr", `<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d" theme="dark"></scoreboard-match><scoreboard-match id="done" match="%d" theme="light"></scoreboard-match>`, id, done))})
+	e.navigate(host)
+	e.waitFor("the widgets show", scoresAre(id, 0, 0)+" && "+scoresAre(done, 0, 0))
+	q := func(sel, js string) string {
+		return eval[string](e, `document.querySelector('`+sel+`').shadowRoot.querySelector(`+js)
+	}
+	if got := q(`scoreboard-match[theme="dark"]`, `".p").textContent`); got != "Suspendre le direct" {
+		t.Errorf("pause control: got %q, want the French label", got)
+	}
+	if got := q("#done", `".st").textContent`); got != "Reporté" {
+		t.Errorf("a postponed match's status: got %q, want Reporté", got)
+	}
+	if got := q(`scoreboard-match[theme="dark"]`, `".w") && getComputedStyle(document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".w")).backgroundColor`); got != "rgb(22, 24, 29)" {
+		t.Errorf("dark theme background: got %q, want rgb(22, 24, 29)", got)
+	}
+	if got := q("#done", `".w") && getComputedStyle(document.querySelector("#done").shadowRoot.querySelector(".w")).backgroundColor`); got != "rgb(255, 255, 255)" {
+		t.Errorf("light theme background: got %q, want white", got)
+	}
+
+	// Paused, the widget holds still; resumed, it catches up.
+	eval[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
+	e.waitFor("the control says it is paused", `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").getAttribute("aria-pressed") === "true"`)
+	e.goal(id, "home", "Jonathan David")
+	e.waitFor("the update arrives while paused", `document.querySelector('scoreboard-match[theme="dark"]').st.home.score === 1`)
+	if !eval[bool](e, scoresAre(id, 0, 0)) {
+		t.Errorf("a paused widget changed: %s", eval[string](e, widgetsJS))
+	}
+	eval[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
+	e.waitFor("resumed, it shows the goal", scoresAre(id, 1, 0))
+	if got := q(`scoreboard-match[theme="dark"]`, `".p").textContent`); got != "Suspendre le direct" {
+		t.Errorf("resumed, the control says %q", got)
+	}
+}
+
+func TestEmbedPageReportsItsHeight(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	e.goal(id, "home", "Jonathan David")
+	listen := `<script>window.heights = []; addEventListener("message", (m) => {
+		if (m.origin === "` + e.URL + `" && m.data && m.data.type === "scoreboard:height" && m.source === document.querySelector("iframe").contentWindow) heights.push(m.data.height);
+	});</script>`
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", listen, fmt.Sprintf(`<iframe src="%s/embed/matches/%d?lang=fr" style="width:320px;height:50px;border:0"></iframe>`, e.URL, id))})
+	e.navigate(host)
+	e.waitFor("the embed page reports its height", "window.heights.length > 0 && window.heights.at(-1) > 60")
+	// The frame painted the score itself, then the widget took over.
+	ctx, cancel := context.WithTimeout(e.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("iframe").contentDocument === null`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("the embed page is not cross-origin: %v", err)
+	}
+	if h := eval[[]int](e, "window.heights"); len(h) == 0 || strings.Contains(fmt.Sprint(h), "-") {
+		t.Errorf("heights reported: %v", h)
+	}
+}
+
+func TestCompetitionWidget(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	comp := e.do(req{Method: "POST", Path: "/api/v1/competitions", Token: e.admin, Body: map[string]any{"name": "Ligue 1", "sport": "football", "season": "2026", "slug": "ligue-1"}})
+	wantStatus(t, "POST /api/v1/competitions", comp, http.StatusCreated)
+	var c match.Competition
+	comp.decode(t, &c)
+	var ids []int64
+	var day string
+	for _, teams := range [][2]string{{"Lille", "Lens"}, {"Nantes", "Brest"}} {
+		in := footballInput(teams[0], teams[1])
+		delete(in, "competition")
+		in["competition_id"] = c.ID
+		doc := e.createMatch(e.admin, in)
+		ids = append(ids, doc.Match.ID)
+		// The day the reader's browser sees the kick-off on.
+		tz := eval[string](e, "Intl.DateTimeFormat().resolvedOptions().timeZone")
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			t.Fatalf("the browser's time zone %q: %v", tz, err)
+		}
+		day = doc.Match.KickOff.In(loc).Format(time.DateOnly)
+	}
+	e.record(e.admin, ids[0], map[string]any{"kind": "match_start"}, http.StatusCreated)
+	e.record(e.admin, ids[1], map[string]any{"kind": "match_start"}, http.StatusCreated)
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", countStreams+`<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<div style="width:480px"><scoreboard-matches competition="ligue-1" date="%s"></scoreboard-matches></div><scoreboard-match match="%d"></scoreboard-match>`, day, ids[1]))})
+	e.navigate(host)
+	rows := `[...document.querySelector("scoreboard-matches").shadowRoot?.querySelectorAll("li") ?? []].map((li) => li.querySelector(".home .s").textContent + "-" + li.querySelector(".away .s").textContent + " " + li.querySelector("a").href).join(" | ")`
+	e.waitFor("the list shows both matches", rows+fmt.Sprintf(` === "0-0 %s/matches/%d | 0-0 %s/matches/%d"`, e.URL, ids[0], e.URL, ids[1]))
+	e.waitFor("the list and the match share one stream", "window.streams === 1")
+	e.waitSubscribers(1)
+	e.goal(ids[0], "away", "Florian Sotoca")
+	e.goal(ids[1], "home", "Mostafa Mohamed")
+	defer func() {
+		if t.Failed() {
+			t.Logf("rows: %s", eval[string](e, rows))
+		}
+	}()
+	e.waitFor("both goals show in the list", rows+fmt.Sprintf(` === "0-1 %s/matches/%d | 1-0 %s/matches/%d"`, e.URL, ids[0], e.URL, ids[1]))
+	e.waitFor("and in the match widget", scoresAre(ids[1], 1, 0))
+	if got := eval[string](e, `document.querySelector("scoreboard-matches").shadowRoot.querySelector(".sr").textContent`); !strings.HasPrefix(got, "Goal! Nantes 1, Brest 0, ") {
+		t.Errorf("the list's live region says %q", got)
+	}
+	if png, err := chromedp.Run(e.ctx, chromedp.Screenshot(chromedp.CSS("scoreboard-matches"))); err == nil && os.Getenv("SCOREBOARD_UPDATE_SCREENSHOTS") != "" {
+		os.WriteFile(filepath.Join("..", "..", "docs", "widget-competition.png"), png, 0o644)
+	}
+}
+
+func TestWidgetClockRunsInTheBrowser(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	// The reader's clock is an hour fast: the widget reads the server's
+	// time from its responses and shows the match's minute all the same.
+	skew := `<script>const realNow = Date.now; Date.now = () => realNow() + 3600e3;</script>`
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", skew+`<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match>`, id))})
+	e.navigate(host)
+	status := `document.querySelector("scoreboard-match").shadowRoot?.querySelector(".st")?.textContent`
+	e.waitFor("the clock reads the first minute, not the hour ahead", status+` === "1'"`)
+	if role := eval[string](e, `document.querySelector("scoreboard-match").shadowRoot.querySelector(".st").getAttribute("role")`); role != "timer" {
+		t.Errorf("the clock's role is %q, want timer (a live region that is not announced)", role)
+	}
+	// Two seconds before the hour: the minute turns in the browser, with
+	// nothing more from the server.
+	e.record(e.admin, id, map[string]any{"kind": "clock_adjust", "set_clock_ms": 59*60_000 + 58_000}, http.StatusCreated)
+	e.waitFor("the clock shows the adjusted time", status+` === "45+15'"`)
+	e.waitFor("the clock runs on by itself", status+` === "45+16'"`)
+}

@@ -1,0 +1,13 @@
+// The embed page's one script: it tells the page that frames it how tall
+// its content is, so that page can size the iframe to it. It posts only to
+// the framing page's own origin (never "*"), and a host checks that the
+// message comes from this server's origin and from its iframe's window.
+const a = location.ancestorOrigins;
+const target = (a && a[0]) || (document.referrer && new URL(document.referrer).origin);
+if (parent !== window && target && target != "null") {
+  let last;
+  new ResizeObserver(() => {
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height != last) parent.postMessage({ type: "scoreboard:height", height: (last = height) }, target);
+  }).observe(document.documentElement);
+}

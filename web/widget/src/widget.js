@@ -1,0 +1,494 @@
+// The scoreboard widget: <scoreboard-match match="ID"> and
+// <scoreboard-matches competition="SLUG" date="today">, each in a Shadow
+// DOM, all sharing one stream from the hub. Plain modern JavaScript, no
+// framework, no globals besides the two element names, no eval, no inline
+// styles or scripts: it runs under a strict Content-Security-Policy.
+// web/widget (Go) bundles it with esbuild into an IIFE; CSS is the
+// minified style.css, defined by the build.
+/* global CSS_TEXT */
+import { words } from "./i18n.js";
+
+const doc = document;
+const win = window;
+const script = doc.currentScript;
+// The server is where this script came from (a host page may be a file://
+// page or on another origin).
+const origin = new URL(script ? script.src : location.href).origin;
+// hb is the hub's heartbeat interval as far as the widget knows: its
+// default, doubled (up to two minutes) each time a stream stays silent for
+// twice as long, for a server configured with a longer one.
+let hb = 15e3;
+// The hub flushes a first comment with its headers: a stream that sends
+// nothing for this long is buffered on its way (a proxy, an antivirus).
+const FIRST = 1e4;
+const POLL = 15e3; // how often a blocked stream is replaced by a read
+
+const sheet = new CSSStyleSheet();
+sheet.replaceSync(CSS_TEXT);
+
+// el builds an element with a class under parent.
+const el = (tag, cls, parent) => {
+  const e = doc.createElement(tag);
+  if (cls) e.className = cls;
+  if (parent) parent.append(e);
+  return e;
+};
+
+// ---- the shared stream -------------------------------------------------
+
+// subs are the elements on the page that follow matches: each has topics,
+// onUpdate(update), sync() (read its state again) and tick().
+const subs = new Set();
+// offset is the reader's clock minus the server's, in ms.
+let offset = 0;
+let last = ""; // the id of the last update seen: where a reconnect resumes
+let key; // the topics of the open stream
+let abort; // aborts the open stream
+let timer; // silence, first byte, reconnect or poll timer
+let soon; // gathers the elements that join at once into one connect
+let pending = 0; // elements still reading their first state
+let failures = 0;
+let polling = 0; // polls since streaming was given up, or 0
+let lastByte = 0;
+
+const now = () => Date.now() - offset;
+
+// get reads a public JSON document, revalidating it with its ETag (the
+// browser sends If-None-Match itself with cache "no-cache"), and corrects
+// offset from the response's Date.
+async function get(path) {
+  const t0 = Date.now();
+  const res = await fetch(origin + path, { cache: "no-cache", credentials: "omit" });
+  if (!res.ok) throw Error(res.status);
+  const d = Date.parse(res.headers.get("date"));
+  if (d) offset = (t0 + Date.now()) / 2 - d - 500;
+  return res.json();
+}
+
+// join adds a subscriber whose state is that of update id; the stream
+// resumes from the first id it has, and reads the others' states again
+// once it is open, so none misses an update.
+function join(s, id) {
+  if (!last && id) {
+    last = id;
+    s.fresh = 1;
+  }
+  subs.add(s);
+  gather();
+}
+
+function leave(s) {
+  subs.delete(s);
+  gather();
+}
+
+// gather connects once the elements of the page have read their states,
+// or after a while if one takes long.
+function gather() {
+  clearTimeout(soon);
+  soon = setTimeout(connect, pending ? 3e3 : 50);
+}
+
+function later(fn, ms) {
+  clearTimeout(timer);
+  timer = setTimeout(fn, ms);
+}
+
+function close() {
+  if (abort) abort.abort();
+  abort = key = null;
+}
+
+// connect opens one stream for every subscriber's topics, or keeps the
+// open one if they did not change; force reopens it (a reconnect).
+async function connect(force) {
+  const topics = [...new Set([...subs].flatMap((s) => s.topics || []))].sort();
+  const k = topics.join(" ");
+  if (!topics.length) return close();
+  if (k === key && !force) return opened(1);
+  if (polling && !force) return later(poll, POLL);
+  close();
+  key = k;
+  const ctl = (abort = new AbortController());
+  const q = topics.map((t) => "topic=" + encodeURIComponent(t));
+  if (last) q.push("lastEventID=" + encodeURIComponent(last));
+  later(() => fail(ctl, 1), FIRST);
+  try {
+    const res = await fetch(origin + "/.well-known/mercure?" + q.join("&"), {
+      signal: ctl.signal,
+      credentials: "omit",
+      cache: "no-store",
+    });
+    if (!res.ok) throw Error(res.status);
+    await read(res.body.pipeThrough(new TextDecoderStream()).getReader(), ctl);
+  } catch (e) {}
+  fail(ctl);
+}
+
+// read parses the event stream, dispatching each update to every
+// subscriber; any byte (a heartbeat too) shows the stream is alive.
+async function read(reader, ctl) {
+  const t0 = Date.now();
+  let buf = "";
+  let id;
+  let data = [];
+  let first = 1;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done || ctl.signal.aborted) return;
+    if (first) opened((first = 0));
+    // A stream that lived a while was no failure, whatever ends it.
+    if ((lastByte = Date.now()) - t0 > 3e4) failures = 0;
+    later(() => {
+      hb = Math.min(2 * hb, 12e4);
+      fail(ctl);
+    }, 2 * hb);
+    const lines = (buf + value).split(/\r\n|\r|\n/);
+    buf = lines.pop();
+    for (const l of lines) {
+      if (!l) {
+        try {
+          if (data.length) dispatch(JSON.parse(data.join("\n")));
+        } catch (e) {} // not an update of the widget's: someone else's
+        if (id != null) last = id;
+        id = null;
+        data = [];
+      } else if (l.startsWith("data:")) data.push(l.slice(5).replace(/^ /, ""));
+      else if (l.startsWith("id:")) id = l.slice(3).trim();
+    }
+  }
+}
+
+// opened runs when a stream's first byte arrives (or, kept, when an
+// element joins it): the elements that joined after its resume point read
+// their state again, so that none misses what came in between.
+function opened(kept) {
+  if (!kept) polling = 0;
+  for (const s of subs) if (!s.fresh) (s.fresh = 1), s.sync();
+}
+
+function dispatch(u) {
+  for (const e of u.events || []) {
+    const t = Date.parse(e.recorded_at);
+    if (now() < t) offset = Date.now() - t;
+  }
+  for (const s of subs) s.onUpdate(u);
+}
+
+// fail ends stream ctl and tries again: at once the first time, then
+// backing off; after three failures in a row (streams that end within
+// half a minute count), or a stream that never sent a byte, it polls the
+// public state instead.
+function fail(ctl, blocked) {
+  if (ctl !== abort) return;
+  close();
+  lastByte = 0;
+  if (blocked || ++failures > 3) return poll();
+  later(() => connect(1), failures < 2 ? 0 : 1e3 * 2 ** failures * (1 + Math.random()));
+}
+
+// poll reads every subscriber's state, and tries the stream again now and
+// then.
+function poll() {
+  close();
+  if (polling++ % 8 == 7) return connect(1);
+  for (const s of subs) s.sync();
+  later(poll, POLL);
+}
+
+// A tab back from the background, a page from the back-forward cache, a
+// network back online: the stream may be dead without knowing it.
+const wake = () => {
+  if (doc.visibilityState != "hidden" && Date.now() - lastByte > hb) connect(1);
+};
+for (const e of ["visibilitychange", "pageshow", "online"]) (e == "visibilitychange" ? doc : win).addEventListener(e, wake);
+setInterval(() => subs.forEach((s) => s.tick()), 1e3);
+
+// ---- rendering ---------------------------------------------------------
+
+// clock returns the match clock's text now: minutes for football
+// ("45+2'"), mm:ss otherwise, the time left when it counts down.
+function clock(st) {
+  const c = st.clock;
+  let ms = c.elapsed_ms + (c.running ? Math.max(0, now() - Date.parse(c.at)) : 0);
+  const end = c.start_ms + c.length_ms;
+  if (c.count_down && c.length_ms) ms = Math.max(0, end - ms);
+  else if (st.sport == "football") {
+    const m = Math.floor(ms / 6e4);
+    const e = end / 6e4;
+    return (c.length_ms && m >= e ? e + "+" + (m - e + 1) : m + 1) + "'";
+  }
+  const s = Math.floor(ms / 1e3);
+  return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+}
+
+// Base is what both elements share: the shadow root, the language, the
+// live region, the pause control and the subscription.
+class Base extends HTMLElement {
+  static observedAttributes = ["lang", "match", "competition", "date"];
+
+  connectedCallback() {
+    if (!this.root) {
+      const r = (this.root = this.attachShadow({ mode: "open" }));
+      r.adoptedStyleSheets = [sheet];
+      this.box = el("div", "w", r);
+      this.main = el("div", "", this.box);
+      const p = (this.pause = el("button", "p", this.box));
+      p.type = "button";
+      p.onclick = () => {
+        this.paused = !this.paused;
+        this.draw();
+      };
+      this.live = el("div", "sr", r);
+      this.live.setAttribute("aria-live", "polite");
+    }
+    this.start();
+  }
+
+  disconnectedCallback() {
+    leave(this);
+  }
+
+  attributeChangedCallback(name) {
+    if (this.root) name == "lang" ? this.data() && this.draw() : this.start();
+  }
+
+  // start reads the element's state (from the JSON a server page embeds
+  // in it, or from the API) and joins the stream.
+  async start() {
+    leave(this);
+    this.fresh = 0;
+    const j = !this.used && this.querySelector('script[type="application/json"]');
+    const path = this.path();
+    const g = (this.g = (this.g || 0) + 1);
+    let d;
+    if (!path) return;
+    pending++;
+    try {
+      d = j ? ((this.used = 1), JSON.parse(j.textContent)) : await get(path);
+    } catch (e) {}
+    pending--;
+    if (!this.isConnected || g != this.g) return gather();
+    if (!d) {
+      setTimeout(() => this.isConnected && this.start(), 1e4);
+      return gather();
+    }
+    if (d.now) offset = Date.now() - Date.parse(d.now);
+    this.set(d);
+    join(this, this.resume);
+  }
+
+  async sync() {
+    try {
+      this.set(await get(this.path()));
+      gather();
+    } catch (e) {}
+  }
+
+  // t returns the word for key in the element's language.
+  t(k) {
+    return words(this.lang)[k];
+  }
+
+  get lang() {
+    const l = this.closest("[lang]");
+    try {
+      return Intl.getCanonicalLocales((l && l.getAttribute("lang")) || navigator.language)[0] || "en";
+    } catch (e) {
+      return "en";
+    }
+  }
+
+  draw() {
+    const p = this.pause;
+    p.textContent = this.t(this.paused ? "resume" : "pause");
+    p.setAttribute("aria-pressed", !!this.paused);
+    if (!this.paused) {
+      this.clocks = [];
+      this.render();
+    }
+  }
+
+  // tick moves the running clocks on; the rest stays as it is.
+  tick() {
+    if (!this.paused) for (const [e, st] of this.clocks || []) e.textContent = clock(st);
+  }
+
+  // announce says a score change in the polite live region: "Goal! Lille
+  // 2, Lens 1, 52'" (the new score alone when it went down: a void).
+  announce(m, was, st) {
+    if (this.paused) return;
+    const up = st.home.score + st.away.score > was.home.score + was.away.score;
+    const goal = up && /^(football|handball|ice_hockey)$/.test(st.sport) ? this.t("goal") + " " : "";
+    this.live.textContent =
+      goal + m.home.name + " " + st.home.score + ", " + m.away.name + " " + st.away.score + (st.status == "live" ? ", " + clock(st) : "");
+  }
+
+  // status fills e with what a match's status says: the clock while live,
+  // the kick-off time (and zone; the day too unless short) before, a word
+  // otherwise.
+  status(e, m, st, short) {
+    e.className = "st " + st.status;
+    if (st.status == "live" && !st.clock.length_ms && st.sport != "football") e.textContent = this.t("live");
+    else if (st.status == "live") {
+      e.textContent = clock(st);
+      if (st.clock.running) this.clocks.push([e, st]);
+    }
+    else if (st.status == "scheduled")
+      e.textContent = new Intl.DateTimeFormat(this.lang, {
+        ...(short || { weekday: "short", day: "numeric", month: "short" }),
+        hour: "numeric",
+        minute: "2-digit",
+        timeZoneName: "short",
+      }).format(new Date(m.kick_off));
+    else e.textContent = this.t(st.status);
+    e.setAttribute("role", st.status == "live" ? "timer" : "status");
+  }
+}
+
+// next returns the state st becomes with update u, or null to ignore u,
+// or undefined when an update was missed (read the state again).
+function next(st, u) {
+  if (u.id != st.id || u.seq < st.seq) return null;
+  const evs = (u.events || []).filter((e) => e.seq > st.seq);
+  if (evs.length && evs[0].seq > st.seq + 1) return;
+  let tl = st.timeline;
+  if (tl) {
+    for (const e of evs) tl = e.kind == "void" ? tl.filter((x) => x.seq != e.void_seq) : [...tl, e];
+  }
+  return { ...u, timeline: tl };
+}
+
+const scored = (a, b) => a.home.score != b.home.score || a.away.score != b.away.score;
+
+// teams fills a row: for each side a colour, a name, a short name and a
+// score element holding just the number.
+function team(parent, side, t, score) {
+  const e = el("div", "t " + side, parent);
+  const c = el("i", "c", e);
+  if (/^#[0-9a-f]{6}$/i.test(t.color)) c.style.background = t.color;
+  el("span", "n", e).textContent = t.name;
+  el("span", "sn", e).textContent = t.short_name || t.name;
+  el("b", "s", e).textContent = score;
+}
+
+customElements.get("scoreboard-match") ||
+  customElements.define(
+    "scoreboard-match",
+    class extends Base {
+      path() {
+        const id = this.getAttribute("match");
+        return id && "/api/v1/matches/" + encodeURIComponent(id);
+      }
+
+      data() {
+        return this.st;
+      }
+
+      set(d) {
+        if (this.st && this.st.id == d.state.id && d.state.seq < this.st.seq) return;
+        this.m = d.match;
+        this.topics = [d.topic];
+        this.resume = d.state.update_id;
+        this.st = d.state;
+        this.draw();
+      }
+
+      onUpdate(u) {
+        const st = next(this.st, u);
+        if (st === undefined) return this.sync();
+        if (!st) return;
+        const was = this.st;
+        this.st = st;
+        if (scored(was, st)) this.announce(this.m, was, st);
+        this.draw();
+      }
+
+      render() {
+        const { m, st, main } = this;
+        main.replaceChildren();
+        main.className = "m";
+        const top = el("div", "top", main);
+        const a = el("a", "comp", top);
+        a.href = origin + "/matches/" + m.id;
+        a.target = "_top";
+        a.textContent = m.competition;
+        this.status(el("span", "", top), m, st);
+        team(main, "home", st.home, st.home.score);
+        team(main, "away", st.away, st.away.score);
+        const ol = el("ol", "tl", main);
+        for (const e of st.timeline || []) {
+          if (e.kind != "score" && e.kind != "card") continue;
+          const li = el("li", e.team || "", ol);
+          el("time", "", li).textContent = Math.floor(e.clock_ms / 6e4) + 1 + "'";
+          el("i", e.kind == "card" ? "k " + e.card : "g", li);
+          el("span", "", li).textContent = e.player || "";
+        }
+      }
+    },
+  );
+
+customElements.get("scoreboard-matches") ||
+  customElements.define(
+    "scoreboard-matches",
+    class extends Base {
+      path() {
+        const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const c = this.getAttribute("competition");
+        return (
+          c &&
+          "/api/v1/competitions/" +
+          encodeURIComponent(c) +
+          "?date=" +
+          encodeURIComponent(this.getAttribute("date") || "today") +
+          "&tz=" +
+          encodeURIComponent(tz)
+        );
+      }
+
+      data() {
+        return this.c;
+      }
+
+      // set takes a read of the day, keeping any match's state that the
+      // stream brought since the read began.
+      set(d) {
+        const had = {};
+        for (const x of this.c ? this.c.matches : []) had[x.match.id] = x.state;
+        for (const x of d.matches) {
+          const h = had[x.match.id];
+          if (h && h.seq > x.state.seq) x.state = h;
+        }
+        this.c = d;
+        this.topics = d.matches.map((x) => x.topic);
+        this.draw();
+      }
+
+      onUpdate(u) {
+        for (const x of this.c.matches) {
+          const st = next(x.state, u);
+          if (st === undefined) return this.sync();
+          if (!st) continue;
+          if (scored(x.state, st)) this.announce(x.match, x.state, st);
+          x.state = st;
+          this.draw();
+        }
+      }
+
+      render() {
+        const main = this.main;
+        main.replaceChildren();
+        main.className = "l";
+        el("div", "top", main).textContent = this.c.competition.name;
+        const ul = el("ul", "", main);
+        for (const { match: m, state: st } of this.c.matches) {
+          const a = el("a", "", el("li", "", ul));
+          a.href = origin + "/matches/" + m.id;
+          a.target = "_top";
+          this.status(el("span", "", a), m, st, {});
+          team(a, "home", m.home, st.home.score);
+          team(a, "away", m.away, st.away.score);
+        }
+      }
+    },
+  );
