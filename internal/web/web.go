@@ -129,6 +129,7 @@ func newServer(d Deps) (*server, *chi.Mux) {
 	r.Method(http.MethodGet, "/metrics", m)
 	r.Route("/api/v1", s.apiRoutes)
 	s.setupPageRoutes(r)
+	s.adminRoutes(r)
 
 	if d.Hub != nil {
 		r.Handle("/.well-known/mercure", d.Hub)
