@@ -145,6 +145,10 @@ func controls(sp match.Sport, st match.State, log []match.Event) []templates.Con
 		cs = append(cs, templates.Control{Tap: tap, Label: label, Class: class, Confirm: confirm})
 	}
 	next, _ := sp.Period(st.Period + 1)
+	canEnd := st.Period >= sp.Periods.Count
+	if sp.Sets != nil {
+		canEnd = st.Winner != ""
+	}
 	switch st.Status {
 	case match.StatusScheduled, match.StatusPostponed:
 		add("match_start", "Start match", "primary", "")
@@ -165,11 +169,15 @@ func controls(sp match.Sport, st match.State, log []match.Event) []templates.Con
 		} else if !st.PeriodOpen {
 			add("period_start", "Start "+next.Name, "", "")
 		}
-		add("match_end", "Finish match", "", "Finish the match at this score?")
+		if canEnd {
+			add("match_end", "Finish match", "", "Finish the match at this score?")
+		}
 		add("cancel", "Cancel match", "danger", "Cancel this match? It cannot be played on afterwards.")
 	case match.StatusInterval:
 		add("period_start", "Start "+next.Name, "primary", "")
-		add("match_end", "Finish match", "", "Finish the match at this score?")
+		if canEnd {
+			add("match_end", "Finish match", "", "Finish the match at this score?")
+		}
 		add("cancel", "Cancel match", "danger", "Cancel this match? It cannot be played on afterwards.")
 	case match.StatusFinished:
 		for i := len(log) - 1; i >= 0; i-- {
