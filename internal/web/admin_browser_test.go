@@ -183,7 +183,7 @@ const (
 // API with the browser's session, and returns the match's id.
 func createFixture(t *testing.T, ctx context.Context) int64 {
 	t.Helper()
-	c := apiPost[idDoc](t, ctx, "/api/v1/competitions", map[string]any{"name": "Ligue test", "sport": "football", "season": "2026"})
+	c := apiPost[idDoc](t, ctx, "/api/v1/competitions", map[string]any{"name": fmt.Sprintf("Ligue test %d", time.Now().UnixNano()), "sport": "football", "season": "2026"})
 	home := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": trickyHome, "competition_ids": []int64{c.ID}})
 	away := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": trickyAway, "competition_ids": []int64{c.ID}})
 	m := apiPost[idDoc](t, ctx, "/api/v1/matches", map[string]any{
