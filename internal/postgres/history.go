@@ -58,7 +58,7 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 }
 
 // Listen hands fn every hub update this process commits from now on, by
-// AppendUpdate or AppendEvent, in Seq order and one call at a time, until
+// AppendUpdate or a match write, in Seq order and one call at a time, until
 // stop is called (hub.Transport). fn must be quick and must not write to
 // the store. Other instances' updates do not reach it yet.
 func (db *DB) Listen(fn func(hub.Update)) (stop func()) { return db.listeners.Listen(fn) }

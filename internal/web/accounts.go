@@ -19,6 +19,7 @@ func (s *server) accountRoutes(r chi.Router) {
 	r.Post("/me/password", s.handle(s.changePassword))
 	r.Post("/tokens", s.handle(s.createToken))
 	r.Get("/tokens", s.handle(s.listTokens))
+	r.Get("/tokens/{id}", s.handle(s.getToken))
 	r.Delete("/tokens/{id}", s.handle(s.revokeToken))
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin("manage users"))

@@ -86,6 +86,11 @@ func TestAPITokens(t *testing.T) {
 	if me.User.ID != scorer.ID {
 		t.Errorf("GET /api/v1/me with the new token: got user %+v, want sam", me.User)
 	}
+	var who sessionDoc
+	e.call(nil, "GET", "/api/v1/session", nil, "Authorization", bearer).decode(t, &who)
+	if who.User.ID != scorer.ID || who.Session != nil || who.APIToken == nil || who.APIToken.ID != made.APIToken.ID {
+		t.Errorf("GET /api/v1/session with a token: got %+v, want sam, no session, and the token", who)
+	}
 
 	tests := []struct {
 		name       string
@@ -128,6 +133,11 @@ func TestAPITokens(t *testing.T) {
 	// Revoking: a scorer may not revoke an admin's token; their own, yes.
 	adaID := tokenID(t, ada)
 	want(t, "scorer revokes the admin's token", e.call(nil, "DELETE", "/api/v1/tokens/"+adaID, nil, "Authorization", sam), 403, "revoke another user's API token")
+	want(t, "scorer reads the admin's token", e.call(nil, "GET", "/api/v1/tokens/"+adaID, nil, "Authorization", sam), 403, "see another user's API token")
+	want(t, "admin reads sam's token", e.call(nil, "GET", "/api/v1/tokens/"+made.APIToken.ID, nil, "Authorization", ada), 200, "")
+	if loc := r.header.Get("Location"); loc != "/api/v1/tokens/"+made.APIToken.ID {
+		t.Errorf("Location of the new token: got %q, want /api/v1/tokens/%s", loc, made.APIToken.ID)
+	}
 	want(t, "revoke an unknown token", e.call(nil, "DELETE", "/api/v1/tokens/nope", nil, "Authorization", sam), 404, "")
 	r = e.call(c, "DELETE", "/api/v1/tokens/"+made.APIToken.ID, nil)
 	var revoked tokenDoc
@@ -191,4 +201,20 @@ func tokenID(t *testing.T, bearer string) string {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// TestTokenNameRoundTrip: a token's name with HTML, quotes, emoji and
+// right-to-left text comes back as it was sent.
+func TestTokenNameRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t, "")
+	ada := e.bearer(e.user("ada@example.org", match.RoleAdmin))
+	const name = `<b>"Tribune" & 'Cie'</b> ⚽🏆 الأهلي ` + "\u202eRTL\u202c e\u0301"
+	var made issuedToken
+	e.call(nil, "POST", "/api/v1/tokens", newTokenRequest{Name: name}, "Authorization", ada).decode(t, &made)
+	var got tokenDoc
+	e.call(nil, "GET", "/api/v1/tokens/"+made.APIToken.ID, nil, "Authorization", ada).decode(t, &got)
+	if made.APIToken.Name != name || got.APIToken.Name != name {
+		t.Errorf("token name: made %q, read back %q, want %q", made.APIToken.Name, got.APIToken.Name, name)
+	}
 }

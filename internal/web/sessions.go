@@ -81,8 +81,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 // the login throttle: errBadLogin when they are not, ERATELIMITED when
 // this account or address failed too often lately.
 func (s *server) checkPassword(r *http.Request, email, password string) (match.User, error) {
-	end, err := s.logins.begin(email, clientAddress(r.RemoteAddr))
+	end, err := s.logins.begin(email, addressKey(r.RemoteAddr))
 	if err != nil {
+		s.log.WarnContext(r.Context(), "login throttled", "email", email, "remote_addr", r.RemoteAddr, "err", err)
 		return match.User{}, err
 	}
 	u, err := s.store.UserByEmail(r.Context(), email)
@@ -98,6 +99,8 @@ func (s *server) checkPassword(r *http.Request, email, password string) (match.U
 	}
 	if err != nil {
 		end(loginFailed)
+		// Operators see who is being guessed at, and from where.
+		s.log.InfoContext(r.Context(), "login failed", "email", email, "remote_addr", r.RemoteAddr)
 		return match.User{}, err
 	}
 	end(loginSucceeded)

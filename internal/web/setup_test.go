@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,11 @@ func TestSetupPage(t *testing.T) {
 	if r := form(with("confirm", "x")); !strings.Contains(string(r.body), `value="ada@example.org"`) {
 		t.Errorf("the form shown again lacks the email typed:\n%s", r.body)
 	}
+	// What was typed is shown again escaped, never as markup.
+	r = form(with("email", `"><script>alert(1)</script>`))
+	if body := string(r.body); r.status != http.StatusBadRequest || strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("an email with markup: got %d, want 400 with it escaped:\n%s", r.status, body)
+	}
 
 	// After those mistakes, the token still works, once.
 	r = form(good)
@@ -159,4 +165,39 @@ func TestSetupAPI(t *testing.T) {
 	}
 	e.login(nil, "ada@example.org")
 	want(t, "second use", e.call(nil, "POST", "/api/v1/setup", setupRequest{token, "eve@example.org", testPassword}), 401, "was used at")
+}
+
+// TestSetupRace: several first admins at once with one token; one wins.
+func TestSetupRace(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t, "")
+	token := e.setupToken()
+	const n = 8
+	statuses := make(chan int, n)
+	for i := range n {
+		go func() {
+			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/setup",
+				strings.NewReader(`{"token":"`+token+`","email":"admin`+strconv.Itoa(i)+`@example.org","password":"`+testPassword+`"}`))
+			resp, err := plainClient.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	won := 0
+	for range n {
+		switch s := <-statuses; s {
+		case http.StatusCreated:
+			won++
+		case http.StatusUnauthorized, http.StatusConflict:
+		default:
+			t.Errorf("a racing setup got %d, want 201, 401 or 409", s)
+		}
+	}
+	if us, err := e.db.Users(t.Context()); won != 1 || err != nil || len(us) != 1 {
+		t.Errorf("racing setups: %d won and %d users exist (%v), want 1 and 1", won, len(us), err)
+	}
 }

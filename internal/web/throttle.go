@@ -11,13 +11,17 @@ import (
 )
 
 // Login throttling: after maxLoginFailures failed logins within
-// loginWindow, for one account or from one address, further attempts are
-// refused until the oldest of those failures is loginWindow old. Five
-// guesses per quarter hour make an online guess of any real password
-// hopeless, and a user who mistyped has to wait a few minutes at most.
+// loginWindow for one account, further attempts at it are refused until
+// the oldest of those failures is loginWindow old. Five guesses per
+// quarter hour make an online guess of any real password hopeless, and a
+// user who mistyped has to wait a few minutes at most. One address gets
+// more (maxAddressFailures), spread over any accounts: a club house or a
+// stadium's Wi-Fi puts many scorers behind one address, and one of them
+// mistyping must not lock the others out; each account still gets five.
 const (
-	maxLoginFailures = 5
-	loginWindow      = 15 * time.Minute
+	maxLoginFailures   = 5
+	maxAddressFailures = 20
+	loginWindow        = 15 * time.Minute
 	// maxThrottleKeys bounds the accounts, and separately the addresses,
 	// that the throttle remembers: 10,000 keys of a few hundred bytes each
 	// is a few MB at most, however many addresses an attacker has.
@@ -63,15 +67,14 @@ func (t *throttle) begin(key string, now time.Time) (wait time.Duration, ok bool
 	e := t.entry(key)
 	e.prune(now, t.window)
 	if len(e.failures)+e.pending >= t.limit {
-		if len(e.failures) == 0 {
-			// Only attempts in flight: they end within a second.
+		if len(e.failures) < t.limit {
+			// At the limit only with attempts in flight: they end
+			// within a second, and may succeed.
 			return time.Second, false
 		}
-		// Past the limit, the key may try again once enough failures
-		// leave the window: when the oldest one that keeps it at the
-		// limit is window old.
-		i := max(0, len(e.failures)+e.pending-t.limit)
-		return e.failures[i].Add(t.window).Sub(now), false
+		// The key may try again when its oldest failure leaves the
+		// window.
+		return e.failures[0].Add(t.window).Sub(now), false
 	}
 	e.pending++
 	return 0, true
@@ -147,12 +150,15 @@ func (e *throttled) prune(now time.Time, window time.Duration) {
 	e.failures = e.failures[i:]
 }
 
-// clientAddress is the key a request's sender is throttled by: the IP of
+// addressKey is the key a login is throttled by, per address: the IP of
 // r.RemoteAddr, the peer of the connection. X-Forwarded-For is not read:
 // anyone can send it, and trusting it would let each attempt claim a new
-// address. An IPv6 address is cut to its /64, since one host commonly
-// holds a whole /64 and could otherwise take a fresh address per attempt.
-func clientAddress(remoteAddr string) string {
+// address. Behind a reverse proxy every client then shares the proxy's
+// address, and its allowance (maxAddressFailures); the per-account limit
+// is the same either way. An IPv6 address is cut to its /64, since one
+// host commonly holds a whole /64 and could otherwise take a fresh address
+// per attempt.
+func addressKey(remoteAddr string) string {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		host = remoteAddr
@@ -179,7 +185,7 @@ type loginThrottle struct {
 func newLoginThrottle() *loginThrottle {
 	return &loginThrottle{
 		accounts:  newThrottle(maxLoginFailures, loginWindow, maxThrottleKeys),
-		addresses: newThrottle(maxLoginFailures, loginWindow, maxThrottleKeys),
+		addresses: newThrottle(maxAddressFailures, loginWindow, maxThrottleKeys),
 	}
 }
 

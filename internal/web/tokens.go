@@ -228,22 +228,42 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, tokenList{APITokens: ts})
 }
 
+// getToken serves GET /api/v1/tokens/{id} (signed in): one of the user's
+// API tokens, or anyone's for an admin.
+func (s *server) getToken(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.ownToken(r, "see")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, tokenDoc{APIToken: t})
+}
+
+// ownToken returns the API token of the path's id if the user may act on
+// it: theirs, or any for an admin. Returns ENOTFOUND, EFORBIDDEN naming
+// the token and what was asked (verb).
+func (s *server) ownToken(r *http.Request, verb string) (match.APIToken, error) {
+	t, err := s.store.APIToken(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		return match.APIToken{}, err
+	}
+	if u := currentUser(r); t.UserID != u.ID {
+		if err := u.RequireAdmin(fmt.Sprintf("%s another user's API token (%s)", verb, t.ID)); err != nil {
+			return match.APIToken{}, err
+		}
+	}
+	return t, nil
+}
+
 // revokeToken serves DELETE /api/v1/tokens/{id} (signed in): it revokes
 // one of the user's tokens, or anyone's for an admin, and answers 200 with
 // its record; revoking it again keeps the first instant. From then on the
 // token gets 401 saying when it was revoked.
 func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	id := chi.URLParam(r, "id")
-	t, err := s.store.APIToken(r.Context(), id)
+	t, err := s.ownToken(r, "revoke")
 	if err != nil {
 		return err
 	}
-	if u := currentUser(r); t.UserID != u.ID {
-		if err := u.RequireAdmin(fmt.Sprintf("revoke another user's API token (%s)", t.ID)); err != nil {
-			return err
-		}
-	}
-	t, err = s.store.RevokeAPIToken(r.Context(), id, time.Now().UTC().Truncate(time.Second))
+	t, err = s.store.RevokeAPIToken(r.Context(), t.ID, time.Now().UTC().Truncate(time.Second))
 	if err != nil {
 		return err
 	}

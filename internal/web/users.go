@@ -149,7 +149,8 @@ func (s *server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 
 // changePassword serves POST /api/v1/me/password (signed in):
 // {"current_password","new_password"} → 204, and every other session of
-// the user ends (the one making the request stays). A wrong current
+// the user ends (the one making the request stays; with an API token,
+// every session ends, and API tokens stay valid). A wrong current
 // password gets 403, and counts as a failed login, so that someone who
 // found a signed-in phone cannot guess the password either.
 func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
