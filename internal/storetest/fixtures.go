@@ -167,7 +167,7 @@ func linked(t *testing.T, ctx context.Context, s Store, c match.Competition, hom
 	t.Helper()
 	in := match.MatchInput{CompetitionID: c.ID, HomeTeamID: home.ID, AwayTeamID: away.ID,
 		KickOff: time.Date(2030, 6, 1, hour, 0, 0, 0, time.UTC), TimeZone: "Europe/Paris"}
-	in, err := in.Resolve(&c, &home, &away)
+	in, err := in.Resolve(match.Match{}, &c, &home, &away)
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -67,7 +68,7 @@ func (l *inFlightLimiter) acquire(addr string) (release func(), err error) {
 // with a deadline on reading its body.
 func (s *server) limitInFlight(next http.Handler) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		release, err := s.limiter.acquire(clientAddress(r.RemoteAddr))
+		release, err := s.limiter.acquire(clientAddress(r))
 		if err != nil {
 			return err
 		}
@@ -79,4 +80,14 @@ func (s *server) limitInFlight(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 		return nil
 	})
+}
+
+// clientAddress is the IP address r came from. Forwarding headers are not
+// trusted: anyone can send them.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
