@@ -93,3 +93,42 @@ func parseID(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+func TestAdminUsersPage(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	a.user("admin@example.org", match.RoleAdmin)
+	b := a.formClient()
+	b.login("admin@example.org")
+	p := b.post("/admin/users", url.Values{"email": {"new@example.org"}, "role": {"scorer"}})
+	wantPage(t, "add a scorer", p, http.StatusOK, "new@example.org can log in now", `id="new-password"`)
+	i := strings.Index(p.Body, `<code class="secret">`)
+	if i < 0 {
+		t.Fatal("no generated password shown")
+	}
+	password := p.Body[i+len(`<code class="secret">`):]
+	password = password[:strings.Index(password, "<")]
+	sb := a.formClient()
+	if got := sb.post("/admin/login", url.Values{"email": {"new@example.org"}, "password": {password}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("login with the generated password: got %d", got.Status)
+	}
+	wantPage(t, "taken email", b.post("/admin/users", url.Values{"email": {"new@example.org"}, "role": {"scorer"}}), http.StatusConflict, `value="new@example.org"`)
+	u, err := a.store.UserByEmail(t.Context(), "new@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	location(t, "end sessions", b.post("/admin/users/"+itoa64(u.ID)+"/sessions", url.Values{}))
+	if got := sb.get("/admin"); got.Status != http.StatusSeeOther {
+		t.Errorf("the ended session still opens /admin: %d", got.Status)
+	}
+	wantPage(t, "reset", b.post("/admin/users/"+itoa64(u.ID)+"/password", url.Values{}), http.StatusOK, "The password of new@example.org is reset")
+	if _, _, err := IssueAPIToken(t.Context(), a.store, testAPIKey, u, "stadium <display>", 0); err != nil {
+		t.Fatal(err)
+	}
+	p = b.get("/admin/users")
+	wantPage(t, "tokens", p, http.StatusOK, "stadium &lt;display&gt;", "Revoke")
+	ts, _ := a.store.APITokens(t.Context(), u.ID)
+	location(t, "revoke", b.post("/admin/tokens/"+ts[0].ID+"/revoke", url.Values{}))
+	if ts, _ = a.store.APITokens(t.Context(), u.ID); ts[0].RevokedAt == nil {
+		t.Error("the token is not revoked")
+	}
+}
