@@ -114,7 +114,7 @@ func (s *server) setupForm(w http.ResponseWriter, r *http.Request) {
 
 // submitSetupForm serves POST /admin/setup (form: token, email, password,
 // confirm): it creates the first admin, logs them in and redirects (303)
-// to /. Bad input shows the form again with what to fix.
+// to /admin. Bad input shows the form again with what to fix.
 func (s *server) submitSetupForm(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
 		s.renderSetup(w, r, templates.SetupView{}, err)
@@ -140,8 +140,7 @@ func (s *server) submitSetupForm(w http.ResponseWriter, r *http.Request) {
 		s.renderSetup(w, r, v, err)
 		return
 	}
-	// The admin UI is not there yet; / says where everything is.
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 var (

@@ -116,8 +116,8 @@ func TestSetupPage(t *testing.T) {
 
 	// After those mistakes, the token still works, once.
 	r = form(good)
-	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" || r.cookie() == nil {
-		t.Fatalf("POST /admin/setup: got %d Location %q cookie %v, want 303 to / with a session cookie", r.Status, r.Header.Get("Location"), r.cookie())
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/admin" || r.cookie() == nil {
+		t.Fatalf("POST /admin/setup: got %d Location %q cookie %v, want 303 to /admin with a session cookie", r.Status, r.Header.Get("Location"), r.cookie())
 	}
 	var me userDoc
 	e.call(nil, "GET", "/api/v1/me", nil, "Cookie", sessionCookie+"="+r.cookie().Value).decode(t, &me)

@@ -130,6 +130,7 @@ func newServer(d Deps) (*server, *chi.Mux) {
 	r.Route("/api/v1", s.apiRoutes)
 	s.setupPageRoutes(r)
 	s.widgetRoutes(r)
+	s.adminRoutes(r)
 
 	if d.Hub != nil {
 		r.Handle("/.well-known/mercure", d.Hub)
