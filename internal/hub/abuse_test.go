@@ -352,9 +352,13 @@ func TestSubscribersPerAddressAreCapped(t *testing.T) {
 			}
 		})
 	}
-	// loopback (a reverse proxy on this machine, a load tool) is not capped
+	// loopback and private addresses (a reverse proxy, a load tool) are not capped
 	for range 3 {
 		subscribe(t, th.subURL([]string{"a"}))
+	}
+	private := newServer(t, fromAddress(th.Hub, "10.1.2.3:4000")) + "/.well-known/mercure?topic=a"
+	for range 3 {
+		subscribe(t, private)
 	}
 }
 

@@ -60,19 +60,19 @@ type Config struct {
 	MaxTemplates int
 	// MaxReplays is how many subscribers may replay the history at once;
 	// one more waits up to a second for its turn, then gets a 503 with
-	// Retry-After. One address (not loopback) may hold a quarter of the
-	// turns (429 beyond). Each replay holds at most a page of updates
-	// (about 1 MB), so this bounds the memory of replays; resuming from a
-	// recent update (see recentUpdates) needs no turn. 0 means
-	// DefaultMaxReplays.
+	// Retry-After. One address may hold a quarter of the turns (429
+	// beyond; loopback and private addresses are not capped so). Each
+	// replay holds at most a page of updates (about 1 MB), so this bounds
+	// the memory of replays; resuming from a recent update (see
+	// recentUpdates) needs no turn. 0 means DefaultMaxReplays.
 	MaxReplays int
 	// MaxSubscribersPerAddress is how many open subscriptions one client
 	// address (http.Request.RemoteAddr; an IPv6 address counts as its /64)
-	// may hold; one more is a 429. Loopback addresses are not capped (a
-	// reverse proxy on this machine, a load tool). 0 means
-	// DefaultMaxSubscribersPerAddress; -1 turns the cap off, as a hub
-	// behind a reverse proxy on another machine needs unless something
-	// sets RemoteAddr to the client's address.
+	// may hold; one more is a 429. Loopback and private addresses are not
+	// capped (a reverse proxy on this machine or its network, a load
+	// tool). 0 means DefaultMaxSubscribersPerAddress; -1 turns the cap
+	// off, as a hub behind a proxy with a public address needs unless
+	// something sets RemoteAddr to the client's address.
 	MaxSubscribersPerAddress int
 }
 
