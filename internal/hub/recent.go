@@ -60,7 +60,9 @@ func (r *recentUpdates) add(u *Update, ev *event) {
 		r.dropOldest()
 	}
 	if len(ev.data) > r.maxBytes {
-		return // too big to keep: the history serves it
+		// Too big to keep: the ring, now empty, starts after it, so that
+		// no resumption from before it is served without it.
+		return
 	}
 	r.entries[(r.head+r.n)%len(r.entries)] = recentEntry{id: u.ID, seq: u.Seq, topics: u.Topics, private: u.Private, ev: ev, added: time.Now()}
 	r.n++
