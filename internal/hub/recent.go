@@ -107,6 +107,20 @@ func (r *recentUpdates) has(id string) bool {
 	return ok
 }
 
+// serves reports whether the ring holds the update whose id is id and a
+// subscriber with claims may see it: whether a resumption from id is
+// served from the ring (see Hub.replayRecent).
+func (r *recentUpdates) serves(id string, claims Claims) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	seq, ok := r.byID[id]
+	if !ok {
+		return false
+	}
+	e := r.at(sort.Search(r.n, func(i int) bool { return r.at(i).seq >= seq }))
+	return claims.mayReceive(e.private, e.topics)
+}
+
 // after returns the entry of the update whose id is id and the entries
 // of every update after it, oldest first; ok is false when the ring does
 // not hold it.

@@ -57,7 +57,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 		lastID = q.Get("lastEventID")
 	}
 	endReplay := func() {}
-	if lastID != "" && !h.recent.has(lastID) { // a replay from the ring costs no turn
+	if lastID != "" && !h.recent.serves(lastID, claims) { // a replay from the ring costs no turn
 		if endReplay, err = h.replayTurn(r); err != nil {
 			return err
 		}
