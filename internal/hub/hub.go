@@ -137,8 +137,10 @@ type Hub struct {
 	// templates holds the compiled URI template selectors of the open
 	// subscriptions, one per distinct template.
 	templates *templateCache
-	// replays holds a token per replay running (Config.MaxReplays).
-	replays chan struct{}
+	// replays holds a token per replay running (Config.MaxReplays), each
+	// for at most replayTimeout.
+	replays       chan struct{}
+	replayTimeout time.Duration
 	// addresses counts the open subscriptions per client address, and
 	// addressReplays the replays of the history running for each (at
 	// most a quarter of Config.MaxReplays, so that one address cannot
@@ -184,6 +186,7 @@ func New(c Config) (*Hub, error) {
 		volatile:       newVolatileIDs(volatileIDsKept),
 		templates:      newTemplateCache(c.MaxTemplates),
 		replays:        make(chan struct{}, c.MaxReplays),
+		replayTimeout:  replayTimeout,
 		addresses:      newAddressCounts(c.MaxSubscribersPerAddress, subscriptionsFull),
 		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
 		retained:       make(chan struct{}),

@@ -184,7 +184,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return 0, err
 	}
 	var boundary int64
+	started := time.Now()
 	fn := func(u Update) error {
+		if time.Since(started) > h.replayTimeout {
+			return errReplayTooLong
+		}
 		if !sw.started {
 			if err := sw.start(header); err != nil {
 				return err
@@ -210,6 +214,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 	}
 	return boundary, sw.flush()
 }
+
+// errReplayTooLong ends a replay that held its turn for replayTimeout: the
+// client resumes from the last update it got, and the turn goes to
+// another meanwhile.
+var errReplayTooLong = errors.New("the replay took longer than " + replayTimeout.String() + ": resume from the last update received")
 
 // replayRecent serves the replay from the ring of recent updates, already
 // encoded, when it holds lastID and s may receive that update (see
