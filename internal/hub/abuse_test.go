@@ -105,12 +105,19 @@ func TestReplaysAreBounded(t *testing.T) {
 	for range 24 { // more than the socket buffers of one never-reading client hold
 		th.publish(t, form{"topic": {"https://example.com/big"}, "data": {big}})
 	}
+	secret := th.publish(t, form{"topic": {"https://example.com/alice"}, "id": {"secret-1"}, "private": {"on"}})
 	stalled := subscribe(t, th.subURL([]string{"*"}, "lastEventID", hub.EarliestID))
 	resp := refused(t, th.subURL([]string{"https://example.com/big"}, "lastEventID", hub.EarliestID), http.StatusServiceUnavailable,
 		"the hub is replaying its history to 1 subscribers already, its limit")
 	if got := resp.Header.Get("Retry-After"); got != "1" {
 		t.Errorf("Retry-After: got %q, want %q", got, "1")
 	}
+	// A resumption from a recent update is served from memory without a
+	// turn, but only for a subscriber that may see that update: from a
+	// private id, an anonymous one replays the history, and waits its turn.
+	alice := token(t, th.subKey, nil, []string{"https://example.com/alice"}, 0)
+	subscribe(t, th.subURL([]string{"https://example.com/alice"}, "lastEventID", secret), "Authorization", "Bearer "+alice).close()
+	refused(t, th.subURL([]string{"https://example.com/big"}, "lastEventID", secret), http.StatusServiceUnavailable, "its limit")
 	// Without a replay, subscribing does not wait for one.
 	subscribe(t, th.subURL([]string{"https://example.com/big"}))
 	stalled.close()
@@ -352,9 +359,13 @@ func TestSubscribersPerAddressAreCapped(t *testing.T) {
 			}
 		})
 	}
-	// loopback (a reverse proxy on this machine, a load tool) is not capped
+	// loopback and private addresses (a reverse proxy, a load tool) are not capped
 	for range 3 {
 		subscribe(t, th.subURL([]string{"a"}))
+	}
+	private := newServer(t, fromAddress(th.Hub, "10.1.2.3:4000")) + "/.well-known/mercure?topic=a"
+	for range 3 {
+		subscribe(t, private)
 	}
 }
 

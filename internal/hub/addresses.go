@@ -11,9 +11,11 @@ import (
 // addressCounts counts what each client address holds (open
 // subscriptions, replays running), so that one address cannot hold more
 // than its share. An IPv6 address counts as its /64: one host usually has a whole
-// /64 to pick from. Loopback addresses are not counted: they are this
-// machine, a reverse proxy in front of the hub or a load tool, whose
-// connections carry many clients.
+// /64 to pick from. Loopback and private addresses (RFC 1918, IPv6 ULA)
+// are not counted: they are this machine or its network, where a reverse
+// proxy in front of the hub (another container, a load balancer) or a
+// load tool carries many clients on one address; the clients a cap is for
+// come from the internet.
 type addressCounts struct {
 	mu  sync.Mutex
 	max int // < 0: no cap
@@ -48,8 +50,8 @@ func (c *addressCounts) acquire(r *http.Request) (release func(), err error) {
 	if c.max < 0 {
 		return func() {}, nil
 	}
-	key, loopback := addressKey(r.RemoteAddr)
-	if loopback {
+	key, local := addressKey(r.RemoteAddr)
+	if local {
 		return func() {}, nil
 	}
 	c.mu.Lock()
@@ -68,8 +70,9 @@ func (c *addressCounts) acquire(r *http.Request) (release func(), err error) {
 }
 
 // addressKey is the address remoteAddr (host:port) counts under: the IP,
-// or its /64 for IPv6; remoteAddr itself when it is not host:port.
-func addressKey(remoteAddr string) (key string, loopback bool) {
+// or its /64 for IPv6; remoteAddr itself when it is not host:port. local
+// is true for loopback and private addresses, which are not counted.
+func addressKey(remoteAddr string) (key string, local bool) {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		return remoteAddr, false
@@ -79,7 +82,7 @@ func addressKey(remoteAddr string) (key string, loopback bool) {
 		return host, false
 	}
 	ip = ip.Unmap()
-	if ip.IsLoopback() {
+	if ip.IsLoopback() || ip.IsPrivate() {
 		return "", true
 	}
 	if ip.Is6() {

@@ -46,3 +46,25 @@ func benchmarkDispatchTemplates(b *testing.B, n int) {
 
 func BenchmarkDispatchTemplates1000(b *testing.B)  { benchmarkDispatchTemplates(b, 1000) }
 func BenchmarkDispatchTemplates10000(b *testing.B) { benchmarkDispatchTemplates(b, 10000) }
+
+// BenchmarkDispatchTemplatesUnanchored1000 is the residual cost: 1,000
+// distinct templates with neither a literal prefix nor a literal suffix
+// ({+a}N{+b}), which every topic meets and whose regexps all run. The cap
+// (Config.MaxTemplates) is what bounds it.
+func BenchmarkDispatchTemplatesUnanchored1000(b *testing.B) {
+	r := newRegistry(newest{})
+	topic := "https://scores.example.org/matches/42"
+	fan := newTestSubscriber(b, r, DefaultQueueSize, topic)
+	for i := range 1000 {
+		newTestSubscriber(b, r, DefaultQueueSize, fmt.Sprintf("{+a}Q%d{+b}", i))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		u := Update{ID: "x", Topics: []string{topic}, Seq: int64(i + 1)}
+		if got, _ := r.dispatch(&u, &event{seq: u.Seq}); got != 1 {
+			b.Fatalf("delivered to %d, want 1", got)
+		}
+		<-fan.queue
+	}
+}

@@ -2,6 +2,10 @@ package hub
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,5 +155,37 @@ func TestPublishWaitsForItsFanOut(t *testing.T) {
 	h.Shutdown()
 	if _, err := h.Publish(context.Background(), Update{Topics: []string{"a"}}); err != nil {
 		t.Errorf("Publish after Shutdown: got %v, want the update stored (%v)", err, u)
+	}
+}
+
+// A replay that takes longer than its bound ends the stream and frees its
+// turn; the client resumes from the last update it got.
+func TestReplayTooLongEndsTheStream(t *testing.T) {
+	m := &memHistory{}
+	h, err := New(Config{History: m, Transport: m, AllowAnonymous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Shutdown()
+	for range 5 {
+		if _, err := h.Publish(context.Background(), Update{Topics: []string{"a"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.recent.trim(true, 0, time.Time{}) // from the history, not the ring
+	h.replayTimeout = time.Nanosecond
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/.well-known/mercure?topic=a&lastEventID=earliest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body) // ends: the stream was cut
+	resp.Body.Close()
+	if n := strings.Count(string(body), "id: "); n >= 5 {
+		t.Errorf("got %d of 5 updates, want the replay cut short", n)
+	}
+	if len(h.replays) != 0 {
+		t.Errorf("got %d replay turns held after the stream ended, want 0", len(h.replays))
 	}
 }

@@ -60,19 +60,19 @@ type Config struct {
 	MaxTemplates int
 	// MaxReplays is how many subscribers may replay the history at once;
 	// one more waits up to a second for its turn, then gets a 503 with
-	// Retry-After. One address (not loopback) may hold a quarter of the
-	// turns (429 beyond). Each replay holds at most a page of updates
-	// (about 1 MB), so this bounds the memory of replays; resuming from a
-	// recent update (see recentUpdates) needs no turn. 0 means
-	// DefaultMaxReplays.
+	// Retry-After. One address may hold a quarter of the turns (429
+	// beyond; loopback and private addresses are not capped so). Each
+	// replay holds at most a page of updates (about 1 MB), so this bounds
+	// the memory of replays; resuming from a recent update (see
+	// recentUpdates) needs no turn. 0 means DefaultMaxReplays.
 	MaxReplays int
 	// MaxSubscribersPerAddress is how many open subscriptions one client
 	// address (http.Request.RemoteAddr; an IPv6 address counts as its /64)
-	// may hold; one more is a 429. Loopback addresses are not capped (a
-	// reverse proxy on this machine, a load tool). 0 means
-	// DefaultMaxSubscribersPerAddress; -1 turns the cap off, as a hub
-	// behind a reverse proxy on another machine needs unless something
-	// sets RemoteAddr to the client's address.
+	// may hold; one more is a 429. Loopback and private addresses are not
+	// capped (a reverse proxy on this machine or its network, a load
+	// tool). 0 means DefaultMaxSubscribersPerAddress; -1 turns the cap
+	// off, as a hub behind a proxy with a public address needs unless
+	// something sets RemoteAddr to the client's address.
 	MaxSubscribersPerAddress int
 }
 
@@ -137,8 +137,10 @@ type Hub struct {
 	// templates holds the compiled URI template selectors of the open
 	// subscriptions, one per distinct template.
 	templates *templateCache
-	// replays holds a token per replay running (Config.MaxReplays).
-	replays chan struct{}
+	// replays holds a token per replay running (Config.MaxReplays), each
+	// for at most replayTimeout.
+	replays       chan struct{}
+	replayTimeout time.Duration
 	// addresses counts the open subscriptions per client address, and
 	// addressReplays the replays of the history running for each (at
 	// most a quarter of Config.MaxReplays, so that one address cannot
@@ -184,6 +186,7 @@ func New(c Config) (*Hub, error) {
 		volatile:       newVolatileIDs(volatileIDsKept),
 		templates:      newTemplateCache(c.MaxTemplates),
 		replays:        make(chan struct{}, c.MaxReplays),
+		replayTimeout:  replayTimeout,
 		addresses:      newAddressCounts(c.MaxSubscribersPerAddress, subscriptionsFull),
 		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
 		retained:       make(chan struct{}),

@@ -16,16 +16,20 @@ type pattern struct {
 }
 
 // index finds subscribers by their selectors: literal topics in a map,
-// patterns filed under their literal prefix. An update meets only the
-// patterns whose prefix its topic starts with: one map lookup per distinct
-// prefix length, whatever the number of patterns (only "*" and templates
-// that start with an expression meet every topic, and those are capped,
-// see Config.MaxTemplates, and reject most topics on their literal suffix
-// before their regexp runs).
+// patterns filed under their literal prefix, or, for those that start with
+// an expression, under the last byte of their literal suffix. An update
+// meets only the patterns whose prefix its topic starts with (one map
+// lookup per distinct prefix length, whatever the number of patterns) and
+// those whose suffix ends with its topic's last byte: only "*" and
+// templates without a literal prefix or suffix meet every topic, and
+// those are capped with the others (see Config.MaxTemplates).
 type index struct {
 	literal  map[string]map[*subscriber]struct{}
 	patterns map[string]*pattern // by selector
 	byPrefix map[string][]*pattern
+	// bySuffix holds the patterns with no literal prefix but a literal
+	// suffix, by the suffix's last byte.
+	bySuffix map[byte][]*pattern
 	// prefixLens holds the distinct lengths of byPrefix's keys, sorted,
 	// each with how many keys have it.
 	prefixLens []prefixLen
@@ -38,6 +42,7 @@ func newIndex() index {
 		literal:  make(map[string]map[*subscriber]struct{}),
 		patterns: make(map[string]*pattern),
 		byPrefix: make(map[string][]*pattern),
+		bySuffix: make(map[byte][]*pattern),
 	}
 }
 
@@ -62,9 +67,14 @@ func (x *index) add(s *subscriber) {
 	}
 }
 
-// file adds p under its literal prefix.
+// file adds p under its literal prefix (or suffix).
 func (x *index) file(p *pattern) {
 	prefix := p.sel.literalPrefix()
+	if suffix := p.sel.literalSuffix(); prefix == "" && suffix != "" {
+		last := suffix[len(suffix)-1]
+		x.bySuffix[last] = append(x.bySuffix[last], p)
+		return
+	}
 	ps := x.byPrefix[prefix]
 	x.byPrefix[prefix] = append(ps, p)
 	if len(ps) > 0 {
@@ -78,9 +88,22 @@ func (x *index) file(p *pattern) {
 	x.prefixLens = slices.Insert(x.prefixLens, i, prefixLen{n: len(prefix), keys: 1})
 }
 
-// unfile removes p from under its literal prefix.
+// unfile removes p from under its literal prefix (or suffix).
 func (x *index) unfile(p *pattern) {
 	prefix := p.sel.literalPrefix()
+	if suffix := p.sel.literalSuffix(); prefix == "" && suffix != "" {
+		last := suffix[len(suffix)-1]
+		ps := x.bySuffix[last]
+		if i := slices.Index(ps, p); i >= 0 {
+			ps = slices.Delete(ps, i, i+1)
+		}
+		if len(ps) > 0 {
+			x.bySuffix[last] = ps
+		} else {
+			delete(x.bySuffix, last)
+		}
+		return
+	}
 	ps := x.byPrefix[prefix]
 	if i := slices.Index(ps, p); i >= 0 {
 		ps = slices.Delete(ps, i, i+1)
@@ -125,6 +148,17 @@ func (x *index) remove(s *subscriber) {
 // each call.
 func (x *index) matching(topics []string, gen uint64, fn func(*pattern) bool) {
 	for _, t := range topics {
+		if t != "" {
+			for _, p := range x.bySuffix[t[len(t)-1]] {
+				if p.mark == gen || !p.sel.Match(t) {
+					continue
+				}
+				p.mark = gen
+				if !fn(p) {
+					return
+				}
+			}
+		}
 		for _, l := range x.prefixLens {
 			if l.n > len(t) {
 				break

@@ -63,5 +63,10 @@ const (
 	replayRetryAfter = time.Second
 )
 
+// replayTimeout bounds how long a replay from the history holds its turn,
+// so that a client reading slowly cannot keep it: past it, the stream
+// ends and the client resumes from the last update it got.
+const replayTimeout = 30 * time.Second
+
 // pruneInterval is how often the retention goroutine prunes the history.
 const pruneInterval = time.Minute

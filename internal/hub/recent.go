@@ -60,7 +60,9 @@ func (r *recentUpdates) add(u *Update, ev *event) {
 		r.dropOldest()
 	}
 	if len(ev.data) > r.maxBytes {
-		return // too big to keep: the history serves it
+		// Too big to keep: the ring, now empty, starts after it, so that
+		// no resumption from before it is served without it.
+		return
 	}
 	r.entries[(r.head+r.n)%len(r.entries)] = recentEntry{id: u.ID, seq: u.Seq, topics: u.Topics, private: u.Private, ev: ev, added: time.Now()}
 	r.n++
@@ -103,6 +105,20 @@ func (r *recentUpdates) has(id string) bool {
 	defer r.mu.RUnlock()
 	_, ok := r.byID[id]
 	return ok
+}
+
+// serves reports whether the ring holds the update whose id is id and a
+// subscriber with claims may see it: whether a resumption from id is
+// served from the ring (see Hub.replayRecent).
+func (r *recentUpdates) serves(id string, claims Claims) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	seq, ok := r.byID[id]
+	if !ok {
+		return false
+	}
+	e := r.at(sort.Search(r.n, func(i int) bool { return r.at(i).seq >= seq }))
+	return claims.mayReceive(e.private, e.topics)
 }
 
 // after returns the entry of the update whose id is id and the entries

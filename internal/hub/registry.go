@@ -59,7 +59,13 @@ func (s *subscriber) killedFor() string {
 // with topics: always for a public one; for a private one, one of its
 // topics (canonical or alternate) must match the token's mercure.subscribe.
 func (s *subscriber) mayReceive(private bool, topics []string) bool {
-	return !private || (len(s.claims.Subscribe) > 0 && s.claims.CanSubscribe(topics))
+	return s.claims.mayReceive(private, topics)
+}
+
+// mayReceive reports whether a subscriber with claims may see an update
+// with topics (see subscriber.mayReceive).
+func (c Claims) mayReceive(private bool, topics []string) bool {
+	return !private || (len(c.Subscribe) > 0 && c.CanSubscribe(topics))
 }
 
 // wants reports whether u goes to the subscriber. Dispatch does not need

@@ -150,7 +150,7 @@ func TestRegistrySkipsKilledSubscriber(t *testing.T) {
 
 func TestIndexMatchesPatternsUnderTheirPrefix(t *testing.T) {
 	r := newRegistry(newest{})
-	sels := []string{"https://a.org/{x}", "https://a.org/b/{x}", "https://a.org/b/{x}/z", "https://b.org/{x}", "*", "{+any}", "{+any}tail", "https://a.org/{+rest}"}
+	sels := []string{"https://a.org/{x}", "https://a.org/b/{x}", "https://a.org/b/{x}/z", "https://b.org/{x}", "*", "{+any}", "{+any}tail", "{+any}ail", "https://a.org/{+rest}"}
 	for _, s := range sels {
 		newTestSubscriber(t, r, 4, s)
 	}
@@ -160,7 +160,8 @@ func TestIndexMatchesPatternsUnderTheirPrefix(t *testing.T) {
 	}{
 		{[]string{"https://a.org/b/c"}, []string{"*", "https://a.org/b/{x}", "https://a.org/{+rest}", "{+any}"}},
 		{[]string{"https://a.org/b"}, []string{"*", "https://a.org/{+rest}", "https://a.org/{x}", "{+any}"}},
-		{[]string{"https://a.org/b/c", "https://a.org/q", "https://b.org/q/tail"}, []string{"*", "https://a.org/b/{x}", "https://a.org/{+rest}", "https://a.org/{x}", "{+any}", "{+any}tail"}},
+		{[]string{"https://a.org/b/c", "https://a.org/q", "https://b.org/q/tail"}, []string{"*", "https://a.org/b/{x}", "https://a.org/{+rest}", "https://a.org/{x}", "{+any}", "{+any}ail", "{+any}tail"}},
+		{[]string{"{+any}tail"}, []string{"*", "{+any}tail"}}, // a template matches itself, braces and all
 		{[]string{"https://a.org/b/c/z"}, []string{"*", "https://a.org/b/{x}/z", "https://a.org/{+rest}", "{+any}"}},
 		{[]string{"x"}, []string{"*", "{+any}"}},
 	}
@@ -179,8 +180,8 @@ func TestIndexMatchesPatternsUnderTheirPrefix(t *testing.T) {
 	for s := range r.byID {
 		r.remove(r.byID[s])
 	}
-	if len(r.all.byPrefix) != 0 || len(r.all.prefixLens) != 0 {
-		t.Errorf("after removing all: got %d prefixes and lengths %v, want none", len(r.all.byPrefix), r.all.prefixLens)
+	if len(r.all.byPrefix) != 0 || len(r.all.prefixLens) != 0 || len(r.all.bySuffix) != 0 {
+		t.Errorf("after removing all: got %d prefixes, lengths %v and %d suffixes, want none", len(r.all.byPrefix), r.all.prefixLens, len(r.all.bySuffix))
 	}
 }
 

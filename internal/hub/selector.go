@@ -27,6 +27,9 @@ type Selector struct {
 	// and ends with them, so two cheap tests reject most topics before re
 	// runs on what follows the prefix.
 	prefix, suffix string
+	// inner are the template's literal texts between its expressions,
+	// which every expansion holds in this order: a third cheap test.
+	inner []string
 }
 
 // ParseSelector parses a topic selector. A string without "{" is a literal
@@ -47,7 +50,39 @@ func ParseSelector(s string) (Selector, error) {
 	if err != nil {
 		return Selector{}, fmt.Errorf("topic selector %q: %w", s, err)
 	}
-	return Selector{raw: s, re: &lazyRegexp{pattern: pattern}, prefix: prefix, suffix: s[strings.LastIndexByte(s, '}')+1:]}, nil
+	return Selector{raw: s, re: &lazyRegexp{pattern: pattern}, prefix: prefix, suffix: s[strings.LastIndexByte(s, '}')+1:], inner: innerLiterals(s)}, nil
+}
+
+// innerLiterals returns the non-empty literal texts between the
+// expressions of the valid template s.
+func innerLiterals(s string) []string {
+	var inner []string
+	i := strings.IndexByte(s, '{')
+	for i >= 0 {
+		end := i + strings.IndexByte(s[i:], '}') // valid: every "{" is closed
+		next := strings.IndexByte(s[end+1:], '{')
+		if next < 0 {
+			break
+		}
+		if next > 0 {
+			inner = append(inner, s[end+1:end+1+next])
+		}
+		i = end + 1 + next
+	}
+	return inner
+}
+
+// holdsInOrder reports whether s holds each of parts, in order and
+// without overlap.
+func holdsInOrder(s string, parts []string) bool {
+	for _, p := range parts {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
 }
 
 // lazyRegexp is a template's regexp, compiled the first time a topic
@@ -112,7 +147,7 @@ func (s Selector) Match(topic string) bool {
 		return false
 	}
 	rest, ok := strings.CutPrefix(topic, s.prefix)
-	return ok && strings.HasSuffix(rest, s.suffix) && s.re.MatchString(rest)
+	return ok && strings.HasSuffix(rest, s.suffix) && holdsInOrder(rest, s.inner) && s.re.MatchString(rest)
 }
 
 // isTemplate reports whether s is a URI template (not "*", not a topic).
@@ -121,6 +156,10 @@ func (s Selector) isTemplate() bool { return s.re != nil }
 // literalPrefix is the text every topic s matches starts with ("" for
 // "*"); the index files patterns under it.
 func (s Selector) literalPrefix() string { return s.prefix }
+
+// literalSuffix is the text every topic s matches ends with, but for the
+// template itself ("" for "*" and templates ending with an expression).
+func (s Selector) literalSuffix() string { return s.suffix }
 
 // matchesAny reports whether s matches one of topics.
 func (s Selector) matchesAny(topics []string) bool {

@@ -57,7 +57,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 		lastID = q.Get("lastEventID")
 	}
 	endReplay := func() {}
-	if lastID != "" && !h.recent.has(lastID) { // a replay from the ring costs no turn
+	if lastID != "" && !h.recent.serves(lastID, claims) { // a replay from the ring costs no turn
 		if endReplay, err = h.replayTurn(r); err != nil {
 			return err
 		}
@@ -184,7 +184,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return 0, err
 	}
 	var boundary int64
+	started := time.Now()
 	fn := func(u Update) error {
+		if time.Since(started) > h.replayTimeout {
+			return errReplayTooLong
+		}
 		if !sw.started {
 			if err := sw.start(header); err != nil {
 				return err
@@ -210,6 +214,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 	}
 	return boundary, sw.flush()
 }
+
+// errReplayTooLong ends a replay that held its turn for replayTimeout: the
+// client resumes from the last update it got, and the turn goes to
+// another meanwhile.
+var errReplayTooLong = errors.New("the replay took longer than " + replayTimeout.String() + ": resume from the last update received")
 
 // replayRecent serves the replay from the ring of recent updates, already
 // encoded, when it holds lastID and s may receive that update (see
@@ -323,59 +332,4 @@ func literalTopics(sels []Selector) []string {
 		topics = append(topics, t)
 	}
 	return topics
-}
-
-// stream writes live updates, and heartbeats when idle, until the stream
-// ends; it returns why.
-func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary int64) string {
-	heartbeat := time.NewTicker(h.cfg.Heartbeat)
-	defer heartbeat.Stop()
-	var expired <-chan time.Time
-	if exp := s.claims.ExpiresAt; !exp.IsZero() {
-		t := time.NewTimer(time.Until(exp))
-		defer t.Stop()
-		expired = t.C
-	}
-	for {
-		select {
-		case ev := <-s.queue:
-			if err := h.writeQueued(s, sw, ev, boundary); err != nil {
-				return "write: " + err.Error()
-			}
-		case <-heartbeat.C:
-			if err := sw.write(comment); err != nil {
-				return "write heartbeat: " + err.Error()
-			}
-			if err := sw.flush(); err != nil {
-				return "flush heartbeat: " + err.Error()
-			}
-		case <-expired:
-			return "the token expired at " + s.claims.ExpiresAt.Format(time.RFC3339)
-		case <-s.done:
-			return s.reason
-		case <-ctx.Done():
-			return "the client left"
-		}
-	}
-}
-
-// writeQueued writes ev and whatever else is already queued (at most a
-// queue's worth), then flushes once: a burst costs one flush, not one per
-// update.
-func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int64) error {
-	for n := 1; ; n++ {
-		if ev.seq == 0 || ev.seq > boundary {
-			if err := sw.write(ev.data); err != nil {
-				return err
-			}
-		}
-		if n >= h.cfg.QueueSize {
-			return sw.flush()
-		}
-		select {
-		case ev = <-s.queue:
-		default:
-			return sw.flush()
-		}
-	}
 }

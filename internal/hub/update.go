@@ -30,6 +30,15 @@ type Update struct {
 	// History.AppendUpdate; it orders updates and drops duplicates between
 	// a replay and live delivery.
 	Seq int64
+	// Coalesce says that the update carries the whole state of its
+	// canonical topic, so that a subscriber that is behind may skip it
+	// when a newer coalescing update of the same topic is queued for it
+	// too: it gets the newest state sooner, and its Last-Event-ID stays
+	// exact. The domain sets it on a match's updates (the compact state);
+	// an update a Mercure publisher sent never coalesces (every
+	// subscriber gets it in full), and the publish handler never sets it.
+	// It is not stored: a replay sends every update.
+	Coalesce bool
 }
 
 // ErrUnknownEventID is returned by History.UpdatesAfter when the hub does not
