@@ -28,6 +28,8 @@ func (s *server) adminRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(adminHeaders)
 		r.Get("/admin/assets/*", serveAdminAsset)
+		r.Get("/admin/manifest.webmanifest", serveAdminFile("manifest.webmanifest", "application/manifest+json"))
+		r.Get("/admin/sw.js", serveAdminFile("sw.js", "text/javascript; charset=utf-8"))
 		r.Get("/admin/login", s.handle(s.loginPage))
 		r.Post("/admin/login", s.handle(s.submitLogin))
 		r.Post("/admin/logout", s.handle(s.submitLogout))
@@ -54,6 +56,8 @@ func (s *server) adminRoutes(r chi.Router) {
 				r.Get("/admin/matches/{id}/edit", s.handle(s.editMatchPage))
 				r.Post("/admin/matches/{id}/edit", s.handle(s.submitEditMatch))
 				r.Post("/admin/matches/{id}/scorers", s.handle(s.submitScorer))
+				r.Get("/admin/matches/{id}/embed", s.handle(s.matchEmbedPage))
+				r.Get("/admin/competitions/{id}/embed", s.handle(s.competitionEmbedPage))
 				r.Get("/admin/users", s.handle(s.usersPage))
 				r.Post("/admin/users", s.handle(s.submitUser))
 				r.Post("/admin/users/{id}/password", s.handle(s.submitResetPassword))
@@ -107,6 +111,22 @@ func serveAdminAsset(w http.ResponseWriter, r *http.Request) {
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = "/" + name
 	adminFiles.ServeHTTP(w, r2)
+}
+
+// serveAdminFile serves one of the admin files at a path of its own: the
+// web app manifest, and the service worker, whose scope is the folder it
+// is served from (/admin/).
+func serveAdminFile(name, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := admin.Files.ReadFile(name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(b)
+	}
 }
 
 // requireSession lets through only requests with a live session cookie,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,13 +180,23 @@ const (
 	trickyAway = `Saint-Étienne <script>alert(1)</script>`
 )
 
+// fixtures numbers the competitions createNamedFixture makes, whose
+// names must differ.
+var fixtures atomic.Int64
+
 // createFixture creates a competition, two teams and a match through the
 // API with the browser's session, and returns the match's id.
 func createFixture(t *testing.T, ctx context.Context) int64 {
 	t.Helper()
-	c := apiPost[idDoc](t, ctx, "/api/v1/competitions", map[string]any{"name": fmt.Sprintf("Ligue test %d", time.Now().UnixNano()), "sport": "football", "season": "2026"})
-	home := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": trickyHome, "competition_ids": []int64{c.ID}})
-	away := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": trickyAway, "competition_ids": []int64{c.ID}})
+	return createNamedFixture(t, ctx, trickyHome, trickyAway)
+}
+
+// createNamedFixture is createFixture with the teams' names given.
+func createNamedFixture(t *testing.T, ctx context.Context, homeName, awayName string) int64 {
+	t.Helper()
+	c := apiPost[idDoc](t, ctx, "/api/v1/competitions", map[string]any{"name": fmt.Sprintf("Ligue test %d", fixtures.Add(1)), "sport": "football", "season": "2026"})
+	home := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": homeName, "competition_ids": []int64{c.ID}})
+	away := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": awayName, "competition_ids": []int64{c.ID}})
 	m := apiPost[idDoc](t, ctx, "/api/v1/matches", map[string]any{
 		"competition_id": c.ID, "home_team_id": home.ID, "away_team_id": away.ID, "sport": "football",
 		"kick_off": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "time_zone": "Europe/Paris", "venue": "Gerland",
