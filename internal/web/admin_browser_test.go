@@ -204,6 +204,50 @@ func createNamedFixture(t *testing.T, ctx context.Context, homeName, awayName st
 	return m.Match.ID
 }
 
+// createFixtureInPages creates a competition, two teams and a match with
+// the admin pages, as an admin would, and returns the match's id.
+func createFixtureInPages(t *testing.T, ctx context.Context, base string) int64 {
+	t.Helper()
+	do(t, ctx, "a competition",
+		chromedp.Navigate(base+"/admin/competitions"),
+		chromedp.SetValue(chromedp.CSS("#c-name"), "Ligue 1"),
+		chromedp.SetValue(chromedp.CSS("#c-sport"), "football"),
+		chromedp.SetValue(chromedp.CSS("#c-season"), "2026-27"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/competitions"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#t-name")),
+	)
+	for _, name := range []string{trickyHome, trickyAway} {
+		if _, err := chromedp.RunResponse(ctx,
+			chromedp.SetValue(chromedp.CSS("#t-name"), name),
+			chromedp.Click(chromedp.CSS(`form[action$="/teams"] button[type=submit]`)),
+		); err != nil {
+			t.Fatalf("add the team %s: %v", name, err)
+		}
+		waitFor(t, ctx, "the team "+name, fmt.Sprintf(`[...document.querySelectorAll("#teams summary")].some(s => s.textContent.includes(%q))`, name), 5*time.Second)
+	}
+	do(t, ctx, "the new match form", chromedp.Click(chromedp.CSS(`a[href^="/admin/matches/new"]`)), chromedp.WaitVisible(chromedp.CSS("#m-home-id")))
+	pick := func(sel, label string) string {
+		return fmt.Sprintf(`(s => { s.value = [...s.options].find(o => o.textContent === %q).value })(document.querySelector(%q))`, label, sel)
+	}
+	eval[chromedp.Void](t, ctx, pick("#m-home-id", trickyHome))
+	eval[chromedp.Void](t, ctx, pick("#m-away-id", trickyAway))
+	do(t, ctx, "create the match",
+		chromedp.SetValue(chromedp.CSS("#m-kick-off"), time.Now().Add(time.Hour).Format(kickOffLayout)),
+		chromedp.SetValue(chromedp.CSS("#m-venue"), "Gerland"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/matches"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#scorers")),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if _, err := fmt.Sscanf(strings.TrimPrefix(loc, base), "/admin/matches/%d/edit", &id); err != nil {
+		t.Fatalf("after creating the match the browser is at %s: %v", loc, err)
+	}
+	return id
+}
+
 func TestBrowserSetupLoginAndScoring(t *testing.T) {
 	a := newTestAPI(t, "sqlite", Deps{})
 	ctx := browsertest.New(t, 3*time.Minute)
@@ -222,7 +266,7 @@ func TestBrowserSetupLoginAndScoring(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 	)
 	loginInBrowser(t, ctx, a.URL, "admin@example.org", "a long enough password")
-	id := createFixture(t, ctx)
+	id := createFixtureInPages(t, ctx, a.URL)
 	updates := a.summaries(id)
 	console := fmt.Sprintf("%s/admin/matches/%d", a.URL, id)
 	do(t, ctx, "open the console", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS(`button[value="match_start"]`)))

@@ -208,3 +208,30 @@ func TestAdminConsoleForms(t *testing.T) {
 	wantPage(t, "scorer's today", sb.get("/admin"), http.StatusOK, "No match is live.")
 	wantPage(t, "admin's today", b.get("/admin"), http.StatusOK, "&lt;b&gt;&#34;Lyon&#34;&lt;/b&gt; 🦁", path)
 }
+
+func TestAdminConsoleButtonsFollowTheSport(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	_, tok := a.user("admin@example.org", match.RoleAdmin)
+	b := a.formClient()
+	b.login("admin@example.org")
+	for sport, want := range map[string][]string{
+		"basketball":  {"+1 Free throw", "+2 Two-pointer", "+3 Three-pointer", "Q1"},
+		"rugby_union": {"+5 Try", "+2 Conversion", "+3 Penalty goal", "+3 Drop goal", "Yellow card"},
+		"ice_hockey":  {">Goal", "Minor penalty", "1st period"},
+		"handball":    {">Goal", "2-minute suspension"},
+		"volleyball":  {">Point", "Set scores", "Set 1"},
+	} {
+		in := footballInput("Home", "Away")
+		in["sport"] = sport
+		id := a.createMatch(tok, in).Match.ID
+		path := "/admin/matches/" + strconv.FormatInt(id, 10)
+		if p := b.post(path+"/events", url.Values{"tap": {"match_start"}, "key": {"start"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("%s: match_start: got %d (%s)", sport, p.Status, p.Body)
+		}
+		p := b.get(path)
+		wantPage(t, sport+" console", p, http.StatusOK, want...)
+		if sport == "volleyball" && strings.Contains(p.Body, "Substitution") {
+			t.Errorf("volleyball's console offers substitutions")
+		}
+	}
+}
