@@ -181,6 +181,13 @@ func (s *server) servePage(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h := w.Header()
+	if h.Get("Content-Security-Policy") == "" {
+		// An admin path no route serves gets the error page without
+		// adminHeaders: it runs no script.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Del("ETag")

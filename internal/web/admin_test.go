@@ -235,3 +235,15 @@ func TestAdminConsoleButtonsFollowTheSport(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminUnknownPageIsAnHTMLPage(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	p := a.formClient().get("/admin/no/such/page")
+	wantPage(t, "an unknown admin page", p, http.StatusNotFound, "Not found", "no such page")
+	if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type: got %q, want text/html", ct)
+	}
+	if csp := p.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP: got %q", csp)
+	}
+}
