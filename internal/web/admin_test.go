@@ -247,3 +247,18 @@ func TestAdminUnknownPageIsAnHTMLPage(t *testing.T) {
 		t.Errorf("CSP: got %q", csp)
 	}
 }
+
+func TestAdminLoginFormIsThrottled(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	a.user("admin@example.org", match.RoleAdmin)
+	b := a.formClient()
+	wrong := url.Values{"email": {"admin@example.org"}, "password": {"not the password"}}
+	for range maxLoginFailures {
+		wantPage(t, "a wrong password", b.post("/admin/login", wrong), http.StatusUnauthorized)
+	}
+	p := b.post("/admin/login", url.Values{"email": {"admin@example.org"}, "password": {"a long enough password"}})
+	wantPage(t, "past the limit, even the right password", p, http.StatusTooManyRequests, `role="alert"`, `name="email"`)
+	if p.Header.Get("Retry-After") == "" {
+		t.Error("the throttled login page has no Retry-After")
+	}
+}
