@@ -246,6 +246,22 @@ func TestBrowserEmbedSnippetAndWatchers(t *testing.T) {
 	if eval[bool](t, ctx, `document.querySelector("button[data-copy]").hidden`) {
 		t.Error("the copy button is hidden with the script on")
 	}
+
+	// The competition's page counts the fans of its matches of the day.
+	m, err := a.store.Match(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := apiPost[idDoc](t, ctx, "/api/v1/matches", map[string]any{
+		"competition_id": m.CompetitionID, "home_team_id": m.AwayTeamID, "away_team_id": m.HomeTeamID,
+		"kick_off": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339), "time_zone": "Europe/Paris"})
+	a.summaries(other.Match.ID)
+	a.summaries(other.Match.ID)
+	do(t, ctx, "the competition's embed page", chromedp.Navigate(fmt.Sprintf("%s/admin/competitions/%d/embed", a.URL, m.CompetitionID)), chromedp.WaitVisible(chromedp.CSS("#snippet-widget")))
+	waitFor(t, ctx, "three fans of the competition's matches", `document.getElementById("watchers").textContent === "3"`, 10*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById("snippet-widget").textContent`); !strings.Contains(got, `<scoreboard-matches competition="ligue-test-`) {
+		t.Errorf("the competition's snippet: got %s", got)
+	}
 }
 
 func TestBrowserConsoleShellOffline(t *testing.T) {

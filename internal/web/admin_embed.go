@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/match"
 	"github.com/scoreboard/scoreboard/templates"
 )
 
@@ -40,13 +42,8 @@ func (s *server) matchEmbedPage(w http.ResponseWriter, r *http.Request) error {
 	v.Back = "/admin/matches/" + strconv.FormatInt(id, 10)
 	v.Element = fmt.Sprintf(`<scoreboard-match match="%d" theme="{theme}" lang="{lang}"></scoreboard-match>`, id)
 	v.Frame = s.frame(fmt.Sprintf("/embed/matches/%d", id), m.Home.Name+" v "+m.Away.Name)
-	if s.hubKey != nil && s.hubKey.CanSign() {
-		path := hub.SubscriptionsPath + "/" + escapeSegment(s.topic(id))
-		tok, err := s.hubKey.Sign(nil, []string{path}, watcherTokenTTL)
-		if err != nil {
-			return err
-		}
-		v.WatchersURL, v.WatchersToken = path, tok
+	if err := s.watchers(&v, id); err != nil {
+		return err
 	}
 	return render(w, r, templates.Embed(v))
 }
@@ -67,7 +64,43 @@ func (s *server) competitionEmbedPage(w http.ResponseWriter, r *http.Request) er
 	v.Element = fmt.Sprintf(`<scoreboard-matches competition="%s" date="today" theme="{theme}" lang="{lang}"></scoreboard-matches>`,
 		html.EscapeString(c.Slug))
 	v.Frame = s.frame("/embed/competitions/"+c.Slug, c.Name)
+	now := time.Now().UTC()
+	ms, err := s.store.Matches(r.Context(), match.MatchFilter{CompetitionID: id, From: now.Add(-12 * time.Hour), Before: now.Add(24 * time.Hour), Limit: maxWatchedMatches})
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	if err := s.watchers(&v, ids...); err != nil {
+		return err
+	}
 	return render(w, r, templates.Embed(v))
+}
+
+// maxWatchedMatches bounds the matches whose fans a competition's embed
+// page counts: those of about a day.
+const maxWatchedMatches = 50
+
+// watchers lets the embed page count the fans of the matches ids: the
+// subscriptions API URL of each match's topic, and a short-lived
+// subscriber token that may read those and nothing else. Without a key
+// that signs, or without matches, the page shows no count.
+func (s *server) watchers(v *templates.EmbedView, ids ...int64) error {
+	if s.hubKey == nil || !s.hubKey.CanSign() || len(ids) == 0 {
+		return nil
+	}
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = hub.SubscriptionsPath + "/" + escapeSegment(s.topic(id))
+	}
+	tok, err := s.hubKey.Sign(nil, paths, watcherTokenTTL)
+	if err != nil {
+		return err
+	}
+	v.WatchersURLs, v.WatchersToken = strings.Join(paths, " "), tok
+	return nil
 }
 
 // embedView is the part of the embed page that matches and competitions

@@ -31,15 +31,15 @@
 	const watchers = document.getElementById("watchers");
 	async function count() {
 		try {
-			const res = await fetch(watchers.dataset.url, { headers: { Authorization: "Bearer " + watchers.dataset.token }, cache: "no-store" });
-			if (!res.ok) {
-				watchers.textContent = "not available (the hub answered " + res.status + ")";
-				return;
-			}
-			const doc = await res.json();
-			watchers.textContent = String((doc.subscriptions || []).filter((s) => s.active !== false).length);
-		} catch {
-			watchers.textContent = "not available (offline)";
+			const counts = await Promise.all(watchers.dataset.urls.split(" ").map(async (url) => {
+				const res = await fetch(url, { headers: { Authorization: "Bearer " + watchers.dataset.token }, cache: "no-store" });
+				if (!res.ok) throw new Error("the hub answered " + res.status);
+				const doc = await res.json();
+				return (doc.subscriptions || []).filter((s) => s.active !== false).length;
+			}));
+			watchers.textContent = String(counts.reduce((a, b) => a + b, 0));
+		} catch (err) {
+			watchers.textContent = "not available (" + (err.message || "offline") + ")";
 		}
 	}
 	if (watchers) {
