@@ -170,7 +170,10 @@ func TestBrowserAt360(t *testing.T) {
 	eval[chromedp.Void](t, ctx, `document.querySelector("#home-form details").open = true; document.getElementById("home-player").value = "Lacazette"`)
 	tapButton(t, ctx, `#home-form button[value="score/goal"]`)
 	tapButton(t, ctx, `#away-form button[value="card/yellow"]`)
+	eval[chromedp.Void](t, ctx, `document.querySelector("details.corrections").open = true; document.getElementById("set-clock").value = "23:15"`)
+	tapButton(t, ctx, `button[value="clock_adjust"]`)
 	do(t, ctx, "reload", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS("#home-form")))
+	waitFor(t, ctx, "the clock set", `document.getElementById("clock").textContent.startsWith("23:1")`, 5*time.Second)
 	screenshot(t, ctx, "console-360.png")
 	eval[chromedp.Void](t, ctx, `document.querySelectorAll("details").forEach(d => d.open = true)`)
 	// Every control is on screen (within 360 px), at least 44 px tall, and
