@@ -81,14 +81,22 @@ func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	// The same keys the hub was built with: they are kept in db.
+	keys, err := hubKeys(ctx, c, db)
+	if err != nil {
+		h.Shutdown()
+		db.Close()
+		return nil, err
+	}
 	return &app{db: db, hub: h, handler: web.NewHandler(web.Deps{
-		Store:     db,
-		APIKey:    key,
-		Hub:       h,
-		HubStats:  h.Stats,
-		PublicURL: c.PublicURL,
-		Demo:      c.Demo,
-		Logger:    logger,
+		Store:            db,
+		APIKey:           key,
+		Hub:              h,
+		HubStats:         h.Stats,
+		HubSubscriberKey: keys.Subscriber,
+		PublicURL:        c.PublicURL,
+		Demo:             c.Demo,
+		Logger:           logger,
 	})}, nil
 }
 

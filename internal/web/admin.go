@@ -28,6 +28,8 @@ func (s *server) adminRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(adminHeaders)
 		r.Get("/admin/assets/*", serveAdminAsset)
+		r.Get("/admin/manifest.webmanifest", serveAdminFile("manifest.webmanifest", "application/manifest+json"))
+		r.Get("/admin/sw.js", serveAdminFile("sw.js", "text/javascript; charset=utf-8"))
 		r.Get("/admin/login", s.handle(s.loginPage))
 		r.Post("/admin/login", s.handle(s.submitLogin))
 		r.Post("/admin/logout", s.handle(s.submitLogout))
@@ -54,6 +56,8 @@ func (s *server) adminRoutes(r chi.Router) {
 				r.Get("/admin/matches/{id}/edit", s.handle(s.editMatchPage))
 				r.Post("/admin/matches/{id}/edit", s.handle(s.submitEditMatch))
 				r.Post("/admin/matches/{id}/scorers", s.handle(s.submitScorer))
+				r.Get("/admin/matches/{id}/embed", s.handle(s.matchEmbedPage))
+				r.Get("/admin/competitions/{id}/embed", s.handle(s.competitionEmbedPage))
 				r.Get("/admin/users", s.handle(s.usersPage))
 				r.Post("/admin/users", s.handle(s.submitUser))
 				r.Post("/admin/users/{id}/password", s.handle(s.submitResetPassword))
@@ -109,6 +113,22 @@ func serveAdminAsset(w http.ResponseWriter, r *http.Request) {
 	adminFiles.ServeHTTP(w, r2)
 }
 
+// serveAdminFile serves one of the admin files at a path of its own: the
+// web app manifest, and the service worker, whose scope is the folder it
+// is served from (/admin/).
+func serveAdminFile(name, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := admin.Files.ReadFile(name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(b)
+	}
+}
+
 // requireSession lets through only requests with a live session cookie,
 // with their principal in the context; anyone else is sent to the login
 // page, which brings them back. A state-changing request must come from
@@ -161,6 +181,13 @@ func (s *server) servePage(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h := w.Header()
+	if h.Get("Content-Security-Policy") == "" {
+		// An admin path no route serves gets the error page without
+		// adminHeaders: it runs no script.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Del("ETag")

@@ -160,9 +160,20 @@ func TestBrowserAt360(t *testing.T) {
 	a := newTestAPI(t, "sqlite", Deps{})
 	ctx := browsertest.New(t, 2*time.Minute)
 	do(t, ctx, "a phone's viewport", chromedp.EmulateViewport(360, 780, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	_, console := startedMatch(t, a, ctx)
+	a.user("admin@example.org", match.RoleAdmin)
+	loginInBrowser(t, ctx, a.URL, "admin@example.org", userPassword)
+	id := createNamedFixture(t, ctx, "Olympique Lyonnais", "AS Saint-Étienne")
+	console := fmt.Sprintf("%s/admin/matches/%d", a.URL, id)
+	do(t, ctx, "open the console", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS(`button[value="match_start"]`)))
+	tapButton(t, ctx, `button[value="match_start"]`)
+	do(t, ctx, "the scorer's name", chromedp.WaitVisible(chromedp.CSS("#home-form details")))
+	eval[chromedp.Void](t, ctx, `document.querySelector("#home-form details").open = true; document.getElementById("home-player").value = "Lacazette"`)
 	tapButton(t, ctx, `#home-form button[value="score/goal"]`)
+	tapButton(t, ctx, `#away-form button[value="card/yellow"]`)
+	eval[chromedp.Void](t, ctx, `document.querySelector("details.corrections").open = true; document.getElementById("set-clock").value = "23:15"`)
+	tapButton(t, ctx, `button[value="clock_adjust"]`)
 	do(t, ctx, "reload", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS("#home-form")))
+	waitFor(t, ctx, "the clock set", `document.getElementById("clock").textContent.startsWith("23:1")`, 5*time.Second)
 	screenshot(t, ctx, "console-360.png")
 	eval[chromedp.Void](t, ctx, `document.querySelectorAll("details").forEach(d => d.open = true)`)
 	// Every control is on screen (within 360 px), at least 44 px tall, and
@@ -177,6 +188,7 @@ func TestBrowserAt360(t *testing.T) {
 	if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
 		t.Errorf("the console scrolls sideways: %d px wide at 360", w)
 	}
+	createNamedFixture(t, ctx, "Paris FC", "FC Nantes")
 	do(t, ctx, "today", chromedp.Navigate(a.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS("#live")))
 	if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
 		t.Errorf("the today page scrolls sideways: %d px wide at 360", w)
@@ -217,5 +229,67 @@ func TestBrowserCrossSitePostIsRefused(t *testing.T) {
 	}
 	if n := countEvents(t, a, id, match.KindScore); n != 0 {
 		t.Errorf("the other site's post recorded %d goals, want 0", n)
+	}
+}
+
+func TestBrowserEmbedSnippetAndWatchers(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	ctx := browsertest.New(t, 2*time.Minute)
+	id, _ := startedMatch(t, a, ctx)
+	a.summaries(id) // a fan
+	do(t, ctx, "the embed page", chromedp.Navigate(fmt.Sprintf("%s/admin/matches/%d/embed", a.URL, id)), chromedp.WaitVisible(chromedp.CSS("#snippet-widget")))
+	waitFor(t, ctx, "one fan watching", `document.getElementById("watchers").textContent === "1"`, 10*time.Second)
+	do(t, ctx, "pick French", chromedp.SetValue(chromedp.CSS("#lang"), "fr"))
+	eval[chromedp.Void](t, ctx, `document.getElementById("lang").dispatchEvent(new Event("change", {bubbles: true}))`)
+	got := eval[string](t, ctx, `document.getElementById("snippet-widget").textContent`)
+	want := fmt.Sprintf(`<script async src="%s/widget.js"></script>`+"\n"+`<scoreboard-match match="%d" theme="auto" lang="fr"></scoreboard-match>`, a.URL, id)
+	if got != want {
+		t.Errorf("the snippet: got\n%s\nwant\n%s", got, want)
+	}
+	if eval[bool](t, ctx, `document.querySelector("button[data-copy]").hidden`) {
+		t.Error("the copy button is hidden with the script on")
+	}
+
+	// The competition's page counts the fans of its matches of the day.
+	m, err := a.store.Match(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := apiPost[idDoc](t, ctx, "/api/v1/matches", map[string]any{
+		"competition_id": m.CompetitionID, "home_team_id": m.AwayTeamID, "away_team_id": m.HomeTeamID,
+		"kick_off": time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339), "time_zone": "Europe/Paris"})
+	a.summaries(other.Match.ID)
+	a.summaries(other.Match.ID)
+	do(t, ctx, "the competition's embed page", chromedp.Navigate(fmt.Sprintf("%s/admin/competitions/%d/embed", a.URL, m.CompetitionID)), chromedp.WaitVisible(chromedp.CSS("#snippet-widget")))
+	waitFor(t, ctx, "three fans of the competition's matches", `document.getElementById("watchers").textContent === "3"`, 10*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById("snippet-widget").textContent`); !strings.Contains(got, `<scoreboard-matches competition="ligue-test-`) {
+		t.Errorf("the competition's snippet: got %s", got)
+	}
+}
+
+func TestBrowserConsoleShellOffline(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	ctx := browsertest.New(t, 2*time.Minute)
+	id, console := startedMatch(t, a, ctx)
+	waitFor(t, ctx, "the service worker runs", `navigator.serviceWorker.controller !== null || (navigator.serviceWorker.ready.then(() => location.reload()), false)`, 10*time.Second)
+	do(t, ctx, "reload under the worker", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS("#home-form")))
+	waitFor(t, ctx, "the worker controls the console", `navigator.serviceWorker.controller !== null`, 10*time.Second)
+	time.Sleep(300 * time.Millisecond) // the copy of the page is stored
+
+	cutNetwork(t, ctx, "")
+	do(t, ctx, "reload offline", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS("#home-form")))
+	waitFor(t, ctx, "the offline notice", `document.getElementById("status").textContent.includes("Offline")`, 5*time.Second)
+	click(t, ctx, `#home-form button[value="score/goal"]`)
+	waitFor(t, ctx, "a pending tap", `document.querySelectorAll("#taps li.pending").length === 1`, 5*time.Second)
+	keys := eval[[]string](t, ctx, `caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys())))).then(rs => rs.flat().map(r => new URL(r.url).pathname))`)
+	for _, k := range keys {
+		if strings.HasPrefix(k, "/api/") || strings.HasPrefix(k, "/.well-known/") {
+			t.Errorf("the worker cached %s", k)
+		}
+	}
+	cutNetwork(t, ctx, "none")
+	waitFor(t, ctx, "the tap saved once online", `document.querySelectorAll("#taps li.pending").length === 0 && document.getElementById("home-score").textContent === "1"`, 15*time.Second)
+	if n := countEvents(t, a, id, match.KindScore); n != 1 {
+		t.Errorf("the server has %d goals, want 1", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,18 +180,72 @@ const (
 	trickyAway = `Saint-Étienne <script>alert(1)</script>`
 )
 
+// fixtures numbers the competitions createNamedFixture makes, whose
+// names must differ.
+var fixtures atomic.Int64
+
 // createFixture creates a competition, two teams and a match through the
 // API with the browser's session, and returns the match's id.
 func createFixture(t *testing.T, ctx context.Context) int64 {
 	t.Helper()
-	c := apiPost[idDoc](t, ctx, "/api/v1/competitions", map[string]any{"name": fmt.Sprintf("Ligue test %d", time.Now().UnixNano()), "sport": "football", "season": "2026"})
-	home := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": trickyHome, "competition_ids": []int64{c.ID}})
-	away := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": trickyAway, "competition_ids": []int64{c.ID}})
+	return createNamedFixture(t, ctx, trickyHome, trickyAway)
+}
+
+// createNamedFixture is createFixture with the teams' names given.
+func createNamedFixture(t *testing.T, ctx context.Context, homeName, awayName string) int64 {
+	t.Helper()
+	c := apiPost[idDoc](t, ctx, "/api/v1/competitions", map[string]any{"name": fmt.Sprintf("Ligue test %d", fixtures.Add(1)), "sport": "football", "season": "2026"})
+	home := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": homeName, "competition_ids": []int64{c.ID}})
+	away := apiPost[idDoc](t, ctx, "/api/v1/teams", map[string]any{"name": awayName, "competition_ids": []int64{c.ID}})
 	m := apiPost[idDoc](t, ctx, "/api/v1/matches", map[string]any{
 		"competition_id": c.ID, "home_team_id": home.ID, "away_team_id": away.ID, "sport": "football",
 		"kick_off": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "time_zone": "Europe/Paris", "venue": "Gerland",
 	})
 	return m.Match.ID
+}
+
+// createFixtureInPages creates a competition, two teams and a match with
+// the admin pages, as an admin would, and returns the match's id.
+func createFixtureInPages(t *testing.T, ctx context.Context, base string) int64 {
+	t.Helper()
+	do(t, ctx, "a competition",
+		chromedp.Navigate(base+"/admin/competitions"),
+		chromedp.SetValue(chromedp.CSS("#c-name"), "Ligue 1"),
+		chromedp.SetValue(chromedp.CSS("#c-sport"), "football"),
+		chromedp.SetValue(chromedp.CSS("#c-season"), "2026-27"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/competitions"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#t-name")),
+	)
+	for _, name := range []string{trickyHome, trickyAway} {
+		if _, err := chromedp.RunResponse(ctx,
+			chromedp.SetValue(chromedp.CSS("#t-name"), name),
+			chromedp.Click(chromedp.CSS(`form[action$="/teams"] button[type=submit]`)),
+		); err != nil {
+			t.Fatalf("add the team %s: %v", name, err)
+		}
+		waitFor(t, ctx, "the team "+name, fmt.Sprintf(`[...document.querySelectorAll("#teams summary")].some(s => s.textContent.includes(%q))`, name), 5*time.Second)
+	}
+	do(t, ctx, "the new match form", chromedp.Click(chromedp.CSS(`a[href^="/admin/matches/new"]`)), chromedp.WaitVisible(chromedp.CSS("#m-home-id")))
+	pick := func(sel, label string) string {
+		return fmt.Sprintf(`(s => { s.value = [...s.options].find(o => o.textContent === %q).value })(document.querySelector(%q))`, label, sel)
+	}
+	eval[chromedp.Void](t, ctx, pick("#m-home-id", trickyHome))
+	eval[chromedp.Void](t, ctx, pick("#m-away-id", trickyAway))
+	do(t, ctx, "create the match",
+		chromedp.SetValue(chromedp.CSS("#m-kick-off"), time.Now().Add(time.Hour).Format(kickOffLayout)),
+		chromedp.SetValue(chromedp.CSS("#m-venue"), "Gerland"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/matches"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#scorers")),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if _, err := fmt.Sscanf(strings.TrimPrefix(loc, base), "/admin/matches/%d/edit", &id); err != nil {
+		t.Fatalf("after creating the match the browser is at %s: %v", loc, err)
+	}
+	return id
 }
 
 func TestBrowserSetupLoginAndScoring(t *testing.T) {
@@ -211,7 +266,7 @@ func TestBrowserSetupLoginAndScoring(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 	)
 	loginInBrowser(t, ctx, a.URL, "admin@example.org", "a long enough password")
-	id := createFixture(t, ctx)
+	id := createFixtureInPages(t, ctx, a.URL)
 	updates := a.summaries(id)
 	console := fmt.Sprintf("%s/admin/matches/%d", a.URL, id)
 	do(t, ctx, "open the console", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS(`button[value="match_start"]`)))

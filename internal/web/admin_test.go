@@ -156,55 +156,111 @@ func TestAdminLoginLogoutAndPassword(t *testing.T) {
 }
 
 func TestAdminConsoleForms(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		a := newTestAPI(t, kind, Deps{})
+		_, tok := a.user("admin@example.org", match.RoleAdmin)
+		a.user("scorer@example.org", match.RoleScorer)
+		doc := a.createMatch(tok, footballInput(`<b>"Lyon"</b> 🦁`, "Saint-Étienne & co"))
+		id := doc.Match.ID
+		path := "/admin/matches/" + strconv.FormatInt(id, 10)
+		b := a.formClient()
+		b.login("admin@example.org")
+		p := b.get(path)
+		wantPage(t, "console", p, http.StatusOK, "&lt;b&gt;&#34;Lyon&#34;&lt;/b&gt; 🦁", "Saint-Étienne &amp; co", "Start match", `nonce="`)
+		if strings.Contains(p.Body, `<b>"Lyon"</b>`) {
+			t.Errorf("the console shows a team's name unescaped")
+		}
+		tapForm := func(tap string, extra url.Values) page {
+			f := url.Values{"tap": {tap}, "key": {"k-" + tap}}
+			for k, v := range extra {
+				f[k] = v
+			}
+			return b.post(path+"/events", f)
+		}
+		if p = tapForm("match_start", nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("match_start: got %d (%s), want 303", p.Status, p.Body)
+		}
+		wantPage(t, "after match_start", b.get(p.Header.Get("Location")), http.StatusOK, "Saved: Match started", "Goal", "Yellow card", "Stop clock")
+		p = tapForm("score/goal", url.Values{"team": {"home"}, "player": {"Ben"}, "expected_seq": {"1"}})
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("goal: got %d (%s), want 303", p.Status, p.Body)
+		}
+		p = tapForm("score/goal", url.Values{"team": {"away"}, "expected_seq": {"1"}, "key": {"stale"}})
+		wantPage(t, "stale goal", p, http.StatusConflict, "you last saw 1", `id="home-score">1<`)
+		st, err := a.store.State(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Home.Score != 1 || st.Away.Score != 0 {
+			t.Errorf("score: got %d-%d, want 1-0", st.Home.Score, st.Away.Score)
+		}
+		wantPage(t, "confirm void", b.get(path+"/confirm?tap=void/2"), http.StatusOK, "Void event #2")
+		if p = tapForm("void/2", nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("void: got %d (%s)", p.Status, p.Body)
+		}
+		wantPage(t, "log", b.get(path), http.StatusOK, "<s class=\"label\">Goal:", "voided by #3", "admin@example.org")
+		cross := b.send("POST", path+"/events", url.Values{"tap": {"match_end"}}, http.Header{"Sec-Fetch-Site": {"cross-site"}})
+		wantPage(t, "cross-site tap", cross, http.StatusForbidden, "cross-site request refused")
+
+		sb := a.formClient()
+		sb.login("scorer@example.org")
+		wantPage(t, "scorer on another's match", sb.get(path), http.StatusForbidden, "is not assigned to scorer@example.org")
+		wantPage(t, "scorer posts", sb.post(path+"/events", url.Values{"tap": {"match_end"}}), http.StatusForbidden, "not assigned")
+		wantPage(t, "scorer's today", sb.get("/admin"), http.StatusOK, "No match is live.")
+		wantPage(t, "admin's today", b.get("/admin"), http.StatusOK, "&lt;b&gt;&#34;Lyon&#34;&lt;/b&gt; 🦁", path)
+	})
+}
+
+func TestAdminConsoleButtonsFollowTheSport(t *testing.T) {
 	a := newTestAPI(t, "sqlite", Deps{})
 	_, tok := a.user("admin@example.org", match.RoleAdmin)
-	a.user("scorer@example.org", match.RoleScorer)
-	doc := a.createMatch(tok, footballInput(`<b>"Lyon"</b> 🦁`, "Saint-Étienne & co"))
-	id := doc.Match.ID
-	path := "/admin/matches/" + strconv.FormatInt(id, 10)
 	b := a.formClient()
 	b.login("admin@example.org")
-	p := b.get(path)
-	wantPage(t, "console", p, http.StatusOK, "&lt;b&gt;&#34;Lyon&#34;&lt;/b&gt; 🦁", "Saint-Étienne &amp; co", "Start match", `nonce="`)
-	if strings.Contains(p.Body, `<b>"Lyon"</b>`) {
-		t.Errorf("the console shows a team's name unescaped")
-	}
-	tapForm := func(tap string, extra url.Values) page {
-		f := url.Values{"tap": {tap}, "key": {"k-" + tap}}
-		for k, v := range extra {
-			f[k] = v
+	for sport, want := range map[string][]string{
+		"basketball":  {"+1 Free throw", "+2 Two-pointer", "+3 Three-pointer", "Q1"},
+		"rugby_union": {"+5 Try", "+2 Conversion", "+3 Penalty goal", "+3 Drop goal", "Yellow card"},
+		"ice_hockey":  {">Goal", "Minor penalty", "1st period"},
+		"handball":    {">Goal", "2-minute suspension"},
+		"volleyball":  {">Point", "Set scores", "Set 1"},
+	} {
+		in := footballInput("Home", "Away")
+		in["sport"] = sport
+		id := a.createMatch(tok, in).Match.ID
+		path := "/admin/matches/" + strconv.FormatInt(id, 10)
+		if p := b.post(path+"/events", url.Values{"tap": {"match_start"}, "key": {"start"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("%s: match_start: got %d (%s)", sport, p.Status, p.Body)
 		}
-		return b.post(path+"/events", f)
+		p := b.get(path)
+		wantPage(t, sport+" console", p, http.StatusOK, want...)
+		if sport == "volleyball" && strings.Contains(p.Body, "Substitution") {
+			t.Errorf("volleyball's console offers substitutions")
+		}
 	}
-	if p = tapForm("match_start", nil); p.Status != http.StatusSeeOther {
-		t.Fatalf("match_start: got %d (%s), want 303", p.Status, p.Body)
-	}
-	wantPage(t, "after match_start", b.get(p.Header.Get("Location")), http.StatusOK, "Saved: Match started", "Goal", "Yellow card", "Stop clock")
-	p = tapForm("score/goal", url.Values{"team": {"home"}, "player": {"Ben"}, "expected_seq": {"1"}})
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("goal: got %d (%s), want 303", p.Status, p.Body)
-	}
-	p = tapForm("score/goal", url.Values{"team": {"away"}, "expected_seq": {"1"}, "key": {"stale"}})
-	wantPage(t, "stale goal", p, http.StatusConflict, "you last saw 1", `id="home-score">1<`)
-	st, err := a.store.State(t.Context(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Home.Score != 1 || st.Away.Score != 0 {
-		t.Errorf("score: got %d-%d, want 1-0", st.Home.Score, st.Away.Score)
-	}
-	wantPage(t, "confirm void", b.get(path+"/confirm?tap=void/2"), http.StatusOK, "Void event #2")
-	if p = tapForm("void/2", nil); p.Status != http.StatusSeeOther {
-		t.Fatalf("void: got %d (%s)", p.Status, p.Body)
-	}
-	wantPage(t, "log", b.get(path), http.StatusOK, "<s class=\"label\">Goal:", "voided by #3", "admin@example.org")
-	cross := b.send("POST", path+"/events", url.Values{"tap": {"match_end"}}, http.Header{"Sec-Fetch-Site": {"cross-site"}})
-	wantPage(t, "cross-site tap", cross, http.StatusForbidden, "cross-site request refused")
+}
 
-	sb := a.formClient()
-	sb.login("scorer@example.org")
-	wantPage(t, "scorer on another's match", sb.get(path), http.StatusForbidden, "is not assigned to scorer@example.org")
-	wantPage(t, "scorer posts", sb.post(path+"/events", url.Values{"tap": {"match_end"}}), http.StatusForbidden, "not assigned")
-	wantPage(t, "scorer's today", sb.get("/admin"), http.StatusOK, "No match is live.")
-	wantPage(t, "admin's today", b.get("/admin"), http.StatusOK, "&lt;b&gt;&#34;Lyon&#34;&lt;/b&gt; 🦁", path)
+func TestAdminUnknownPageIsAnHTMLPage(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	p := a.formClient().get("/admin/no/such/page")
+	wantPage(t, "an unknown admin page", p, http.StatusNotFound, "Not found", "no such page")
+	if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type: got %q, want text/html", ct)
+	}
+	if csp := p.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP: got %q", csp)
+	}
+}
+
+func TestAdminLoginFormIsThrottled(t *testing.T) {
+	a := newTestAPI(t, "sqlite", Deps{})
+	a.user("admin@example.org", match.RoleAdmin)
+	b := a.formClient()
+	wrong := url.Values{"email": {"admin@example.org"}, "password": {"not the password"}}
+	for range maxLoginFailures {
+		wantPage(t, "a wrong password", b.post("/admin/login", wrong), http.StatusUnauthorized)
+	}
+	p := b.post("/admin/login", url.Values{"email": {"admin@example.org"}, "password": {"a long enough password"}})
+	wantPage(t, "past the limit, even the right password", p, http.StatusTooManyRequests, `role="alert"`, `name="email"`)
+	if p.Header.Get("Retry-After") == "" {
+		t.Error("the throttled login page has no Retry-After")
+	}
 }

@@ -92,12 +92,15 @@ func newTestAPI(t *testing.T, kind string, d Deps) *testAPI {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	h, err := hub.New(hub.Config{History: db, Transport: db, PublisherKey: key, SubscriberKey: key,
-		AllowAnonymous: true, Logger: logger})
+		AllowAnonymous: true, Subscriptions: true, Logger: logger})
 	if err != nil {
 		t.Fatalf("hub.New: %v", err)
 	}
 	t.Cleanup(h.Shutdown)
 	d.Store, d.APIKey, d.Hub, d.PublicURL = db, testAPIKey, h, publicURL
+	if d.HubSubscriberKey == nil {
+		d.HubSubscriberKey = key
+	}
 	if d.Logger == nil {
 		d.Logger = logger
 	}

@@ -36,6 +36,10 @@ type Deps struct {
 	// base of match topics and links, and, when it is https, what makes
 	// session cookies Secure.
 	PublicURL string
+	// HubSubscriberKey, if it can sign, signs the short-lived tokens with
+	// which admin pages read the hub's active subscriptions (the number
+	// of fans watching a match); nil leaves that number out.
+	HubSubscriberKey *hub.Key
 	// Demo serves the hub's debugging page at /.well-known/mercure/ui/, as
 	// the reference hub does when DEMO=1.
 	Demo bool
@@ -83,6 +87,8 @@ type server struct {
 	csrf          *http.CrossOriginProtection
 	limiter       *inFlightLimiter
 	demo          bool
+	// hubKey signs tokens for the hub's subscriptions API (Deps.HubSubscriberKey).
+	hubKey *hub.Key
 	// logins throttles password checks per account and per address.
 	logins *loginThrottle
 }
@@ -102,6 +108,7 @@ func newServer(d Deps) (*server, *chi.Mux) {
 		secureCookies: strings.HasPrefix(d.PublicURL, "https://"),
 		csrf:          http.NewCrossOriginProtection(),
 		demo:          d.Demo,
+		hubKey:        d.HubSubscriberKey,
 		logins:        newLoginThrottle(),
 	}
 	if s.log == nil {

@@ -159,18 +159,21 @@
 	async function refresh() {
 		if (refreshing) { again = true; return; }
 		refreshing = true;
+		let ok = false;
 		try {
 			const res = await fetch(location.pathname, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } });
 			if (res.ok) {
 				const doc = new DOMParser().parseFromString(await res.text(), "text/html");
 				const fresh = doc.getElementById("console");
 				if (fresh) swap(fresh);
+				ok = true;
 			}
 		} catch {
 			// Offline: the view stays as it is until the next answer.
 		}
 		refreshing = false;
-		if (again) { again = false; refresh(); }
+		if (again) { again = false; return refresh(); }
+		return ok;
 	}
 	function swap(fresh) {
 		const old = consoleEl();
@@ -293,4 +296,12 @@
 	tick();
 	subscribe();
 	send();
+	// The page may be the copy the service worker kept: say so when the
+	// server cannot be reached to bring it up to date.
+	refresh().then((ok) => {
+		if (!ok) announce("Offline: this view may be out of date. Taps are kept on this phone and sent when the network is back.");
+	});
+	if ("serviceWorker" in navigator) {
+		navigator.serviceWorker.register("/admin/sw.js", { scope: "/admin/" }).catch(() => {});
+	}
 })();

@@ -7,5 +7,5 @@ import "embed"
 
 // Files are the admin UI's static files, by name.
 //
-//go:embed *.css *.js
+//go:embed *.css *.js *.png *.svg *.webmanifest
 var Files embed.FS
