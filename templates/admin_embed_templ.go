@@ -11,9 +11,9 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strings"
 
-// EmbedView is the embed page of a match or a competition: the snippets
+// EmbedSnippetView is the embed page of a match or a competition: the snippets
 // for a site owner, with {theme} and {lang} filled in from the picker.
-type EmbedView struct {
+type EmbedSnippetView struct {
 	Layout LayoutView
 	// Back is the page the embed page belongs to.
 	Back        string
@@ -34,9 +34,9 @@ func fill(tmpl, theme, lang string) string {
 	return strings.NewReplacer("{theme}", theme, "{lang}", lang).Replace(tmpl)
 }
 
-// Embed is the page at /admin/matches/{id}/embed and
+// EmbedSnippet is the page at /admin/matches/{id}/embed and
 // /admin/competitions/{id}/embed.
-func Embed(v EmbedView) templ.Component {
+func EmbedSnippet(v EmbedSnippetView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -45,7 +45,7 @@ func (s *server) matchEmbedPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.watchers(&v, id); err != nil {
 		return err
 	}
-	return render(w, r, templates.Embed(v))
+	return render(w, r, templates.EmbedSnippet(v))
 }
 
 // competitionEmbedPage serves GET /admin/competitions/{id}/embed?theme=&lang=
@@ -76,7 +76,7 @@ func (s *server) competitionEmbedPage(w http.ResponseWriter, r *http.Request) er
 	if err := s.watchers(&v, ids...); err != nil {
 		return err
 	}
-	return render(w, r, templates.Embed(v))
+	return render(w, r, templates.EmbedSnippet(v))
 }
 
 // maxWatchedMatches bounds the matches whose fans a competition's embed
@@ -87,7 +87,7 @@ const maxWatchedMatches = 50
 // subscriptions API URL of each match's topic, and a short-lived
 // subscriber token that may read those and nothing else. Without a key
 // that signs, or without matches, the page shows no count.
-func (s *server) watchers(v *templates.EmbedView, ids ...int64) error {
+func (s *server) watchers(v *templates.EmbedSnippetView, ids ...int64) error {
 	if s.hubKey == nil || !s.hubKey.CanSign() || len(ids) == 0 {
 		return nil
 	}
@@ -105,8 +105,8 @@ func (s *server) watchers(v *templates.EmbedView, ids ...int64) error {
 
 // embedView is the part of the embed page that matches and competitions
 // share: the theme and language asked for, or the defaults.
-func (s *server) embedView(r *http.Request, title string) templates.EmbedView {
-	v := templates.EmbedView{Layout: s.layout(r, title), Themes: embedThemes, Langs: embedLangs, Theme: "auto", Lang: "en"}
+func (s *server) embedView(r *http.Request, title string) templates.EmbedSnippetView {
+	v := templates.EmbedSnippetView{Layout: s.layout(r, title), Themes: embedThemes, Langs: embedLangs, Theme: "auto", Lang: "en"}
 	if t := r.URL.Query().Get("theme"); slices.Contains(embedThemes, t) {
 		v.Theme = t
 	}
