@@ -26,9 +26,14 @@ const pageCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; styl
 // the embed pages, "'none'" for the rest). Pages are not cached: they
 // carry the current score and the server's time.
 func (s *server) page(w http.ResponseWriter, r *http.Request, frameAncestors string, c templ.Component) error {
+	w.Header().Set("Cache-Control", "no-cache")
+	return s.pageStatus(w, r, frameAncestors, http.StatusOK, c)
+}
+
+// pageStatus renders c as page does, with status.
+func (s *server) pageStatus(w http.ResponseWriter, r *http.Request, frameAncestors string, status int, c templ.Component) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("Content-Security-Policy", pageCSP+frameAncestors)
@@ -37,7 +42,32 @@ func (s *server) page(w http.ResponseWriter, r *http.Request, frameAncestors str
 	} else {
 		h.Set("X-Frame-Options", "DENY")
 	}
-	return c.Render(r.Context(), w)
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		// The response has begun: there is nobody left to tell but the log.
+		s.log.DebugContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
+	}
+	return nil
+}
+
+// handlePage adapts a page's handler as handle does, but renders its error
+// as an HTML page: fans reach these routes by links, not API clients.
+func (s *server) handlePage(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		code := match.ErrorCode(err)
+		if code == match.EINTERNAL {
+			s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		status := statusOf(code)
+		w.Header().Del("ETag")
+		w.Header().Set("Cache-Control", "no-store")
+		v := templates.ErrorPageView{Status: status, Title: http.StatusText(status), Message: match.ErrorMessage(err)}
+		s.pageStatus(w, r, "'none'", status, templates.ErrorPage(v))
+	}
 }
 
 // startDoc is a match document as a page embeds it for the widget to start

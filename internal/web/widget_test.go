@@ -226,10 +226,17 @@ func TestPublicPages(t *testing.T) {
 	}
 	for _, b := range bad {
 		got := a.do(req{Method: "GET", Path: b.path})
-		var e errorBody
-		json.Unmarshal(got.Body, &e)
-		if got.Status != b.status || !strings.Contains(e.Error.Message, b.part) {
-			t.Errorf("GET %.80s: got %d %q, want %d with %q", b.path, got.Status, e.Error.Message, b.status, b.part)
+		// oEmbed answers in JSON, the pages in HTML.
+		msg := string(got.Body)
+		if strings.HasPrefix(got.Header.Get("Content-Type"), "application/json") {
+			var e errorBody
+			json.Unmarshal(got.Body, &e)
+			msg = e.Error.Message
+		} else if !strings.HasPrefix(got.Header.Get("Content-Type"), "text/html") || !strings.Contains(msg, "<h1>") {
+			t.Errorf("GET %.80s: got %s, want an HTML page", b.path, got.Header.Get("Content-Type"))
+		}
+		if got.Status != b.status || !strings.Contains(msg, b.part) {
+			t.Errorf("GET %.80s: got %d %q, want %d with %q", b.path, got.Status, msg, b.status, b.part)
 		}
 	}
 }
