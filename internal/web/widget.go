@@ -21,8 +21,11 @@ func (s *server) widgetRoutes(r chi.Router) {
 		// request for the widget says so as an internal error.
 		s.log.Error("build the widget", "err", err)
 	}
-	r.Get("/widget.js", s.handle(s.widgetJS))
-	r.Get(`/{script:(?:widget|embed)\.[0-9a-f]{12}\.js}`, s.handle(s.versionedJS))
+	const versioned = `/{script:(?:widget|embed)\.[0-9a-f]{12}\.js}`
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r.Method(method, "/widget.js", s.handle(s.widgetJS))
+		r.Method(method, versioned, s.handle(s.versionedJS))
+	}
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitInFlight)
 		r.Get("/widget", s.handlePage(s.widgetDoc))

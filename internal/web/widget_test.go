@@ -115,6 +115,14 @@ func TestWidgetScriptCaching(t *testing.T) {
 		t.Errorf("WidgetSnippet: got %q, %v, want the hashed name and integrity", snippet, err)
 	}
 	wantStatus(t, "GET an old hash", rawGet(t, a, "/widget.000000000000.js", nil), http.StatusNotFound)
+	head, err := http.Head(a.URL + "/widget.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Body.Close()
+	if head.StatusCode != http.StatusOK || head.Header.Get("ETag") != w.ETag {
+		t.Errorf("HEAD /widget.js: got %d with ETag %q, want 200 with %q", head.StatusCode, head.Header.Get("ETag"), w.ETag)
+	}
 }
 
 func TestPublicPages(t *testing.T) {
