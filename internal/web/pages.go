@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -87,8 +88,9 @@ type startList struct {
 // few subtags ("pt-BR", "de-CH-1996").
 var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$`)
 
-// embedParams reads the theme and lang of an embed page. Returns
-// EINVALID naming the parameter.
+// embedParams reads the theme and lang of an embed page (lang defaults to
+// the reader's first language, then English). Returns EINVALID naming the
+// parameter.
 func embedParams(r *http.Request) (theme, lang string, err error) {
 	q := r.URL.Query()
 	switch theme = q.Get("theme"); theme {
@@ -100,7 +102,12 @@ func embedParams(r *http.Request) (theme, lang string, err error) {
 	}
 	lang = q.Get("lang")
 	if lang == "" {
-		lang = "en"
+		// The reader's first language, when it is a plain tag.
+		first, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
+		first, _, _ = strings.Cut(first, ";")
+		if lang = strings.TrimSpace(first); len(lang) > 35 || !langTag.MatchString(lang) {
+			lang = "en"
+		}
 	} else if len(lang) > 35 || !langTag.MatchString(lang) {
 		return "", "", match.Errorf(match.EINVALID, "lang=%.40q is not a language tag such as fr or pt-BR", lang)
 	}

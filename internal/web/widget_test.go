@@ -176,6 +176,12 @@ func TestPublicPages(t *testing.T) {
 				t.Errorf("embed: no %s in the first paint\n%s", want, body)
 			}
 		}
+		for accept, want := range map[string]string{"de-CH, de;q=0.9": `lang="de-CH"`, "": `lang="en"`, "*": `lang="en"`} {
+			got := a.do(req{Method: "GET", Path: fmt.Sprintf("/embed/matches/%d", id), Header: http.Header{"Accept-Language": {accept}}})
+			if !strings.Contains(string(got.Body), want) {
+				t.Errorf("embed with Accept-Language %q: no %s", accept, want)
+			}
+		}
 	})
 	t.Run("competition page", func(t *testing.T) {
 		day := doc.Match.KickOff.UTC().Format("2006-01-02")

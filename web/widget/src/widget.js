@@ -233,8 +233,9 @@ customElements.get("scoreboard-match") ||
         team(main, "home", st.home, st.home.score);
         team(main, "away", st.away, st.away.score);
         const ol = el("ol", "tl", main);
-        for (const e of st.timeline || []) {
-          if (e.kind != "score" && e.kind != "card") continue;
+        // The last dozen goals and cards: all of a football match, the end
+        // of a basketball game.
+        for (const e of (st.timeline || []).filter((e) => e.kind == "score" || e.kind == "card").slice(-12)) {
           const li = el("li", e.team || "", ol);
           el("time", "", li).textContent = Math.floor(e.clock_ms / 6e4) + 1 + "'";
           el("i", e.kind == "card" ? "k " + e.card : "g", li);
