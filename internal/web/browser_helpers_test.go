@@ -171,13 +171,35 @@ func (e *browserEnv) waitSubscribers(n int) {
 // connection through it and refuses new ones until restore. With buffer
 // set, it holds the hub's streams and sends nothing of them, as some
 // proxies and antivirus software do.
+//
+// With stall set, the first hub stream through it goes silent after its
+// first bytes, as a connection does that died without a word.
 type cutProxy struct {
 	URL    string
 	mu     sync.Mutex
 	down   bool
 	buffer bool
+	stall  bool
 	live   map[*http.Request]context.CancelFunc
 }
+
+// stalling passes its first write through and holds every later one
+// until the request ends.
+type stalling struct {
+	http.ResponseWriter
+	ctx    context.Context
+	writes int
+}
+
+func (s *stalling) Write(b []byte) (int, error) {
+	if s.writes++; s.writes > 1 {
+		<-s.ctx.Done()
+		return 0, s.ctx.Err()
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *stalling) Flush() { http.NewResponseController(s.ResponseWriter).Flush() }
 
 func newCutProxy(t *testing.T, target string, buffer bool) *cutProxy {
 	u, err := url.Parse(target)
@@ -210,9 +232,17 @@ func newCutProxy(t *testing.T, target string, buffer bool) *cutProxy {
 			p.mu.Unlock()
 			cancel()
 		}()
-		if p.buffer && strings.HasPrefix(r.URL.Path, "/.well-known/mercure") {
+		hubStream := strings.HasPrefix(r.URL.Path, "/.well-known/mercure")
+		if p.buffer && hubStream {
 			<-ctx.Done()
 			return
+		}
+		p.mu.Lock()
+		stall := p.stall && hubStream
+		p.stall = p.stall && !stall
+		p.mu.Unlock()
+		if stall {
+			w = &stalling{ResponseWriter: w, ctx: ctx}
 		}
 		rp.ServeHTTP(w, r.WithContext(ctx))
 	}))

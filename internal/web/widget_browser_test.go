@@ -93,6 +93,30 @@ func TestWidgetResumesAfterACut(t *testing.T) {
 	}
 }
 
+func TestWidgetReconnectsASilentStream(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	proxy := newCutProxy(t, e.URL, false)
+	proxy.stall = true
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", countStreams+`<script async src="`+proxy.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match>`, id))})
+	e.navigate(host)
+	e.waitFor("the widget shows 0-0", scoresAre(id, 0, 0))
+	e.waitSubscribers(1)
+	e.goal(id, "home", "Jonathan David")
+	// The stream is open and says nothing: past twice the heartbeat (15s)
+	// the widget opens another, from its last id, and the goal comes.
+	ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Minute))); err != nil {
+		t.Fatalf("the goal never shows after a silent stream: %v; the widgets: %s", err, eval[string](e, widgetsJS))
+	}
+	if n := eval[int](e, "window.streams"); n != 2 {
+		t.Errorf("the page opened %d streams, want 2: the silent one and the next", n)
+	}
+}
+
 func TestWidgetPollsWhenStreamingIsBuffered(t *testing.T) {
 	t.Parallel()
 	e := newBrowserEnv(t)
@@ -107,7 +131,7 @@ func TestWidgetPollsWhenStreamingIsBuffered(t *testing.T) {
 	// (with its ETag) each fifteen.
 	ctx, cancel := context.WithTimeout(e.ctx, 45*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Minute))); err != nil {
 		t.Fatalf("the goal never shows through a buffering proxy: %v; the widgets: %s", err, eval[string](e, widgetsJS))
 	}
 	// The next reads revalidate the state with its ETag.
