@@ -194,7 +194,7 @@ func TestWidgetInFrenchAndDark(t *testing.T) {
 
 	// Paused, the widget holds still; resumed, it catches up.
 	eval[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
-	e.waitFor("the control says it is paused", `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").getAttribute("aria-pressed") === "true"`)
+	e.waitFor("the control says it is paused", `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").textContent === "Reprendre le direct"`)
 	e.goal(id, "home", "Jonathan David")
 	e.waitFor("the update arrives while paused", `document.querySelector('scoreboard-match[theme="dark"]').st.home.score === 1`)
 	if !eval[bool](e, scoresAre(id, 0, 0)) {

@@ -57,6 +57,7 @@ class Base extends HTMLElement {
       };
       this.live = el("div", "sr", r);
       this.live.setAttribute("aria-live", "polite");
+      this.live.setAttribute("aria-atomic", "true");
     }
     this.start();
   }
@@ -118,7 +119,6 @@ class Base extends HTMLElement {
   draw() {
     const p = this.pause;
     p.textContent = this.t(this.paused ? "resume" : "pause");
-    p.setAttribute("aria-pressed", !!this.paused);
     if (!this.paused) {
       this.clocks = [];
       this.render();
@@ -158,7 +158,8 @@ class Base extends HTMLElement {
         timeZoneName: "short",
       }).format(new Date(m.kick_off));
     else e.textContent = this.t(st.status);
-    e.setAttribute("role", st.status == "live" ? "timer" : "status");
+    // A timer: a live region that is not announced each second.
+    if (st.status == "live") e.setAttribute("role", "timer");
   }
 }
 
