@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,44 +19,24 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
-	"github.com/scoreboard/scoreboard/internal/sqlite"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 	"github.com/scoreboard/scoreboard/internal/web"
 )
 
-const testSecret = "loadtest-secret-for-tests-only-0123456789"
+// testSecret is the publisher key's secret of the test servers.
+const testSecret = hubtest.PublisherSecret
 
 // newTestServer serves a real hub on a real SQLite store, behind the
 // binary's web handler (so /metrics answers), on a loopback listener, and
 // returns the hub's URL.
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{
-		MatchTopic: func(id int64) string { return "https://example.org/matches/" + strconv.FormatInt(id, 10) },
-	})
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate sqlite: %v", err)
-	}
-	key, err := hub.NewKey("HS256", testSecret)
-	if err != nil {
-		t.Fatalf("new key: %v", err)
-	}
-	h, err := hub.New(hub.Config{History: db, Transport: db, AllowAnonymous: true, PublisherKey: key, Subscriptions: true})
-	if err != nil {
-		t.Fatalf("new hub: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(web.NewHandler(web.Deps{Store: db, Hub: h, HubStats: h.Stats}))
-	srv.Config.RegisterOnShutdown(h.Shutdown)
-	srv.Start()
-	t.Cleanup(func() {
-		h.Shutdown()
-		srv.Close()
-	})
-	return srv.URL + "/.well-known/mercure"
+	db := hubtest.SQLite(t)
+	h := hubtest.Start(t, hub.Config{History: db, AllowAnonymous: true, Subscriptions: true},
+		hubtest.Handler(func(h *hub.Hub) http.Handler {
+			return web.NewHandler(web.Deps{Store: db, Hub: h, HubStats: h.Stats})
+		}))
+	return h.URL
 }
 
 // TestRunDeliversEverything runs the load test small, its workers as

@@ -1,6 +1,6 @@
 // Command scoreboard is the scoreboard server and its administration tools:
-// serve (the default), migrate, user add, token hub and health. See usage
-// below.
+// serve (the default), migrate, user add, token hub, token api and
+// health. See usage below.
 package main
 
 import (
@@ -36,6 +36,10 @@ Usage:
                            password is generated and printed
   scoreboard token hub --publish SEL... [--subscribe SEL...] [--ttl D]
                            print a Mercure JWT signed with the hub's key
+  scoreboard token api --email E [--ttl D] [--name N]
+                           print a bearer token for the JSON API acting as
+                           that user (until revoked, or for D); list and
+                           revoke tokens at /api/v1/tokens
   scoreboard health [--url URL]
                            probe the running server's GET /readyz (exit 0
                            when ready), for container health checks

@@ -107,6 +107,7 @@ func (w *listenWatcher) String() string {
 type server struct {
 	URL  string
 	stop func() error // cancels the context (SIGTERM) and returns run's error
+	log  *listenWatcher
 }
 
 // startServe runs `scoreboard serve` until the test ends (or stop is
@@ -145,7 +146,7 @@ func startServe(t *testing.T, vars map[string]string) *server {
 	})
 	select {
 	case addr := <-stderr.addr:
-		return &server{URL: "http://" + addr, stop: stop}
+		return &server{URL: "http://" + addr, stop: stop, log: stderr}
 	case err := <-done:
 		stopped, stopErr = true, err
 		t.Fatalf("serve returned before listening: %v; log:\n%s", err, stderr)

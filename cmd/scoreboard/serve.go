@@ -39,6 +39,9 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return err
 	}
 	defer a.Close()
+	if err := logSetupURL(ctx, c, a.db, logger); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (SCOREBOARD_ADDR): %w", c.Addr, err)
@@ -68,6 +71,11 @@ func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := apiKey(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	h, err := newHub(ctx, c, db, logger)
 	if err != nil {
 		db.Close()
@@ -75,12 +83,30 @@ func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 	}
 	return &app{db: db, hub: h, handler: web.NewHandler(web.Deps{
 		Store:     db,
+		APIKey:    key,
 		Hub:       h,
 		HubStats:  h.Stats,
 		PublicURL: c.PublicURL,
 		Demo:      c.Demo,
 		Logger:    logger,
 	})}, nil
+}
+
+// logSetupURL logs, at WARN so that it shows at every log level but
+// error, the single-use URL that creates the first admin, when the
+// database has no user yet: one line, with the URL and when it expires.
+// `scoreboard user add` before serve makes it unneeded, and it is not
+// logged then.
+func logSetupURL(ctx context.Context, c config, db web.SetupStore, logger *slog.Logger) error {
+	setupURL, ok, err := web.SetupURL(ctx, db, c.PublicURL)
+	if err != nil {
+		return fmt.Errorf("first-run setup: %w", err)
+	}
+	if ok {
+		logger.WarnContext(ctx, "no user exists yet: open the setup URL to create the first admin",
+			"setup_url", setupURL, "expires_in", web.SetupTokenTTL.String())
+	}
+	return nil
 }
 
 // Close shuts the hub down, which waits for its history pruning, then

@@ -12,6 +12,7 @@ import (
 	"github.com/scoreboard/scoreboard/internal/match"
 	"github.com/scoreboard/scoreboard/internal/postgres"
 	"github.com/scoreboard/scoreboard/internal/sqlite"
+	"github.com/scoreboard/scoreboard/internal/web"
 )
 
 // store is what the binary needs from a database: the domain's store, the
@@ -103,6 +104,18 @@ func storedKey(ctx context.Context, db secrets, name string) (*hub.Key, error) {
 		return nil, fmt.Errorf("hub key %s: %w", name, err)
 	}
 	return k, nil
+}
+
+// apiKey returns the key that signs and checks API tokens: generated once
+// and kept in db under web.APIKeySecret, so that every instance, every
+// restart and `scoreboard token api` agree on it. It is not a hub key: a
+// hub token must not act as a user of the API.
+func apiKey(ctx context.Context, db secrets) ([]byte, error) {
+	secret, err := db.Secret(ctx, web.APIKeySecret, newSecret)
+	if err != nil {
+		return nil, fmt.Errorf("API token key %s: %w", web.APIKeySecret, err)
+	}
+	return []byte(secret), nil
 }
 
 // newSecret returns 256 random bits, URL-safe base64: an HS256 key as

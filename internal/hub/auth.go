@@ -25,34 +25,14 @@ const TokenLeeway = 0 * time.Second
 // CookieName is the cookie TokenFrom reads, as the reference hub names it.
 const CookieName = "mercureAuthorization"
 
-// AuthError is a refusal to authenticate or authorize, safe to show to
-// the client: Status is 401 (no usable token) or 403 (a valid token that
-// does not grant what was asked), Message says why.
-type AuthError struct {
-	Status  int
-	Message string
-	Err     error // the cause, for logs and errors.Is; may be nil
-}
-
-// Error returns the message.
-func (e *AuthError) Error() string { return e.Message }
-
-// Unwrap returns the cause.
-func (e *AuthError) Unwrap() error { return e.Err }
-
-// Is makes errors.Is(err, ErrNoMercureClaim) work on any *AuthError with
-// the same status and message.
-func (e *AuthError) Is(target error) bool {
-	t, ok := target.(*AuthError)
-	return ok && t.Status == e.Status && t.Message == e.Message
-}
-
-func unauthorized(err error, format string, args ...any) *AuthError {
-	return &AuthError{Status: http.StatusUnauthorized, Message: fmt.Sprintf(format, args...), Err: err}
+// unauthorized returns a 401 *Error with the formatted message and its
+// cause.
+func unauthorized(err error, format string, args ...any) *Error {
+	return &Error{Status: http.StatusUnauthorized, Message: fmt.Sprintf(format, args...), Err: err}
 }
 
 // ErrNoToken is what Verify returns for an empty token.
-var ErrNoToken = &AuthError{Status: http.StatusUnauthorized,
+var ErrNoToken = &Error{Status: http.StatusUnauthorized,
 	Message: "no token: send a JWT in an \"Authorization: Bearer\" header, the \"authorization\" query parameter or the " + CookieName + " cookie"}
 
 // ErrNoMercureClaim is what Verify returns, with the token's otherwise
@@ -60,7 +40,7 @@ var ErrNoToken = &AuthError{Status: http.StatusUnauthorized,
 // "mercure" claim: such a token grants nothing. The publish handler
 // answers 403 with it; the subscribe handler may treat the subscriber as
 // anonymous until ExpiresAt.
-var ErrNoMercureClaim = &AuthError{Status: http.StatusForbidden,
+var ErrNoMercureClaim = &Error{Status: http.StatusForbidden,
 	Message: "token has no mercure claim: it grants nothing; add {\"mercure\": {\"publish\": [...], \"subscribe\": [...]}}"}
 
 // Key signs and verifies hub JWTs with one pinned algorithm: HS256 (a
@@ -173,7 +153,7 @@ type mercureClaim struct {
 }
 
 // Verify checks token's signature, algorithm and expiry and returns its
-// claims. The error is an *AuthError, user-safe, saying why ("token
+// claims. The error is an *Error (401 or 403), user-safe, saying why ("token
 // expired at …", "token is signed with HS512; this hub accepts only
 // HS256", …). For a valid token without a "mercure" claim it returns the
 // claims (nothing granted, ExpiresAt set) and ErrNoMercureClaim. Tokens
@@ -235,8 +215,8 @@ func (k *Key) checkAlgorithm(token string) error {
 	return nil
 }
 
-// verifyError turns a jwt parse error into a user-safe *AuthError.
-func verifyError(err error, tc *tokenClaims) *AuthError {
+// verifyError turns a jwt parse error into a user-safe *Error.
+func verifyError(err error, tc *tokenClaims) *Error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired) && tc.ExpiresAt != nil:
 		return unauthorized(err, "token expired at %s", tc.ExpiresAt.UTC().Format(time.RFC3339))
@@ -344,7 +324,7 @@ func (c Claims) CanSubscribe(topics []string) bool {
 // "mercureAuthorization" cookie. fromCookie is true in the last case (the
 // publish handler then checks Origin/Referer against CSRF). With none of
 // them it returns "" and no error (an anonymous request). A present but
-// malformed Authorization header is an *AuthError (401): the spec says a
+// malformed Authorization header is an *Error (401): the spec says a
 // header, when given, is the one to use.
 func TokenFrom(r *http.Request) (token string, fromCookie bool, err error) {
 	if h, ok := r.Header["Authorization"]; ok {

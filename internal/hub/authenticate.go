@@ -19,49 +19,33 @@ type authPolicy struct {
 	// it such a token grants nothing but is honoured (its exp counts).
 	mercure bool
 	// cookie, when set, checks a request whose token came from the
-	// cookie, before the token is verified; it returns why the request is
-	// refused, or "".
-	cookie func(*http.Request) string
+	// cookie, before the token is verified; it returns the refusal, or
+	// nil.
+	cookie func(*http.Request) error
 }
 
 // authenticate reads the request's token and verifies it with key under
-// p, and returns its claims; or it refuses the request, saying why, and
-// returns false.
-func (h *Hub) authenticate(w http.ResponseWriter, r *http.Request, key *Key, p *authPolicy) (Claims, bool) {
+// p, and returns its claims, or the *Error that says why it is refused.
+func (h *Hub) authenticate(r *http.Request, key *Key, p *authPolicy) (Claims, error) {
 	token, fromCookie, err := TokenFrom(r)
-	if err != nil {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return Claims{}, false
-	}
-	if token == "" {
-		if !p.anonymous {
-			refuse(w, http.StatusUnauthorized, "%s", p.noToken)
-		}
-		return Claims{}, p.anonymous
-	}
-	if key == nil {
-		refuse(w, p.noKeyStatus, "%s", p.noKey)
-		return Claims{}, false
+	switch {
+	case err != nil:
+		return Claims{}, err
+	case token == "" && p.anonymous:
+		return Claims{}, nil
+	case token == "":
+		return Claims{}, refusal(http.StatusUnauthorized, "%s", p.noToken)
+	case key == nil:
+		return Claims{}, refusal(p.noKeyStatus, "%s", p.noKey)
 	}
 	if fromCookie && p.cookie != nil {
-		if msg := p.cookie(r); msg != "" {
-			refuse(w, http.StatusForbidden, "%s", msg)
-			return Claims{}, false
+		if err := p.cookie(r); err != nil {
+			return Claims{}, err
 		}
 	}
 	claims, err := key.Verify(token)
 	if err != nil && (p.mercure || !errors.Is(err, ErrNoMercureClaim)) {
-		refuse(w, authStatus(err), "%s", err.Error())
-		return Claims{}, false
+		return Claims{}, err
 	}
-	return claims, true
-}
-
-// authStatus is the HTTP status of an error from TokenFrom or Verify.
-func authStatus(err error) int {
-	var ae *AuthError
-	if errors.As(err, &ae) && ae.Status != 0 {
-		return ae.Status
-	}
-	return http.StatusUnauthorized
+	return claims, nil
 }

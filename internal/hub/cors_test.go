@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 func TestCORS(t *testing.T) {
@@ -40,7 +41,7 @@ func TestCORS(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Authorization", "Bearer "+token(t, tt.th.pubKey, []string{"*"}, nil, 0))
 			req.Header.Set("Origin", tt.origin)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := hubtest.Client().Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +61,7 @@ func TestCORSPreflight(t *testing.T) {
 	req.Header.Set("Origin", "null")
 	req.Header.Set("Access-Control-Request-Method", "GET")
 	req.Header.Set("Access-Control-Request-Headers", "authorization, last-event-id")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hubtest.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

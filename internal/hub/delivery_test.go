@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 // A subscriber that stops reading is disconnected once its queue is full,
@@ -79,7 +79,7 @@ func TestSubscribeOverHTTP2(t *testing.T) {
 	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusOK {
 		t.Fatalf("got %s %d, want HTTP/2 200", resp.Proto, resp.StatusCode)
 	}
-	s := &sse{resp: resp, r: bufio.NewReader(resp.Body), cancel: cancel}
+	s := &sse{Stream: hubtest.NewStream(resp, cancel), resp: resp}
 	if e, err := s.readRaw(); err != nil || !e.Comment {
 		t.Fatalf("first thing on the stream: got %+v, %v; want a comment", e, err)
 	}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bufio"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -70,10 +71,11 @@ func FuzzReadUpdate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		req := httptest.NewRequest(http.MethodPost, "/.well-known/mercure", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		u, status, msg := readUpdate(httptest.NewRecorder(), req)
-		if status != 0 {
-			if status < 400 || status >= 500 || msg == "" {
-				t.Fatalf("refusal: got %d %q, want a 4xx with a message", status, msg)
+		u, err := readUpdate(httptest.NewRecorder(), req)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status < 400 || e.Status >= 500 || e.Message == "" {
+				t.Fatalf("refusal: got %v (%T), want an *Error with a 4xx and a message", err, err)
 			}
 			return
 		}
@@ -86,6 +88,8 @@ func FuzzReadUpdate(f *testing.F) {
 			t.Fatalf("accepted type %q", u.Type)
 		case u.Retry < 0:
 			t.Fatalf("accepted retry %d", u.Retry)
+		case !validText(u.ID) || !validText(u.Type) || !validText(u.Data):
+			t.Fatalf("accepted id %q type %q data %q: not all valid UTF-8 without NUL", u.ID, u.Type, u.Data)
 		}
 	})
 }

@@ -294,7 +294,7 @@ func waitForHistory(t *testing.T, history hub.History, n int) {
 	deadline := time.Now().Add(streamTimeout)
 	for {
 		got := 0
-		err := history.UpdatesAfter(context.Background(), hub.EarliestID, func(hub.Update) error { got++; return nil })
+		err := history.UpdatesAfter(context.Background(), hub.EarliestID, nil, func(hub.Update) error { got++; return nil })
 		if err != nil {
 			t.Fatalf("read the history: %v", err)
 		}

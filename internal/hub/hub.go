@@ -50,6 +50,30 @@ type Config struct {
 	// WriteTimeout bounds each write to a subscriber; 0 means
 	// DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// MaxSubscriberTemplates is how many distinct URI template selectors
+	// one subscription may carry (more is a 400); 0 means
+	// DefaultMaxSubscriberTemplates.
+	MaxSubscriberTemplates int
+	// MaxTemplates is how many distinct URI template selectors all open
+	// subscriptions together may hold (a subscription that would add one
+	// more is a 429); 0 means DefaultMaxTemplates.
+	MaxTemplates int
+	// MaxReplays is how many subscribers may replay the history at once;
+	// one more waits up to a second for its turn, then gets a 503 with
+	// Retry-After. One address may hold a quarter of the turns (429
+	// beyond; loopback and private addresses are not capped so). Each
+	// replay holds at most a page of updates (about 1 MB), so this bounds
+	// the memory of replays; resuming from a recent update (see
+	// recentUpdates) needs no turn. 0 means DefaultMaxReplays.
+	MaxReplays int
+	// MaxSubscribersPerAddress is how many open subscriptions one client
+	// address (http.Request.RemoteAddr; an IPv6 address counts as its /64)
+	// may hold; one more is a 429. Loopback and private addresses are not
+	// capped (a reverse proxy on this machine or its network, a load
+	// tool). 0 means DefaultMaxSubscribersPerAddress; -1 turns the cap
+	// off, as a hub behind a proxy with a public address needs unless
+	// something sets RemoteAddr to the client's address.
+	MaxSubscribersPerAddress int
 }
 
 // Hub is a Mercure hub. Its protocol layer (the handlers: parsing,
@@ -61,9 +85,14 @@ type Config struct {
 //
 // Where the protocol leaves room, the hub decides:
 //   - resuming from an id the history does not hold (pruned, or never
-//     stored) replays everything still retained that the subscriber may
-//     see, with the Last-Event-ID response header "earliest", so nothing
-//     retained is missed and the client can tell it may have lost some;
+//     stored), or from a private update's id the subscriber may not see,
+//     replays everything still retained that the subscriber may see, with
+//     the Last-Event-ID response header "earliest", so nothing retained is
+//     missed, the client can tell it may have lost some, and a guessed
+//     private id is told from a wrong guess by nothing;
+//   - the Last-Event-ID header of a subscription without one is the newest
+//     update it may see, else the newest public one: never a private
+//     update's id that its token does not allow;
 //   - a published id already in the history is refused (409), as are ids
 //     starting with "#" and "earliest" (400): subscribers resume by id;
 //   - subscription events are dispatched but not stored: thousands of fans
@@ -74,7 +103,23 @@ type Config struct {
 //     its last id and replays what it missed, and nobody waits for it;
 //   - every stored update reaches subscribers through the Transport, after
 //     its commit and in Seq order, whether Publish or the domain wrote it;
-//     Publish does not dispatch by itself.
+//     Publish does not dispatch by itself, but returns once its update is
+//     fanned out; the fan-out runs off the commit path (see dispatch.go);
+//   - a subscriber resuming from a recent id is served from a ring of the
+//     newest updates, already encoded, filled from the history at start
+//     (see recentUpdates); other replays read the history a page at a
+//     time (about 1 MB), filtered by topic in the store when every
+//     selector is a topic, at most Config.MaxReplays at once (503 with
+//     Retry-After beyond);
+//   - an anonymous client's cost is bounded: Config.MaxSubscribersPerAddress
+//     open subscriptions per address (429), MaxQueryParams parameters per
+//     query (400), and text that a store would refuse (NUL, invalid
+//     UTF-8) is refused as a 400 naming the field, or is an unknown id;
+//   - URI template selectors cost memory and matching time that anyone may
+//     ask for, so they are bounded: Config.MaxSubscriberTemplates distinct
+//     ones per subscription (400 beyond), Config.MaxTemplates for the whole
+//     hub (429 beyond, with Retry-After), each compiled once and shared by
+//     every subscriber that sends it.
 type Hub struct {
 	cfg  Config
 	log  *slog.Logger // cfg.Logger, or slog.Default()
@@ -89,9 +134,29 @@ type Hub struct {
 	// volatile maps the ids of recent subscription events, which are not
 	// stored, to where a client resuming from one picks up the history.
 	volatile *volatileIDs
+	// templates holds the compiled URI template selectors of the open
+	// subscriptions, one per distinct template.
+	templates *templateCache
+	// replays holds a token per replay running (Config.MaxReplays), each
+	// for at most replayTimeout.
+	replays       chan struct{}
+	replayTimeout time.Duration
+	// addresses counts the open subscriptions per client address, and
+	// addressReplays the replays of the history running for each (at
+	// most a quarter of Config.MaxReplays, so that one address cannot
+	// take every turn).
+	addresses, addressReplays *addressCounts
 
 	// stopListening ends the hub's subscription to the Transport.
 	stopListening func()
+	// pending holds the committed updates the dispatcher fans out, in
+	// order; watermark is the Seq of the last it did; dispatched is closed
+	// when the dispatcher has stopped. See dispatch.go.
+	pending    chan Update
+	watermark  watermark
+	dispatched chan struct{}
+	// recent holds the newest dispatched updates, encoded, for replays.
+	recent *recentUpdates
 
 	closeOnce sync.Once
 	retained  chan struct{} // closed when the retention goroutine is done
@@ -101,13 +166,87 @@ type Hub struct {
 }
 
 // New validates c and returns a hub ready to serve. It reads the newest
-// update of the history (the Last-Event-ID of the first subscribers) and,
+// update of the history (the Last-Event-ID of the first subscribers) and
+// the newest few thousand (the ring that serves resumptions, see
+// recentUpdates), and,
 // when c bounds the history, starts the goroutine that prunes it at once
 // and then every minute (see Prune); Shutdown stops it.
 func New(c Config) (*Hub, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	c = c.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hub{
+		cfg:            c,
+		log:            c.Logger,
+		reg:            newRegistry(newest{}),
+		cors:           newCORSPolicy(c.CORSOrigins),
+		publishOrigins: newOriginSet(c.PublishOrigins),
+		volatile:       newVolatileIDs(volatileIDsKept),
+		templates:      newTemplateCache(c.MaxTemplates),
+		replays:        make(chan struct{}, c.MaxReplays),
+		replayTimeout:  replayTimeout,
+		addresses:      newAddressCounts(c.MaxSubscribersPerAddress, subscriptionsFull),
+		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
+		retained:       make(chan struct{}),
+		pending:        make(chan Update, dispatchBacklog),
+		dispatched:     make(chan struct{}),
+		recent:         newRecentUpdates(recentKept, recentBytes),
+		ctx:            ctx,
+		cancel:         cancel,
+	}
+	h.reg.onSlow = h.tooSlow
+	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
+	h.publishAuth = h.publishPolicy()
+	// Listen before reading the history: an update committed meanwhile is
+	// read and queued both, and the dispatcher, started after, ignores it
+	// the second time; none falls between the two.
+	h.stopListening = c.Transport.Listen(h.Dispatch)
+	if err := h.readHistory(); err != nil {
+		h.stopListening()
+		cancel()
+		return nil, err
+	}
+	go h.dispatcher()
+	if c.RetainUpdates > 0 || c.RetainFor > 0 {
+		go h.retain()
+	} else {
+		close(h.retained)
+	}
+	return h, nil
+}
+
+// readHistory reads, before the dispatcher starts, the newest update of
+// the history (the Last-Event-ID of the first subscribers, the watermark)
+// and the newest few thousand (the ring of recent updates, which serves
+// the resumptions after a restart).
+func (h *Hub) readHistory() error {
+	ctx, cancel := context.WithTimeout(h.ctx, 30*time.Second)
+	defer cancel()
+	last, err := h.cfg.History.LastUpdate(ctx)
+	if err != nil {
+		return fmt.Errorf("new hub: read the newest update of the history: %w", err)
+	}
+	recent, err := h.cfg.History.LastUpdates(ctx, recentKept, recentBytes)
+	if err != nil {
+		return fmt.Errorf("new hub: read the newest updates of the history: %w", err)
+	}
+	h.reg.newest = newNewest(last)
+	for i := len(recent) - 1; i >= 0 && h.reg.newest.public.id == ""; i-- {
+		if u := recent[i]; !u.Private && u.Seq <= last.Seq {
+			h.reg.newest.public = lastUpdate{id: u.ID, seq: u.Seq}
+		}
+	}
+	h.watermark.seq = last.Seq
+	for i := range recent {
+		h.recent.add(&recent[i], newEvent(recent[i]))
+	}
+	return nil
+}
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
 	if c.Heartbeat == 0 {
 		c.Heartbeat = DefaultHeartbeat
 	}
@@ -117,38 +256,22 @@ func New(c Config) (*Hub, error) {
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
+	if c.MaxSubscriberTemplates == 0 {
+		c.MaxSubscriberTemplates = DefaultMaxSubscriberTemplates
+	}
+	if c.MaxTemplates == 0 {
+		c.MaxTemplates = DefaultMaxTemplates
+	}
+	if c.MaxReplays == 0 {
+		c.MaxReplays = DefaultMaxReplays
+	}
+	if c.MaxSubscribersPerAddress == 0 {
+		c.MaxSubscribersPerAddress = DefaultMaxSubscribersPerAddress
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	readCtx, readCancel := context.WithTimeout(ctx, 30*time.Second)
-	defer readCancel()
-	last, err := c.History.LastUpdate(readCtx)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("new hub: read the newest update of the history: %w", err)
-	}
-	h := &Hub{
-		cfg:            c,
-		log:            c.Logger,
-		reg:            newRegistry(lastUpdate{id: last.ID, seq: last.Seq}),
-		cors:           newCORSPolicy(c.CORSOrigins),
-		publishOrigins: newOriginSet(c.PublishOrigins),
-		volatile:       newVolatileIDs(volatileIDsKept),
-		retained:       make(chan struct{}),
-		ctx:            ctx,
-		cancel:         cancel,
-	}
-	h.reg.onSlow = h.tooSlow
-	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
-	h.publishAuth = h.publishPolicy()
-	h.stopListening = c.Transport.Listen(h.Dispatch)
-	if c.RetainUpdates > 0 || c.RetainFor > 0 {
-		go h.retain()
-	} else {
-		close(h.retained)
-	}
-	return h, nil
+	return c
 }
 
 // validate checks c; the error names the field and what to fix.
@@ -166,6 +289,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("new hub: queue size %d is negative", c.QueueSize)
 	case c.WriteTimeout < 0:
 		return fmt.Errorf("new hub: write timeout %s is negative", c.WriteTimeout)
+	case c.MaxSubscriberTemplates < 0:
+		return fmt.Errorf("new hub: Config.MaxSubscriberTemplates %d is negative", c.MaxSubscriberTemplates)
+	case c.MaxTemplates < 0:
+		return fmt.Errorf("new hub: Config.MaxTemplates %d is negative", c.MaxTemplates)
+	case c.MaxReplays < 0:
+		return fmt.Errorf("new hub: Config.MaxReplays %d is negative", c.MaxReplays)
+	case c.MaxSubscribersPerAddress < -1:
+		return fmt.Errorf("new hub: Config.MaxSubscribersPerAddress %d is invalid: give a positive cap, 0 for the default or -1 for none", c.MaxSubscribersPerAddress)
 	}
 	for _, list := range []struct {
 		name    string
@@ -184,27 +315,37 @@ func (c Config) validate() error {
 // API below it; mount it at /.well-known/mercure and below.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cors.apply(w, r)
-	rest := hubPath(r)
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		h.cors.preflight(w, r)
 		return
 	}
+	if err := h.route(w, r); err != nil {
+		h.serveError(w, r, err)
+	}
+}
+
+// route calls the handler of r's route; a handler returns its refusal
+// (an *Error) or an internal error, which ServeHTTP writes, and writes
+// nothing itself then.
+func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
+	if n := strings.Count(r.URL.RawQuery, "&") + 1; n > MaxQueryParams {
+		return refusal(http.StatusBadRequest, "the query has %d parameters, too many: the limit is %d (a subscription takes at most %d topic parameters)", n, MaxQueryParams, MaxSubscriptionTopics)
+	}
+	rest := hubPath(r)
 	switch {
 	case rest == "" || rest == "/":
 		switch r.Method {
 		case http.MethodGet:
-			h.subscribe(w, r)
+			return h.subscribe(w, r)
 		case http.MethodPost:
-			h.publish(w, r)
-		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			refuse(w, http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
+			return h.publish(w, r)
 		}
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		return refusal(http.StatusMethodNotAllowed, "method %s is not allowed: subscribe with GET, publish with POST", r.Method)
 	case rest == "/subscriptions" || strings.HasPrefix(rest, "/subscriptions/"):
-		h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
-	default:
-		refuse(w, http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
+		return h.subscriptionsAPI(w, r, strings.TrimPrefix(rest, "/subscriptions"))
 	}
+	return refusal(http.StatusNotFound, "%s is not a hub endpoint: the hub is /.well-known/mercure, its subscriptions API /.well-known/mercure/subscriptions", r.URL.Path)
 }
 
 // wellKnown is the hub's path; every route is below it.
@@ -220,33 +361,23 @@ func hubPath(r *http.Request) string {
 	return p
 }
 
-// refuse answers with status and a plain-text message saying why.
-func refuse(w http.ResponseWriter, status int, format string, args ...any) {
-	http.Error(w, fmt.Sprintf(format, args...), status)
-}
-
 // Publish stores u in the history, which generates its ID when empty and
 // refuses an update without a topic or with an ID it holds already
 // (ErrDuplicateID); the Transport then delivers it to the subscribers it
-// may reach, in Seq order with every other stored update.
+// may reach, in Seq order with every other stored update. Publish returns
+// once they all have it queued (or after publishWait, or when ctx is
+// done or the hub shut down: the update is stored either way).
 func (h *Hub) Publish(ctx context.Context, u Update) (Update, error) {
 	stored, err := h.cfg.History.AppendUpdate(ctx, u)
 	if err != nil {
 		return Update{}, fmt.Errorf("publish: %w", err)
 	}
+	wctx, cancel := context.WithTimeout(ctx, publishWait)
+	defer cancel()
+	stop := context.AfterFunc(h.ctx, cancel)
+	defer stop()
+	h.watermark.wait(wctx, stored.Seq)
 	return stored, nil
-}
-
-// Dispatch delivers u, already stored in the history (Seq set), to the
-// subscribers it may reach. The Transport calls it after each commit. It
-// encodes u once, finds its subscribers through the selector index and
-// never blocks on one: a subscriber whose queue is full is disconnected.
-func (h *Hub) Dispatch(u Update) {
-	n, _ := h.reg.dispatch(&u, newEvent(u))
-	h.counted(n)
-	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
-		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
-	}
 }
 
 // tooSlowReason is why a subscriber whose queue was full was disconnected.
@@ -276,47 +407,9 @@ func (h *Hub) SubscriberCount() int { return h.reg.count() }
 func (h *Hub) Shutdown() {
 	h.closeOnce.Do(func() {
 		h.cancel()
+		<-h.dispatched // no fan-out after the streams are closed
 		h.stopListening()
 		h.reg.close("the hub is shutting down")
 	})
 	<-h.retained
-}
-
-// retain prunes the history at once and then every pruneInterval, until
-// Shutdown. Pruning on a timer rather than on publish keeps publishing at
-// one INSERT, and bounds the history by age even when nothing is
-// published; the first prune runs here rather than in New, so that a big
-// history does not delay the start.
-func (h *Hub) retain() {
-	defer close(h.retained)
-	t := time.NewTicker(pruneInterval)
-	defer t.Stop()
-	for {
-		if err := h.Prune(h.ctx); err != nil && h.ctx.Err() == nil {
-			h.log.Error("hub: prune history", "retain_updates", h.cfg.RetainUpdates, "retain_for", h.cfg.RetainFor, "err", err)
-		}
-		select {
-		case <-t.C:
-		case <-h.ctx.Done():
-			return
-		}
-	}
-}
-
-// Prune applies the retention bounds (Config.RetainUpdates, RetainFor) to
-// the history now. The hub calls it at start and every minute; a
-// subscriber resuming from a pruned id gets what is still retained (see
-// the subscribe handler).
-func (h *Hub) Prune(ctx context.Context) error {
-	if h.cfg.RetainUpdates <= 0 && h.cfg.RetainFor <= 0 {
-		return nil
-	}
-	var before time.Time
-	if h.cfg.RetainFor > 0 {
-		before = time.Now().Add(-h.cfg.RetainFor)
-	}
-	if err := h.cfg.History.PruneUpdates(ctx, h.cfg.RetainUpdates, before); err != nil {
-		return fmt.Errorf("prune history: %w", err)
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // publish serves POST /.well-known/mercure: it authorizes the publisher,
@@ -20,35 +21,29 @@ import (
 // reserved "earliest", and must not be in the history already (409): two
 // updates with one id would make resuming from it ambiguous. Without one,
 // the hub generates a urn:uuid: UUIDv7.
-func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
-	claims, ok := h.authenticate(w, r, h.cfg.PublisherKey, &h.publishAuth)
-	if !ok {
-		return
+func (h *Hub) publish(w http.ResponseWriter, r *http.Request) error {
+	claims, err := h.authenticate(r, h.cfg.PublisherKey, &h.publishAuth)
+	if err != nil {
+		return err
 	}
-	u, status, msg := readUpdate(w, r)
-	if status != 0 {
-		refuse(w, status, "%s", msg)
-		return
+	u, err := readUpdate(w, r)
+	if err != nil {
+		return err
 	}
 	if len(claims.Publish) == 0 {
-		refuse(w, http.StatusForbidden, "the token's mercure.publish claim is missing or empty, so it may not publish any update")
-		return
+		return refusal(http.StatusForbidden, "the token's mercure.publish claim is missing or empty, so it may not publish any update")
 	}
 	for _, t := range u.Topics {
 		if !claims.CanPublish(t) {
-			refuse(w, http.StatusForbidden, "the token may not publish to topic %q: no selector of its mercure.publish claim matches it", t)
-			return
+			return refusal(http.StatusForbidden, "the token may not publish to topic %q: no selector of its mercure.publish claim matches it", t)
 		}
 	}
 	stored, err := h.Publish(r.Context(), u)
+	if errors.Is(err, ErrDuplicateID) {
+		return refusal(http.StatusConflict, "an update with id %q is already in the history: ids must be unique; omit id to let the hub generate one", u.ID)
+	}
 	if err != nil {
-		if errors.Is(err, ErrDuplicateID) {
-			refuse(w, http.StatusConflict, "an update with id %q is already in the history: ids must be unique; omit id to let the hub generate one", u.ID)
-			return
-		}
-		h.log.ErrorContext(r.Context(), "hub: publish", "id", u.ID, "topics", u.Topics, "err", err)
-		refuse(w, http.StatusInternalServerError, "internal error: the update was not stored")
-		return
+		return fmt.Errorf("publish update %q on %q: %w", u.ID, u.Topics, err)
 	}
 	if h.log.Enabled(r.Context(), slog.LevelDebug) { // the arguments allocate even when disabled
 		h.log.DebugContext(r.Context(), "hub: published", "id", stored.ID, "seq", stored.Seq, "topics", stored.Topics)
@@ -56,6 +51,7 @@ func (h *Hub) publish(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store") // private: the token may be in the URL (spec)
 	fmt.Fprint(w, stored.ID)
+	return nil
 }
 
 // publishPolicy authenticates publishers. A token from the
@@ -72,97 +68,120 @@ func (h *Hub) publishPolicy() authPolicy {
 	}
 }
 
-// checkPublishOrigin returns why a cookie-authenticated publish is
-// refused, or "".
-func (h *Hub) checkPublishOrigin(r *http.Request) string {
+// checkPublishOrigin refuses (403) a cookie-authenticated publish from an
+// origin not allowed, or returns nil.
+func (h *Hub) checkPublishOrigin(r *http.Request) error {
 	if h.publishOrigins.any {
-		return ""
+		return nil
 	}
 	origin := requestOrigin(r)
 	switch {
 	case origin == "":
-		return "a publish authenticated by the " + CookieName + " cookie must carry an Origin or Referer header (CSRF protection)"
+		return refusal(http.StatusForbidden, "a publish authenticated by the %s cookie must carry an Origin or Referer header (CSRF protection)", CookieName)
 	case len(h.publishOrigins.origins) == 0:
-		return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: no origin is (set PUBLISH_ALLOWED_ORIGINS)", origin, CookieName)
+		return refusal(http.StatusForbidden, "origin %s is not allowed to publish with the %s cookie: no origin is (set PUBLISH_ALLOWED_ORIGINS)", origin, CookieName)
 	case slices.Contains(h.publishOrigins.origins, normalizeOrigin(origin)):
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("origin %s is not allowed to publish with the %s cookie: add it to PUBLISH_ALLOWED_ORIGINS", origin, CookieName)
+	return refusal(http.StatusForbidden, "origin %s is not allowed to publish with the %s cookie: add it to PUBLISH_ALLOWED_ORIGINS", origin, CookieName)
 }
 
-// readUpdate reads and checks a publish form. On a bad request it returns
-// the status and the message saying what is wrong.
-func readUpdate(w http.ResponseWriter, r *http.Request) (Update, int, string) {
+// readUpdate reads and checks a publish form; a bad request is an
+// *Error saying what is wrong.
+func readUpdate(w http.ResponseWriter, r *http.Request) (Update, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return Update{}, http.StatusUnsupportedMediaType, fmt.Sprintf("publish body must be application/x-www-form-urlencoded, got Content-Type %q", r.Header.Get("Content-Type"))
+		return Update{}, refusal(http.StatusUnsupportedMediaType, "publish body must be application/x-www-form-urlencoded, got Content-Type %q", r.Header.Get("Content-Type"))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxPublishBody)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return Update{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("publish body is larger than %d bytes", int64(MaxPublishBody))
+			return Update{}, refusal(http.StatusRequestEntityTooLarge, "publish body is larger than %d bytes", int64(MaxPublishBody))
 		}
-		return Update{}, http.StatusBadRequest, fmt.Sprintf("publish body is not a valid form: %v", err)
+		return Update{}, refusal(http.StatusBadRequest, "publish body is not a valid form: %v", err)
 	}
 	f := r.PostForm
 	u := Update{Topics: f["topic"], Data: f.Get("data"), Type: f.Get("type"), ID: f.Get("id")}
-	_, u.Private = f["private"] // present with any value, even empty (spec)
-	if msg := checkTopics(u.Topics); msg != "" {
-		return Update{}, http.StatusBadRequest, msg
+	// Checked before anything else, so that no store sees them: PostgreSQL
+	// refuses such text (an internal error), SQLite would store it.
+	for _, field := range []string{"topic", "id", "type", "data"} {
+		for _, v := range f[field] {
+			if !validText(v) {
+				return Update{}, refusal(http.StatusBadRequest, "%s must be valid UTF-8 without NUL bytes", field)
+			}
+		}
 	}
-	if msg := checkID(u.ID); msg != "" {
-		return Update{}, http.StatusBadRequest, msg
+	_, u.Private = f["private"] // present with any value, even empty (spec)
+	if err := checkTopics(u.Topics); err != nil {
+		return Update{}, err
+	}
+	if err := checkID(u.ID); err != nil {
+		return Update{}, err
 	}
 	switch {
 	case len(u.Type) > MaxTypeLength:
-		return Update{}, http.StatusBadRequest, fmt.Sprintf("type is %d bytes long: the limit is %d", len(u.Type), MaxTypeLength)
+		return Update{}, refusal(http.StatusBadRequest, "type is %d bytes long: the limit is %d", len(u.Type), MaxTypeLength)
 	case strings.ContainsAny(u.Type, "\r\n"):
-		return Update{}, http.StatusBadRequest, "type must be one line: it contains a line break"
+		return Update{}, refusal(http.StatusBadRequest, "type must be one line: it contains a line break")
 	}
 	if f.Has("retry") {
 		retry, err := strconv.ParseInt(f.Get("retry"), 10, 64)
 		if err != nil || retry < 0 {
-			return Update{}, http.StatusBadRequest, fmt.Sprintf("retry must be a non-negative integer (the reconnection time in milliseconds), got %q", f.Get("retry"))
+			return Update{}, refusal(http.StatusBadRequest, "retry must be a non-negative integer (the reconnection time in milliseconds), got %q", f.Get("retry"))
 		}
 		u.Retry = retry
 	}
-	return u, 0, ""
+	return u, nil
 }
 
-// checkTopics returns what is wrong with a publish's topics, or "".
-func checkTopics(topics []string) string {
+// checkTopics refuses (400) a publish's topics, or returns nil.
+func checkTopics(topics []string) error {
 	if len(topics) == 0 {
-		return "missing topic: give at least one topic parameter (the first is the canonical topic, the others alternates)"
+		return refusal(http.StatusBadRequest, "missing topic: give at least one topic parameter (the first is the canonical topic, the others alternates)")
 	}
 	if len(topics) > MaxUpdateTopics {
-		return fmt.Sprintf("an update has %d topics: the limit is %d", len(topics), MaxUpdateTopics)
+		return refusal(http.StatusBadRequest, "an update has %d topics: the limit is %d", len(topics), MaxUpdateTopics)
 	}
 	for i, t := range topics {
 		switch {
 		case t == "":
-			return fmt.Sprintf("topic #%d is empty: give an IRI such as https://example.org/books/1", i+1)
+			return refusal(http.StatusBadRequest, "topic #%d is empty: give an IRI such as https://example.org/books/1", i+1)
 		case len(t) > MaxTopicLength:
-			return fmt.Sprintf("topic %.40q… is %d bytes long: the limit is %d", t, len(t), MaxTopicLength)
+			return refusal(http.StatusBadRequest, "topic %.40q… is %d bytes long: the limit is %d", t, len(t), MaxTopicLength)
 		}
 	}
-	return ""
+	return nil
 }
 
-// checkID returns what is wrong with a publisher's id, or "" (an empty id
+// validText reports whether s is valid UTF-8 without NUL bytes: text
+// that every store keeps as it is (PostgreSQL's text refuses the others).
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// truncate shortens an attacker-chosen string for a message.
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// checkID refuses (400) a publisher's id, or returns nil (an empty id
 // asks the hub to generate one).
-func checkID(id string) string {
+func checkID(id string) error {
 	switch {
 	case id == "":
-		return ""
+		return nil
 	case strings.HasPrefix(id, "#"):
-		return fmt.Sprintf("id %q must not start with \"#\": the hub keeps those for itself", id)
+		return refusal(http.StatusBadRequest, "id %q must not start with \"#\": the hub keeps those for itself", id)
 	case id == EarliestID:
-		return "id \"earliest\" is reserved: it asks a hub for its whole history"
+		return refusal(http.StatusBadRequest, "id \"earliest\" is reserved: it asks a hub for its whole history")
 	case len(id) > MaxIDLength:
-		return fmt.Sprintf("id is %d bytes long: the limit is %d", len(id), MaxIDLength)
+		return refusal(http.StatusBadRequest, "id is %d bytes long: the limit is %d", len(id), MaxIDLength)
 	case strings.ContainsAny(id, "\r\n\x00"):
-		return "id must be one line without NUL: it contains a line break or NUL"
+		return refusal(http.StatusBadRequest, "id must be one line without NUL: it contains a line break or NUL")
 	}
-	return ""
+	return nil
 }

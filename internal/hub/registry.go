@@ -59,7 +59,13 @@ func (s *subscriber) killedFor() string {
 // with topics: always for a public one; for a private one, one of its
 // topics (canonical or alternate) must match the token's mercure.subscribe.
 func (s *subscriber) mayReceive(private bool, topics []string) bool {
-	return !private || (len(s.claims.Subscribe) > 0 && s.claims.CanSubscribe(topics))
+	return s.claims.mayReceive(private, topics)
+}
+
+// mayReceive reports whether a subscriber with claims may see an update
+// with topics (see subscriber.mayReceive).
+func (c Claims) mayReceive(private bool, topics []string) bool {
+	return !private || (len(c.Subscribe) > 0 && c.CanSubscribe(topics))
 }
 
 // wants reports whether u goes to the subscriber. Dispatch does not need
@@ -68,86 +74,43 @@ func (s *subscriber) wants(u Update) bool {
 	return matchesAny(s.selectors, u.Topics...) && s.mayReceive(u.Private, u.Topics)
 }
 
-// pattern is one distinct non-literal selector ("*" or a template) and its
-// subscribers: it is matched once per update, however many use it.
-type pattern struct {
-	sel  Selector
-	subs map[*subscriber]struct{}
-}
-
-// index finds subscribers by their selectors: literal topics in a map,
-// each distinct pattern matched once per update.
-type index struct {
-	literal  map[string]map[*subscriber]struct{}
-	patterns map[string]*pattern
-}
-
-func newIndex() index {
-	return index{literal: make(map[string]map[*subscriber]struct{}), patterns: make(map[string]*pattern)}
-}
-
-func (x *index) add(s *subscriber) {
-	for _, sel := range s.selectors {
-		if topic, ok := sel.Literal(); ok {
-			subs := x.literal[topic]
-			if subs == nil {
-				subs = make(map[*subscriber]struct{})
-				x.literal[topic] = subs
-			}
-			subs[s] = struct{}{}
-			continue
-		}
-		p := x.patterns[sel.String()]
-		if p == nil {
-			p = &pattern{sel: sel, subs: make(map[*subscriber]struct{})}
-			x.patterns[sel.String()] = p
-		}
-		p.subs[s] = struct{}{}
-	}
-}
-
-func (x *index) remove(s *subscriber) {
-	for _, sel := range s.selectors {
-		if topic, ok := sel.Literal(); ok {
-			if subs := x.literal[topic]; subs != nil {
-				delete(subs, s)
-				if len(subs) == 0 {
-					delete(x.literal, topic)
-				}
-			}
-			continue
-		}
-		if p := x.patterns[sel.String()]; p != nil {
-			delete(p.subs, s)
-			if len(p.subs) == 0 {
-				delete(x.patterns, sel.String())
-			}
-		}
-	}
-}
-
-// visit calls fn for each subscriber with a selector that matches one of
-// topics (once per matching selector: fn deduplicates).
-func (x *index) visit(topics []string, fn func(*subscriber)) {
-	for _, t := range topics {
-		for s := range x.literal[t] {
-			fn(s)
-		}
-	}
-	for _, p := range x.patterns {
-		if !p.sel.matchesAny(topics) {
-			continue
-		}
-		for s := range p.subs {
-			fn(s)
-		}
-	}
-}
-
-// lastUpdate is the newest stored update the hub has dispatched.
+// lastUpdate is a position in the history: a stored update's id and seq.
 type lastUpdate struct {
 	id  string
 	seq int64
+}
+
+// newest is the newest stored update the hub has dispatched, and the
+// newest public one, so that a subscriber is told of the newest one it
+// may see and never of a private update it may not (see lastFor).
+type newest struct {
+	last    lastUpdate
+	private bool
+	topics  []string
+	// public is the newest public update; zero when unknown (after a
+	// restart whose newest stored updates, those New reads, are all
+	// private).
+	public lastUpdate
+}
+
+func newNewest(u Update) newest {
+	n := newest{last: lastUpdate{id: u.ID, seq: u.Seq}, private: u.Private, topics: u.Topics}
+	if !u.Private {
+		n.public = n.last
+	}
+	return n
+}
+
+// lastFor returns the newest dispatched update that a subscriber with
+// claims may receive, or, when that is not the newest update, the newest
+// public one: every update after it is one the subscriber may resume
+// from, and the id tells it nothing of private updates. Zero when there
+// is none, or none known (after a restart on a private update).
+func (n *newest) lastFor(claims Claims) lastUpdate {
+	if !n.private || len(claims.Subscribe) > 0 && claims.CanSubscribe(n.topics) {
+		return n.last
+	}
+	return n.public
 }
 
 // registry indexes the open subscribers by their selectors. An update finds
@@ -169,25 +132,26 @@ type registry struct {
 	private index
 	byID    map[string]*subscriber
 	gen     uint64
-	last    lastUpdate
+	newest  newest
 	closed  bool
 	// onSlow is called (under mu) for a subscriber whose queue was full.
 	onSlow func(*subscriber)
 }
 
-func newRegistry(last lastUpdate) *registry {
+func newRegistry(last newest) *registry {
 	return &registry{
 		all:     newIndex(),
 		private: newIndex(),
 		byID:    make(map[string]*subscriber),
-		last:    last,
+		newest:  last,
 		onSlow:  func(*subscriber) {},
 	}
 }
 
-// add registers s and returns the newest update dispatched before it, the
-// point from which s receives every update. ok is false once the registry
-// is closed (the hub is shutting down).
+// add registers s and returns the newest update dispatched before it
+// that s may see (see newest.lastFor): s receives every update after it
+// that it may see. ok is false once the registry is closed (the hub is
+// shutting down).
 func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -199,7 +163,7 @@ func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	if len(s.claims.Subscribe) > 0 {
 		r.private.add(s)
 	}
-	return r.last, true
+	return r.newest.lastFor(s.claims), true
 }
 
 // remove unregisters s; after it returns, no dispatch touches s.
@@ -221,8 +185,12 @@ func (r *registry) remove(s *subscriber) {
 func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if u.Seq > r.last.seq {
-		r.last = lastUpdate{id: u.ID, seq: u.Seq}
+	if u.Seq > r.newest.last.seq {
+		public := r.newest.public
+		r.newest = newNewest(*u)
+		if u.Private {
+			r.newest.public = public
+		}
 	}
 	r.gen++
 	x := &r.all
@@ -232,12 +200,12 @@ func (r *registry) dispatch(u *Update, ev *event) (int, lastUpdate) {
 	n := 0
 	// visit does not keep fn, so the closure and what it captures stay
 	// on the stack: no allocation per dispatch.
-	x.visit(u.Topics, func(s *subscriber) {
+	x.visit(u.Topics, r.gen, func(s *subscriber) {
 		if r.offer(s, u, ev) {
 			n++
 		}
 	})
-	return n, r.last
+	return n, r.newest.last
 }
 
 // offer enqueues ev, the encoding of u, for s and reports whether it did,
@@ -277,24 +245,26 @@ func (r *registry) privateReceiver(topic string) bool {
 			return true
 		}
 	}
-	for _, p := range r.private.patterns {
-		if !p.sel.Match(topic) {
-			continue
-		}
+	r.gen++
+	found := false
+	r.private.matching([]string{topic}, r.gen, func(p *pattern) bool {
 		for s := range p.subs {
 			if s.claims.Subscribes(topic) {
-				return true
+				found = true
+				return false
 			}
 		}
-	}
-	return false
+		return true
+	})
+	return found
 }
 
-// lastDispatched returns the newest stored update dispatched so far.
-func (r *registry) lastDispatched() lastUpdate {
+// lastDispatched returns the newest stored update dispatched so far that
+// a client with claims may see (see newest.lastFor).
+func (r *registry) lastDispatched(claims Claims) lastUpdate {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.last
+	return r.newest.lastFor(claims)
 }
 
 // count returns the number of open subscribers.

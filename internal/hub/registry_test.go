@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -53,7 +54,7 @@ func newTestSubscriber(t testing.TB, r *registry, queue int, selectors ...string
 }
 
 func TestRegistryIndex(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	lit := newTestSubscriber(t, r, 4, "https://example.com/a")
 	tmpl := newTestSubscriber(t, r, 4, "https://example.com/{x}")
 	tmpl2 := newTestSubscriber(t, r, 4, "https://example.com/{x}", "https://example.com/a")
@@ -71,7 +72,7 @@ func TestRegistryIndex(t *testing.T) {
 	if got := len(other.queue); got != 0 {
 		t.Errorf("unmatched: got %d queued, want 0", got)
 	}
-	if got := r.lastDispatched(); got != (lastUpdate{id: "1", seq: 1}) {
+	if got := r.lastDispatched(Claims{}); got != (lastUpdate{id: "1", seq: 1}) {
 		t.Errorf("last: got %+v, want id 1 seq 1", got)
 	}
 	// Removing subscribers empties the index.
@@ -84,7 +85,7 @@ func TestRegistryIndex(t *testing.T) {
 }
 
 func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	r.onSlow = func(s *subscriber) { s.kill("too slow") }
 	slow := newTestSubscriber(t, r, 2, "a")
 	for i := range 3 {
@@ -104,7 +105,7 @@ func TestRegistryKillsSubscriberWithFullQueue(t *testing.T) {
 // A private update (such as a subscription event) never visits the
 // subscribers whose token cannot receive it: not even those of "*".
 func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	anon := newTestSubscriber(t, r, 4, "*")
 	authed := newSubscriber(NewID(), []Selector{mustParseSelector("*")}, Claims{Subscribe: []Selector{mustParseSelector("*")}}, 4)
 	r.add(authed)
@@ -123,7 +124,7 @@ func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
 // A killed subscriber stays registered until its handler returns; later
 // dispatches skip it instead of finding its queue full again.
 func TestRegistrySkipsKilledSubscriber(t *testing.T) {
-	r := newRegistry(lastUpdate{})
+	r := newRegistry(newest{})
 	slowCalls := 0
 	r.onSlow = func(s *subscriber) {
 		slowCalls++
@@ -144,5 +145,68 @@ func TestRegistrySkipsKilledSubscriber(t *testing.T) {
 	}
 	if got := slow.killedFor(); got != "too slow" {
 		t.Errorf("killedFor: got %q, want %q", got, "too slow")
+	}
+}
+
+func TestIndexMatchesPatternsUnderTheirPrefix(t *testing.T) {
+	r := newRegistry(newest{})
+	sels := []string{"https://a.org/{x}", "https://a.org/b/{x}", "https://a.org/b/{x}/z", "https://b.org/{x}", "*", "{+any}", "{+any}tail", "{+any}ail", "https://a.org/{+rest}"}
+	for _, s := range sels {
+		newTestSubscriber(t, r, 4, s)
+	}
+	tests := []struct {
+		topics []string
+		want   []string
+	}{
+		{[]string{"https://a.org/b/c"}, []string{"*", "https://a.org/b/{x}", "https://a.org/{+rest}", "{+any}"}},
+		{[]string{"https://a.org/b"}, []string{"*", "https://a.org/{+rest}", "https://a.org/{x}", "{+any}"}},
+		{[]string{"https://a.org/b/c", "https://a.org/q", "https://b.org/q/tail"}, []string{"*", "https://a.org/b/{x}", "https://a.org/{+rest}", "https://a.org/{x}", "{+any}", "{+any}ail", "{+any}tail"}},
+		{[]string{"{+any}tail"}, []string{"*", "{+any}tail"}}, // a template matches itself, braces and all
+		{[]string{"https://a.org/b/c/z"}, []string{"*", "https://a.org/b/{x}/z", "https://a.org/{+rest}", "{+any}"}},
+		{[]string{"x"}, []string{"*", "{+any}"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		r.gen++
+		r.all.matching(tt.topics, r.gen, func(p *pattern) bool {
+			got = append(got, p.sel.String())
+			return true
+		})
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%q: got %q, want %q (each once)", tt.topics, got, tt.want)
+		}
+	}
+	for s := range r.byID {
+		r.remove(r.byID[s])
+	}
+	if len(r.all.byPrefix) != 0 || len(r.all.prefixLens) != 0 || len(r.all.bySuffix) != 0 {
+		t.Errorf("after removing all: got %d prefixes, lengths %v and %d suffixes, want none", len(r.all.byPrefix), r.all.prefixLens, len(r.all.bySuffix))
+	}
+}
+
+func TestTemplateCacheSharesAndCounts(t *testing.T) {
+	c := newTemplateCache(2)
+	a, err := c.acquire([]string{"https://a/{x}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.acquire([]string{"https://a/{x}", "https://b/{x}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a[0].re != b[0].re {
+		t.Error("the same template compiled twice: got two matchers, want one shared")
+	}
+	if _, err := c.acquire([]string{"https://c/{x}"}); err == nil {
+		t.Error("a third distinct template with a limit of 2: got nil error, want a refusal")
+	}
+	if _, err := c.acquire([]string{"https://a/{x}", "https://{"}); err == nil {
+		t.Error("an invalid template: got nil error, want one")
+	}
+	c.release([]string{"https://a/{x}"})
+	c.release([]string{"https://a/{x}", "https://b/{x}"})
+	if n := c.len(); n != 0 {
+		t.Errorf("after releasing all: got %d templates, want 0 (the refused acquire must give back what it took)", n)
 	}
 }

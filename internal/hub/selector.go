@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // MaxSelectorLength is the longest topic selector, in bytes, that
@@ -19,11 +20,16 @@ const MaxSelectorLength = 2048
 // ==; use String() as a map key.
 type Selector struct {
 	raw string
-	// re is nil for "*" and literal topics.
-	re *regexp.Regexp
-	// prefix is the template's literal text before its first expression:
-	// a cheap test that rejects most topics; re matches what follows it.
-	prefix string
+	// re is nil for "*" and literal topics; compiled on first use.
+	re *lazyRegexp
+	// prefix is the template's literal text before its first expression,
+	// and suffix the literal text after its last: every expansion starts
+	// and ends with them, so two cheap tests reject most topics before re
+	// runs on what follows the prefix.
+	prefix, suffix string
+	// inner are the template's literal texts between its expressions,
+	// which every expansion holds in this order: a third cheap test.
+	inner []string
 }
 
 // ParseSelector parses a topic selector. A string without "{" is a literal
@@ -40,12 +46,67 @@ func ParseSelector(s string) (Selector, error) {
 	case s == "*" || !strings.Contains(s, "{"):
 		return Selector{raw: s}, nil
 	}
-	prefix, re, err := compileTemplate(s)
+	prefix, pattern, err := templatePattern(s)
 	if err != nil {
 		return Selector{}, fmt.Errorf("topic selector %q: %w", s, err)
 	}
-	return Selector{raw: s, re: re, prefix: prefix}, nil
+	return Selector{raw: s, re: &lazyRegexp{pattern: pattern}, prefix: prefix, suffix: s[strings.LastIndexByte(s, '}')+1:], inner: innerLiterals(s)}, nil
 }
+
+// innerLiterals returns the non-empty literal texts between the
+// expressions of the valid template s.
+func innerLiterals(s string) []string {
+	var inner []string
+	i := strings.IndexByte(s, '{')
+	for i >= 0 {
+		end := i + strings.IndexByte(s[i:], '}') // valid: every "{" is closed
+		next := strings.IndexByte(s[end+1:], '{')
+		if next < 0 {
+			break
+		}
+		if next > 0 {
+			inner = append(inner, s[end+1:end+1+next])
+		}
+		i = end + 1 + next
+	}
+	return inner
+}
+
+// holdsInOrder reports whether s holds each of parts, in order and
+// without overlap.
+func holdsInOrder(s string, parts []string) bool {
+	for _, p := range parts {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
+}
+
+// lazyRegexp is a template's regexp, compiled the first time a topic
+// passes the template's literal prefix and suffix: a compiled template
+// costs some 16 KB and more while it matches, and templates that no topic
+// reaches (those an attacker sends by the thousand) never pay it. The
+// pattern was checked by the regexp parser, so compiling does not fail;
+// if it did, the template would match nothing rather than panic in a
+// dispatch.
+type lazyRegexp struct {
+	pattern string
+	once    sync.Once
+	re      *regexp.Regexp // nil if compiling failed
+}
+
+// MatchString reports whether s matches, compiling the regexp first if
+// this is its first use.
+func (l *lazyRegexp) MatchString(s string) bool {
+	l.once.Do(func() { l.re, _ = regexp.Compile(l.pattern) })
+	return l.re != nil && l.re.MatchString(s)
+}
+
+// String returns the regexp's text.
+func (l *lazyRegexp) String() string { return l.pattern }
 
 // ParseSelectors parses each of ss; the error names the first invalid one.
 func ParseSelectors(ss []string) ([]Selector, error) {
@@ -86,8 +147,19 @@ func (s Selector) Match(topic string) bool {
 		return false
 	}
 	rest, ok := strings.CutPrefix(topic, s.prefix)
-	return ok && s.re.MatchString(rest)
+	return ok && strings.HasSuffix(rest, s.suffix) && holdsInOrder(rest, s.inner) && s.re.MatchString(rest)
 }
+
+// isTemplate reports whether s is a URI template (not "*", not a topic).
+func (s Selector) isTemplate() bool { return s.re != nil }
+
+// literalPrefix is the text every topic s matches starts with ("" for
+// "*"); the index files patterns under it.
+func (s Selector) literalPrefix() string { return s.prefix }
+
+// literalSuffix is the text every topic s matches ends with, but for the
+// template itself ("" for "*" and templates ending with an expression).
+func (s Selector) literalSuffix() string { return s.suffix }
 
 // matchesAny reports whether s matches one of topics.
 func (s Selector) matchesAny(topics []string) bool {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 // Tests are named after the MUSTs and SHOULDs of the Mercure draft
@@ -192,7 +193,7 @@ func TestPublishSuccessMustReturnTheIDAsBody(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, th.url, strings.NewReader(form{"topic": {"https://example.com/a"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hubtest.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,11 +16,18 @@ type event struct {
 	// not stored (subscription events), which are never replay duplicates.
 	seq  int64
 	data []byte
+	// key is the canonical topic of an update that coalesces
+	// (Update.Coalesce), "" for the others.
+	key string
 }
 
 // newEvent encodes u.
 func newEvent(u Update) *event {
-	return &event{seq: u.Seq, data: encodeEvent(u)}
+	ev := &event{seq: u.Seq, data: encodeEvent(u)}
+	if u.Coalesce && len(u.Topics) > 0 {
+		ev.key = u.Topics[0]
+	}
+	return ev
 }
 
 // encodeEvent returns u as a text/event-stream event: id, event type,

@@ -41,7 +41,7 @@ func (r *registry) selecting(topic string) int {
 	defer r.mu.Unlock()
 	r.gen++
 	n := 0
-	r.all.visit([]string{topic}, func(s *subscriber) {
+	r.all.visit([]string{topic}, r.gen, func(s *subscriber) {
 		if s.mark != r.gen {
 			s.mark = r.gen
 			n++

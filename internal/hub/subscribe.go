@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -26,34 +28,47 @@ import (
 //   - the id of a recent subscription event (not stored): the stored
 //     updates dispatched after it; the header is that id;
 //   - none: live updates only; the header is the id of the newest update
-//     dispatched before the subscriber registered ("earliest" if none),
-//     exactly the update preceding the first one it will get.
+//     dispatched before the subscriber registered that it may receive,
+//     else of the newest public one ("earliest" if none is known): never
+//     a private update it may not see (see resumePoint), and never after
+//     the first update it will get, so resuming from it misses nothing.
 //
 // The subscriber is registered before the history is read, so updates
 // published meanwhile wait in its queue; those the replay already sent
 // (Seq not above the last replayed one) are dropped: no gap, no duplicate.
-func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	selectors, msg := parseTopicSelectors(q["topic"])
-	if msg != "" {
-		refuse(w, http.StatusBadRequest, "%s", msg)
-		return
+func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
+	leave, err := h.addresses.acquire(r)
+	if err != nil {
+		return err
 	}
-	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &h.subscribeAuth)
-	if !ok {
-		return
+	defer leave()
+	q := r.URL.Query()
+	selectors, release, err := h.parseTopicSelectors(q["topic"])
+	if err != nil {
+		return err
+	}
+	defer release()
+	claims, err := h.authenticate(r, h.cfg.SubscriberKey, &h.subscribeAuth)
+	if err != nil {
+		return err
 	}
 	lastID := r.Header.Get("Last-Event-ID")
 	if lastID == "" {
 		lastID = q.Get("lastEventID")
+	}
+	endReplay := func() {}
+	if lastID != "" && !h.recent.serves(lastID, claims) { // a replay from the ring costs no turn
+		if endReplay, err = h.replayTurn(r); err != nil {
+			return err
+		}
+		defer endReplay() // on an early return; a no-op after the replay's
 	}
 	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
 	rc := http.NewResponseController(w)
 	s.abort = func() { rc.SetWriteDeadline(time.Now()) }
 	last, ok := h.reg.add(s)
 	if !ok {
-		refuse(w, http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
-		return
+		return refusal(http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
 	}
 	h.announce(s, true)
 	defer func() {
@@ -67,10 +82,9 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &sseWriter{w: w, rc: rc, timeout: h.cfg.WriteTimeout}
 	boundary, err := h.replay(ctx, s, sw, lastID, last)
+	endReplay()
 	if err != nil && !sw.started {
-		h.log.ErrorContext(ctx, "hub: replay history", "subscriber_id", s.id, "last_event_id", lastID, "err", err)
-		refuse(w, http.StatusInternalServerError, "internal error: could not read the history")
-		return
+		return fmt.Errorf("replay the history to subscriber %s from %q: %w", s.id, lastID, err)
 	}
 	var reason string
 	if err != nil {
@@ -85,30 +99,55 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) {
 	case debug:
 		h.log.DebugContext(ctx, "hub: stream ended", "subscriber_id", s.id, "reason", reason)
 	}
+	return nil // the stream ran: how it ended is no error of the request
 }
 
-// parseTopicSelectors parses a subscription's topic parameters, or returns
-// what is wrong with them.
-func parseTopicSelectors(topics []string) ([]Selector, string) {
+// parseTopicSelectors parses a subscription's topic parameters, sharing
+// the compiled templates through the hub's cache, or returns what is wrong
+// with them. release gives the templates back when the stream ends.
+func (h *Hub) parseTopicSelectors(topics []string) (sels []Selector, release func(), err error) {
 	if len(topics) == 0 {
-		return nil, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")"
+		return nil, nil, refusal(http.StatusBadRequest, "missing topic: give at least one topic query parameter (a topic, a URI template, or \"*\")")
 	}
 	if len(topics) > MaxSubscriptionTopics {
-		return nil, fmt.Sprintf("a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
+		return nil, nil, refusal(http.StatusBadRequest, "a subscription has %d topic parameters: the limit is %d", len(topics), MaxSubscriptionTopics)
 	}
-	selectors := make([]Selector, 0, len(topics))
-	seen := make(map[string]bool, len(topics))
+	distinct := make([]string, 0, len(topics))
+	var templates []string
 	for _, t := range topics {
+		if !validText(t) {
+			return nil, nil, refusal(http.StatusBadRequest, "topic selector %+q must be valid UTF-8 without NUL bytes", truncate(t))
+		}
+		if slices.Contains(distinct, t) { // a repeated selector would be one more subscription event, not one more match
+			continue
+		}
+		distinct = append(distinct, t)
+		if t != "*" && strings.Contains(t, "{") {
+			templates = append(templates, t)
+		}
+	}
+	if len(templates) > h.cfg.MaxSubscriberTemplates {
+		return nil, nil, refusal(http.StatusBadRequest, "a subscription has %d distinct URI template selectors: the limit is %d; subscribe to topics, or to fewer, broader templates", len(templates), h.cfg.MaxSubscriberTemplates)
+	}
+	shared, err := h.templates.acquire(templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	release = func() { h.templates.release(templates) }
+	sels = make([]Selector, 0, len(distinct))
+	for _, t := range distinct {
+		if i := slices.Index(templates, t); i >= 0 {
+			sels = append(sels, shared[i])
+			continue
+		}
 		sel, err := ParseSelector(t)
 		if err != nil {
-			return nil, fmt.Sprintf("topic parameter is not a valid topic selector: %v", err)
+			release()
+			return nil, nil, refusal(http.StatusBadRequest, "topic parameter is not a valid topic selector: %v", err)
 		}
-		if !seen[t] { // a repeated selector would be one more subscription event, not one more match
-			seen[t] = true
-			selectors = append(selectors, sel)
-		}
+		sels = append(sels, sel)
 	}
-	return selectors, ""
+	return sels, release, nil
 }
 
 // subscribePolicy authenticates subscribers. No token is anonymous (if
@@ -137,9 +176,19 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return 0, sw.start(header)
 	}
-	header := lastID
+	if boundary, ok, err := h.replayRecent(s, sw, lastID); ok {
+		return boundary, err
+	}
+	from, header, err := h.resumePoint(ctx, s, lastID)
+	if err != nil {
+		return 0, err
+	}
 	var boundary int64
+	started := time.Now()
 	fn := func(u Update) error {
+		if time.Since(started) > h.replayTimeout {
+			return errReplayTooLong
+		}
 		if !sw.started {
 			if err := sw.start(header); err != nil {
 				return err
@@ -151,19 +200,11 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		}
 		return sw.write(encodeEvent(u))
 	}
-	from := lastID
-	if at, ok := h.volatile.lookup(lastID); ok {
-		// a subscription event: resume from the stored update before it
-		from = at.id
-		if from == "" {
-			from = EarliestID
-		}
-	}
-	err := h.cfg.History.UpdatesAfter(ctx, from, fn)
-	if errors.Is(err, ErrUnknownEventID) && !sw.started {
-		h.log.DebugContext(ctx, "hub: unknown last event id, replaying the retained history", "subscriber_id", s.id, "last_event_id", lastID)
+	topics := literalTopics(s.selectors)
+	err = h.cfg.History.UpdatesAfter(ctx, from, topics, fn)
+	if errors.Is(err, ErrUnknownEventID) && !sw.started { // pruned meanwhile
 		header = EarliestID
-		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, fn)
+		err = h.cfg.History.UpdatesAfter(ctx, EarliestID, topics, fn)
 	}
 	if err != nil {
 		return 0, err
@@ -174,57 +215,121 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 	return boundary, sw.flush()
 }
 
-// stream writes live updates, and heartbeats when idle, until the stream
-// ends; it returns why.
-func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary int64) string {
-	heartbeat := time.NewTicker(h.cfg.Heartbeat)
-	defer heartbeat.Stop()
-	var expired <-chan time.Time
-	if exp := s.claims.ExpiresAt; !exp.IsZero() {
-		t := time.NewTimer(time.Until(exp))
-		defer t.Stop()
-		expired = t.C
+// errReplayTooLong ends a replay that held its turn for replayTimeout: the
+// client resumes from the last update it got, and the turn goes to
+// another meanwhile.
+var errReplayTooLong = errors.New("the replay took longer than " + replayTimeout.String() + ": resume from the last update received")
+
+// replayRecent serves the replay from the ring of recent updates, already
+// encoded, when it holds lastID and s may receive that update (see
+// resumePoint for why it must); ok is false otherwise, and nothing was
+// written.
+func (h *Hub) replayRecent(s *subscriber, sw *sseWriter, lastID string) (boundary int64, ok bool, err error) {
+	from, rest, ok := h.recent.after(lastID)
+	if !ok || !s.mayReceive(from.private, from.topics) {
+		return 0, false, nil
 	}
-	for {
-		select {
-		case ev := <-s.queue:
-			if err := h.writeQueued(s, sw, ev, boundary); err != nil {
-				return "write: " + err.Error()
-			}
-		case <-heartbeat.C:
-			if err := sw.write(comment); err != nil {
-				return "write heartbeat: " + err.Error()
-			}
-			if err := sw.flush(); err != nil {
-				return "flush heartbeat: " + err.Error()
-			}
-		case <-expired:
-			return "the token expired at " + s.claims.ExpiresAt.Format(time.RFC3339)
-		case <-s.done:
-			return s.reason
-		case <-ctx.Done():
-			return "the client left"
+	if err := sw.start(lastID); err != nil {
+		return 0, true, err
+	}
+	boundary = from.seq
+	for _, e := range rest {
+		boundary = e.seq
+		if !matchesAny(s.selectors, e.topics...) || !s.mayReceive(e.private, e.topics) {
+			continue
+		}
+		if err := sw.write(e.ev.data); err != nil {
+			return 0, true, err
 		}
 	}
+	return boundary, true, sw.flush()
 }
 
-// writeQueued writes ev and whatever else is already queued (at most a
-// queue's worth), then flushes once: a burst costs one flush, not one per
-// update.
-func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int64) error {
-	for n := 1; ; n++ {
-		if ev.seq == 0 || ev.seq > boundary {
-			if err := sw.write(ev.data); err != nil {
-				return err
-			}
-		}
-		if n >= h.cfg.QueueSize {
-			return sw.flush()
-		}
-		select {
-		case ev = <-s.queue:
-		default:
-			return sw.flush()
-		}
+// resumePoint returns the stored update after which s's replay starts
+// (EarliestID: the whole history) and the Last-Event-ID header to send.
+//
+// An id counts as known only when it is the id of an update s may
+// receive: a stored update that is public or that s's token allows, or a
+// recent subscription event that s's token allows. Any other id (a
+// private update s may not see, an id never stored or pruned, or bytes
+// that are no id at all) is unknown, and gets the same answer whatever
+// it is: the whole retained history s may see, and the header "earliest".
+// Otherwise an anonymous subscriber could tell a private update's id
+// from a wrong guess, by the header echoing it or by where the replay
+// starts. Ids that are not valid UTF-8, hold a NUL or are longer than
+// any id the hub stores never reach the store (PostgreSQL refuses them
+// with an error; SQLite would look them up).
+func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (from, header string, err error) {
+	if lastID == EarliestID {
+		return EarliestID, EarliestID, nil
 	}
+	if len(lastID) > MaxIDLength || !validText(lastID) {
+		return EarliestID, EarliestID, nil
+	}
+	if at, ok := h.volatile.lookup(lastID); ok {
+		if !s.mayReceive(true, []string{at.topic}) {
+			return EarliestID, EarliestID, nil
+		}
+		// a subscription event: resume from the stored update before it
+		if at.id == "" {
+			return EarliestID, lastID, nil
+		}
+		return at.id, lastID, nil
+	}
+	u, err := h.cfg.History.UpdateByID(ctx, lastID)
+	switch {
+	case errors.Is(err, ErrUnknownEventID):
+		return EarliestID, EarliestID, nil
+	case err != nil:
+		return "", "", err
+	case !s.mayReceive(u.Private, u.Topics):
+		return EarliestID, EarliestID, nil
+	}
+	return lastID, lastID, nil
+}
+
+// replayTurn waits, at most replayWait, for one of the Config.MaxReplays
+// replays to be free and takes it; end gives it back (and does nothing
+// when called again). The error is a 503 with Retry-After, or a 429 when
+// r's address has its share of the turns already.
+func (h *Hub) replayTurn(r *http.Request) (end func(), err error) {
+	leave, err := h.addressReplays.acquire(r)
+	if err != nil {
+		return nil, err
+	}
+	t := time.NewTimer(replayWait)
+	defer t.Stop()
+	select {
+	case h.replays <- struct{}{}:
+	case <-t.C:
+		leave()
+		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter,
+			"the hub is replaying its history to %d subscribers already, its limit: retry in a moment", cap(h.replays))
+	case <-r.Context().Done():
+		leave()
+		return nil, busy(http.StatusServiceUnavailable, replayRetryAfter, "the client left while waiting for its replay")
+	}
+	ended := false
+	return func() {
+		if !ended {
+			ended = true
+			<-h.replays
+			leave()
+		}
+	}, nil
+}
+
+// literalTopics returns the topics of sels when every one is a plain
+// topic, so that the store filters the replay by topic; nil when one is
+// "*" or a template (the hub filters then).
+func literalTopics(sels []Selector) []string {
+	topics := make([]string, 0, len(sels))
+	for _, sel := range sels {
+		t, ok := sel.Literal()
+		if !ok {
+			return nil
+		}
+		topics = append(topics, t)
+	}
+	return topics
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -117,7 +118,7 @@ func (h *Hub) announce(s *subscriber, active bool) {
 		n, last := h.reg.dispatch(&u, newEvent(u))
 		h.counted(n)
 		if n > 0 {
-			h.volatile.add(u.ID, last)
+			h.volatile.add(u.ID, volatileAt{lastUpdate: last, topic: doc.ID})
 		}
 	}
 }
@@ -126,68 +127,63 @@ func (h *Hub) announce(s *subscriber, active bool) {
 // …/subscriptions/{topic} and …/subscriptions/{topic}/{subscriber}. rest
 // is the escaped path after /subscriptions. The client needs a subscriber
 // JWT whose mercure.subscribe matches the requested URL (spec).
-func (h *Hub) subscriptionsAPI(w http.ResponseWriter, r *http.Request, rest string) {
+func (h *Hub) subscriptionsAPI(w http.ResponseWriter, r *http.Request, rest string) error {
 	if !h.cfg.Subscriptions {
-		refuse(w, http.StatusNotFound, "the active subscriptions API is disabled on this hub")
-		return
+		return refusal(http.StatusNotFound, "the active subscriptions API is disabled on this hub")
 	}
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET, OPTIONS")
-		refuse(w, http.StatusMethodNotAllowed, "method %s is not allowed: the subscriptions API answers GET", r.Method)
-		return
+		return refusal(http.StatusMethodNotAllowed, "method %s is not allowed: the subscriptions API answers GET", r.Method)
 	}
 	var parts []string
 	if rest = strings.TrimPrefix(rest, "/"); rest != "" {
 		parts = strings.Split(rest, "/")
 	}
 	if len(parts) > 2 {
-		refuse(w, http.StatusNotFound, "%s is not a subscriptions API URL: use %s[/{topic}[/{subscriber}]] with each part percent-encoded", r.URL.Path, SubscriptionsPath)
-		return
+		return refusal(http.StatusNotFound, "%s is not a subscriptions API URL: use %s[/{topic}[/{subscriber}]] with each part percent-encoded", r.URL.Path, SubscriptionsPath)
 	}
 	self := SubscriptionsPath
 	for i, p := range parts {
 		v, err := url.PathUnescape(p)
 		if err != nil || v == "" {
-			refuse(w, http.StatusBadRequest, "path segment %q is not a valid percent-encoded topic selector or subscriber id", p)
-			return
+			return refusal(http.StatusBadRequest, "path segment %q is not a valid percent-encoded topic selector or subscriber id", p)
 		}
 		parts[i] = v
 		self += "/" + escapeVar(v)
 	}
-	if !h.authorizeAPI(w, r, self) {
-		return
+	claims, err := h.authorizeAPI(r, self)
+	if err != nil {
+		return err
 	}
 	docs := h.subscriptions(parts)
-	lastID := h.reg.lastDispatched().id
+	lastID := h.reg.lastDispatched(claims).id
 	if lastID == "" {
 		lastID = EarliestID
 	}
 	if len(parts) == 2 {
 		if len(docs) == 0 {
-			refuse(w, http.StatusNotFound, "no active subscription of subscriber %q to topic selector %q", parts[1], parts[0])
-			return
+			return refusal(http.StatusNotFound, "no active subscription of subscriber %q to topic selector %q", parts[1], parts[0])
 		}
 		doc := docs[0]
 		doc.Context, doc.LastEventID = jsonLDContext, lastID
-		writeJSONLD(w, r, doc)
-		return
+		return writeJSONLD(w, r, doc)
 	}
-	writeJSONLD(w, r, subscriptionsDoc{Context: jsonLDContext, ID: self, Type: "Subscriptions", LastEventID: lastID, Subscriptions: docs})
+	return writeJSONLD(w, r, subscriptionsDoc{Context: jsonLDContext, ID: self, Type: "Subscriptions", LastEventID: lastID, Subscriptions: docs})
 }
 
-// authorizeAPI checks that the request carries a subscriber JWT whose
-// mercure.subscribe matches self (or the URL as requested), or refuses it.
-func (h *Hub) authorizeAPI(w http.ResponseWriter, r *http.Request, self string) bool {
+// authorizeAPI returns the claims of the request's subscriber JWT, which
+// must have a mercure.subscribe matching self (or the URL as requested),
+// or the refusal.
+func (h *Hub) authorizeAPI(r *http.Request, self string) (Claims, error) {
 	need := "the subscriptions API needs a subscriber JWT whose mercure.subscribe matches " + self
-	claims, ok := h.authenticate(w, r, h.cfg.SubscriberKey, &authPolicy{noToken: need, noKeyStatus: http.StatusUnauthorized, noKey: need})
-	if !ok {
-		return false
+	claims, err := h.authenticate(r, h.cfg.SubscriberKey, &authPolicy{noToken: need, noKeyStatus: http.StatusUnauthorized, noKey: need})
+	if err != nil {
+		return Claims{}, err
 	}
 	if !claims.Subscribes(self) && !claims.Subscribes(r.URL.EscapedPath()) {
-		refuse(w, http.StatusForbidden, "the token's mercure.subscribe does not match %s, so it may not read these subscriptions", self)
-		return false
+		return Claims{}, refusal(http.StatusForbidden, "the token's mercure.subscribe does not match %s, so it may not read these subscriptions", self)
 	}
-	return true
+	return claims, nil
 }
 
 // subscriptions returns the documents of the active subscriptions, all or
@@ -212,11 +208,10 @@ func (h *Hub) subscriptions(filter []string) []subscriptionDoc {
 // writeJSONLD answers with v as application/ld+json, with an ETag of the
 // body, and 304 when the client already has it: the list changes with
 // every connection, so clients revalidate (must-revalidate) and cheaply.
-func writeJSONLD(w http.ResponseWriter, r *http.Request, v any) {
+func writeJSONLD(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
-		refuse(w, http.StatusInternalServerError, "internal error: could not encode the subscriptions")
-		return
+		return fmt.Errorf("encode the subscriptions: %w", err)
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
@@ -226,10 +221,11 @@ func writeJSONLD(w http.ResponseWriter, r *http.Request, v any) {
 	h.Set("Link", "<"+wellKnown+`>; rel="mercure"`)
 	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return nil
 	}
 	h.Set("Content-Type", "application/ld+json")
 	w.Write(body)
+	return nil
 }
 
 // etagMatches reports whether an If-None-Match value lists etag.
@@ -251,16 +247,23 @@ const volatileIDsKept = 4096
 // the newest stored update at the time of each, in a bounded ring.
 type volatileIDs struct {
 	mu   sync.Mutex
-	at   map[string]lastUpdate
+	at   map[string]volatileAt
 	ring []string
 	next int
 }
 
-func newVolatileIDs(n int) *volatileIDs {
-	return &volatileIDs{at: make(map[string]lastUpdate, n), ring: make([]string, n)}
+// volatileAt is where an event that is not stored sits in the history,
+// and its topic (private: only those it was for may resume from it).
+type volatileAt struct {
+	lastUpdate
+	topic string
 }
 
-func (v *volatileIDs) add(id string, last lastUpdate) {
+func newVolatileIDs(n int) *volatileIDs {
+	return &volatileIDs{at: make(map[string]volatileAt, n), ring: make([]string, n)}
+}
+
+func (v *volatileIDs) add(id string, last volatileAt) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	delete(v.at, v.ring[v.next])
@@ -270,7 +273,7 @@ func (v *volatileIDs) add(id string, last lastUpdate) {
 }
 
 // lookup returns the newest stored update when id was dispatched.
-func (v *volatileIDs) lookup(id string) (lastUpdate, bool) {
+func (v *volatileIDs) lookup(id string) (volatileAt, bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	last, ok := v.at[id]

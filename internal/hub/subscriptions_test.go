@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 // subscriptionsTemplate is the selector that grants (and selects) every
@@ -161,7 +162,7 @@ func TestSubscriptionsAPIAuthorizationAndCaching(t *testing.T) {
 	reader := token(t, th.subKey, nil, []string{"*"}, 0)
 	req, _ := http.NewRequest(http.MethodGet, th.url+"/subscriptions", nil)
 	req.Header.Set("Authorization", "Bearer "+reader)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hubtest.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

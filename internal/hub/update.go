@@ -30,6 +30,15 @@ type Update struct {
 	// History.AppendUpdate; it orders updates and drops duplicates between
 	// a replay and live delivery.
 	Seq int64
+	// Coalesce says that the update carries the whole state of its
+	// canonical topic, so that a subscriber that is behind may skip it
+	// when a newer coalescing update of the same topic is queued for it
+	// too: it gets the newest state sooner, and its Last-Event-ID stays
+	// exact. The domain sets it on a match's updates (the compact state);
+	// an update a Mercure publisher sent never coalesces (every
+	// subscriber gets it in full), and the publish handler never sets it.
+	// It is not stored: a replay sends every update.
+	Coalesce bool
 }
 
 // ErrUnknownEventID is returned by History.UpdatesAfter when the hub does not
@@ -53,12 +62,26 @@ type History interface {
 	// and one whose ID is stored already (ErrDuplicateID).
 	AppendUpdate(ctx context.Context, u Update) (Update, error)
 	// UpdatesAfter calls fn, in Seq order, for every stored update after the
-	// one whose ID is lastID (EarliestID: all of them). It returns
-	// ErrUnknownEventID if lastID is not in the history.
-	UpdatesAfter(ctx context.Context, lastID string, fn func(Update) error) error
+	// one whose ID is lastID (EarliestID: all of them); when topics is not
+	// nil, only for those with one of topics (canonical or alternate), so
+	// that the store does the filtering where the subscriber's selectors
+	// are plain topics. It returns ErrUnknownEventID if lastID is not in
+	// the history. It holds a bounded amount of memory however long the
+	// history and however large its updates (a page at a time, bounded in
+	// bytes).
+	UpdatesAfter(ctx context.Context, lastID string, topics []string, fn func(Update) error) error
+	// UpdateByID returns the stored update whose ID is id, or an error
+	// wrapping ErrUnknownEventID when there is none: the hub checks that a
+	// subscriber may see the update it resumes from.
+	UpdateByID(ctx context.Context, id string) (Update, error)
 	// LastUpdate returns the newest stored update, or a zero Update when
 	// there is none.
 	LastUpdate(ctx context.Context) (Update, error)
+	// LastUpdates returns the newest stored updates, oldest first: at most
+	// n, whose data add up to at most maxBytes (none when the newest alone
+	// is larger). The hub reads them at start into its ring of recent
+	// updates, which serves the resumptions after a restart.
+	LastUpdates(ctx context.Context, n int, maxBytes int64) ([]Update, error)
 	// PruneUpdates deletes all but the newest keep updates, and those older
 	// than before.
 	PruneUpdates(ctx context.Context, keep int, before time.Time) error

@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,6 +82,23 @@ type templateBudget struct {
 // strings.HasPrefix and runs the regexp on the rest only. The error says
 // what is wrong and where (offsets are in bytes).
 func compileTemplate(s string) (prefix string, re *regexp.Regexp, err error) {
+	prefix, pattern, err := templatePattern(s)
+	if err != nil {
+		return "", nil, err
+	}
+	re, err = regexp.Compile(pattern)
+	if err != nil {
+		// Only counted repetitions could fail here; report them plainly.
+		return "", nil, fmt.Errorf("template too complex to match: %w", err)
+	}
+	return prefix, re, nil
+}
+
+// templatePattern parses the URI template s and returns its literal
+// prefix and the text of the regexp compileTemplate compiles, checked by
+// the regexp parser but not compiled: a selector compiles it only when a
+// topic first passes its cheap tests (see lazyRegexp).
+func templatePattern(s string) (prefix, pattern string, err error) {
 	var b strings.Builder
 	budget := templateBudget{prefixUnits: maxPrefixUnits, variables: MaxTemplateVariables}
 	b.WriteString(`^`)
@@ -96,32 +114,31 @@ func compileTemplate(s string) (prefix string, re *regexp.Regexp, err error) {
 			break
 		}
 		if n == MaxTemplateExpressions {
-			return "", nil, fmt.Errorf("more than %d expressions (at offset %d): use fewer, or \"{+path}\" for a whole path", MaxTemplateExpressions, i+open)
+			return "", "", fmt.Errorf("more than %d expressions (at offset %d): use fewer, or \"{+path}\" for a whole path", MaxTemplateExpressions, i+open)
 		}
 		b.WriteString(regexp.QuoteMeta(s[i : i+open]))
 		start := i + open
 		end := strings.IndexByte(s[start:], '}')
 		if end < 0 {
-			return "", nil, fmt.Errorf("unclosed expression at offset %d: add the closing \"}\"", start)
+			return "", "", fmt.Errorf("unclosed expression at offset %d: add the closing \"}\"", start)
 		}
 		body := s[start+1 : start+end]
 		if nested := strings.IndexByte(body, '{'); nested >= 0 {
-			return "", nil, fmt.Errorf("unclosed expression at offset %d: \"{\" at offset %d opens another before \"}\"", start, start+1+nested)
+			return "", "", fmt.Errorf("unclosed expression at offset %d: \"{\" at offset %d opens another before \"}\"", start, start+1+nested)
 		}
 		pattern, err := expressionPattern(body, start, &budget)
 		if err != nil {
-			return "", nil, err
+			return "", "", err
 		}
 		b.WriteString(pattern)
 		i = start + end + 1
 	}
 	b.WriteString(`$`)
-	re, err = regexp.Compile(b.String())
-	if err != nil {
+	if _, err := syntax.Parse(b.String(), syntax.Perl); err != nil {
 		// Only counted repetitions could fail here; report them plainly.
-		return "", nil, fmt.Errorf("template too complex to match: %w", err)
+		return "", "", fmt.Errorf("template too complex to match: %w", err)
 	}
-	return prefix, re, nil
+	return prefix, b.String(), nil
 }
 
 // expressionPattern returns the regexp for the expression body (the text

@@ -148,3 +148,28 @@ func TestTemplateLongPrefixesStaySmall(t *testing.T) {
 		t.Errorf("matching 20000 x: got false, want true")
 	}
 }
+
+// FuzzTemplatePrefilter checks that the cheap tests Match runs before the
+// regexp (the literal suffix) and compiling it lazily change nothing:
+// Match agrees with the template's regexp compiled at once.
+func FuzzTemplatePrefilter(f *testing.F) {
+	f.Add("https://example.com/books/{id}", "https://example.com/books/1")
+	f.Add("{+v0}{+v1}{/w*}Z00001_00", "https://example.com/Z00001_00")
+	f.Add("a{x}b}c", "aqb}c")
+	f.Add("{?q,r}#end", "?q=1&r=2#end")
+	f.Fuzz(func(t *testing.T, template, topic string) {
+		sel, err := ParseSelector(template)
+		if err != nil || !isTemplate(sel) {
+			return
+		}
+		prefix, re, err := compileTemplate(template)
+		if err != nil {
+			t.Fatalf("ParseSelector accepted %q, compileTemplate refused it: %v", template, err)
+		}
+		rest, ok := strings.CutPrefix(topic, prefix)
+		want := topic == template || ok && re.MatchString(rest)
+		if got := sel.Match(topic); got != want {
+			t.Errorf("%q.Match(%q): got %v, the regexp says %v", template, topic, got, want)
+		}
+	})
+}

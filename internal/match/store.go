@@ -20,8 +20,8 @@ type Store interface {
 	// Returns EINVALID, ENOTFOUND (a competition or team id).
 	CreateMatch(ctx context.Context, in MatchInput) (Match, error)
 	// CreateMatches stores every match of ins, or none: a season's
-	// fixtures imported at once. Returns EINVALID naming the first bad
-	// input by its index ("fixture 3: …"), ENOTFOUND.
+	// fixtures imported at once. Returns EINVALID or ENOTFOUND naming the
+	// first bad input by its 1-based index ("fixture 3: …").
 	CreateMatches(ctx context.Context, ins []MatchInput) ([]Match, error)
 	// EditMatch replaces a match's fields (not its log) with in (see
 	// Edit), stores the state its log folds to and publishes it. Returns
@@ -65,7 +65,8 @@ type CompetitionStore interface {
 	// when asked.
 	Competitions(ctx context.Context, includeArchived bool) ([]Competition, error)
 	// UpdateCompetition stores c's name, season, slug and archived flag
-	// (see Competition.Apply). Returns ENOTFOUND, ECONFLICT (slug taken).
+	// (see Competition.Apply), validated again. Returns EINVALID,
+	// ENOTFOUND, ECONFLICT (slug taken).
 	UpdateCompetition(ctx context.Context, c Competition) (Competition, error)
 
 	// CreateTeam validates in and stores it. Returns EINVALID, ENOTFOUND
@@ -75,9 +76,10 @@ type CompetitionStore interface {
 	Team(ctx context.Context, id int64) (TeamProfile, error)
 	// Teams returns the teams that pass the filter, by name then id.
 	Teams(ctx context.Context, f TeamFilter) ([]TeamProfile, error)
-	// UpdateTeam stores t's fields and competitions (see TeamProfile.Apply).
-	// Matches already made keep the copy of the team they were made with.
-	// Returns ENOTFOUND (the team or a competition).
+	// UpdateTeam stores t's fields and competitions (see TeamProfile.Apply),
+	// validated again. Matches already made keep the copy of the team they
+	// were made with. Returns EINVALID, ENOTFOUND (the team or a
+	// competition).
 	UpdateTeam(ctx context.Context, t TeamProfile) (TeamProfile, error)
 }
 
@@ -140,7 +142,7 @@ type AccountStore interface {
 	RevokeAPIToken(ctx context.Context, id string, at time.Time) (APIToken, error)
 
 	// CreateSetupToken stores the hash of a first-run setup token that is
-	// good until expiresAt.
+	// good until expiresAt. Returns ECONFLICT (the hash exists).
 	CreateSetupToken(ctx context.Context, hash string, expiresAt time.Time) error
 	// CreateFirstAdmin, in one transaction, uses up the setup token whose
 	// hash is tokenHash and creates the first user, an admin, from in, at

@@ -23,6 +23,9 @@ const historyLockID int64 = 0x73636f7265627264 // "scorebrd"
 // subscriber nor loads the whole history in memory.
 const pageSize = 500
 
+// pageBytes bounds the data of one page beyond its first update.
+const pageBytes = 1 << 20
+
 // updateColumns are what scanUpdate reads, in its order.
 const updateColumns = `seq, id, topics, data, private, type, retry`
 
@@ -55,7 +58,7 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 }
 
 // Listen hands fn every hub update this process commits from now on, by
-// AppendUpdate or AppendEvent, in Seq order and one call at a time, until
+// AppendUpdate or a match write, in Seq order and one call at a time, until
 // stop is called (hub.Transport). fn must be quick and must not write to
 // the store. Other instances' updates do not reach it yet.
 func (db *DB) Listen(fn func(hub.Update)) (stop func()) { return db.listeners.Listen(fn) }
@@ -83,10 +86,11 @@ func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, err
 }
 
 // UpdatesAfter calls fn, in Seq order, for every stored update after the
-// one whose ID is lastID (hub.EarliestID: all of them), stopping at fn's
-// first error, which it returns. It returns hub.ErrUnknownEventID if lastID
-// is not in the history.
-func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Update) error) error {
+// one whose ID is lastID (hub.EarliestID: all of them); when topics is not
+// nil, only for those with one of topics (canonical or alternate). It
+// stops at fn's first error, which it returns, and returns
+// hub.ErrUnknownEventID if lastID is not in the history.
+func (db *DB) UpdatesAfter(ctx context.Context, lastID string, topics []string, fn func(hub.Update) error) error {
 	var after int64
 	if lastID != hub.EarliestID {
 		err := db.pool.QueryRow(ctx, `SELECT seq FROM hub_updates WHERE id = $1`, lastID).Scan(&after)
@@ -98,12 +102,7 @@ func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Updat
 		}
 	}
 	for {
-		rows, err := db.pool.Query(ctx, `SELECT `+updateColumns+` FROM hub_updates
-			WHERE seq > $1 ORDER BY seq LIMIT $2`, after, pageSize)
-		if err != nil {
-			return fmt.Errorf("read updates after %d: %w", after, err)
-		}
-		page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hub.Update, error) { return scanUpdate(row) })
+		page, more, err := db.updatesPage(ctx, after, topics)
 		if err != nil {
 			return fmt.Errorf("read updates after %d: %w", after, err)
 		}
@@ -113,10 +112,62 @@ func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Updat
 			}
 			after = u.Seq
 		}
-		if len(page) < pageSize {
+		if !more {
 			return nil
 		}
 	}
+}
+
+// updatesPage reads the next page after seq after: at most pageSize
+// updates and, past the first, pageBytes of data, so that a replay holds
+// a bounded amount of memory whatever the updates weigh; more says
+// whether another page may follow. The sizes are read first, without the
+// data (octet_length does not detoast). A nil topics selects every topic.
+func (db *DB) updatesPage(ctx context.Context, after int64, topics []string) (page []hub.Update, more bool, err error) {
+	rows, err := db.pool.Query(ctx, `SELECT seq, octet_length(data) FROM hub_updates
+		WHERE seq > $1 AND ($2::text[] IS NULL OR topics && $2) ORDER BY seq LIMIT $3`, after, topics, pageSize)
+	if err != nil {
+		return nil, false, err
+	}
+	var upto, total int64
+	n := 0
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		if n > 0 && total+size > pageBytes {
+			more = true
+			break
+		}
+		upto, total, n = seq, total+size, n+1
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || n == 0 {
+		return nil, false, err
+	}
+	more = more || n == pageSize
+	rows, err = db.pool.Query(ctx, `SELECT `+updateColumns+` FROM hub_updates
+		WHERE seq > $1 AND seq <= $2 AND ($3::text[] IS NULL OR topics && $3) ORDER BY seq`, after, upto, topics)
+	if err != nil {
+		return nil, false, err
+	}
+	page, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (hub.Update, error) { return scanUpdate(row) })
+	return page, more, err
+}
+
+// UpdateByID returns the stored update whose ID is id, or an error
+// wrapping hub.ErrUnknownEventID when there is none.
+func (db *DB) UpdateByID(ctx context.Context, id string) (hub.Update, error) {
+	u, err := scanUpdate(db.pool.QueryRow(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.Update{}, fmt.Errorf("update %q: %w", id, hub.ErrUnknownEventID)
+	}
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("read update %q: %w", id, err)
+	}
+	return u, nil
 }
 
 // LastUpdate returns the newest stored update, or a zero Update when there
@@ -130,6 +181,45 @@ func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
 		return hub.Update{}, fmt.Errorf("read last update: %w", err)
 	}
 	return u, nil
+}
+
+// LastUpdates returns the newest stored updates, oldest first: at most n,
+// whose data add up to at most maxBytes (none when the newest alone is
+// larger). The sizes are read first, without the data.
+func (db *DB) LastUpdates(ctx context.Context, n int, maxBytes int64) ([]hub.Update, error) {
+	rows, err := db.pool.Query(ctx, `SELECT seq, octet_length(data) FROM hub_updates ORDER BY seq DESC LIMIT $1`, n)
+	if err != nil {
+		return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+	}
+	var from, to, total int64
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+		}
+		if total+size > maxBytes {
+			break
+		}
+		total += size
+		if to == 0 {
+			to = seq
+		}
+		from = seq
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || to == 0 {
+		return nil, err
+	}
+	rows, err = db.pool.Query(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+	}
+	us, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (hub.Update, error) { return scanUpdate(row) })
+	if err != nil {
+		return nil, fmt.Errorf("read the last %d updates: %w", n, err)
+	}
+	return us, nil
 }
 
 // PruneUpdates deletes all but the newest keep updates, and those stored

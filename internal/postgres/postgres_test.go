@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/postgres"
@@ -55,8 +57,28 @@ func breakHistory(t *testing.T, url string) (repair func()) {
 	}
 }
 
+// insertEvent writes a row of a match's log through a connection of its
+// own, behind the store's back.
+func insertEvent(t *testing.T, url string, matchID, seq int64, key string) {
+	ctx := testContext(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", url, err)
+	}
+	defer conn.Close(ctx)
+	var k *string
+	if key != "" {
+		k = &key
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO match_events
+		(match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key)
+		VALUES ($1, $2, 'note', '{"text":"hidden"}', now(), 0, '', $3)`, matchID, seq, k); err != nil {
+		t.Fatalf("insert a hidden event: %v", err)
+	}
+}
+
 func TestStore(t *testing.T) {
-	storetest.Run(t, open, breakHistory)
+	storetest.Run(t, open, storetest.Hooks{BreakHistory: breakHistory, InsertEvent: insertEvent})
 }
 
 func testContext(t testing.TB) context.Context {
@@ -118,6 +140,45 @@ func TestMigrateConcurrently(t *testing.T) {
 	if _, err := dbs[1].AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/t"}, Data: "x"}); err != nil {
 		t.Errorf("AppendUpdate after Migrate: got %v, want nil", err)
 	}
+}
+
+// TestMigrateKeepsMatches writes a match with the first schema, migrates
+// to the latest, and checks that the match still works.
+func TestMigrateKeepsMatches(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	u := pgtest.EmptyURL(t)
+	db, err := postgres.Open(ctx, u, postgres.Options{MatchTopic: storetest.Topic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fsys, err := fs.Sub(migrations.Postgres, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB := stdlib.OpenDBFromPool(db.Pool())
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys, goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to version 1: %v", err)
+	}
+	m := storetest.OldMatch()
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO matches (id, competition, sport,
+		home_name, home_short_name, home_color, away_name, away_short_name, away_color,
+		kick_off, time_zone, venue, status, seq, state, created_at)
+		VALUES (7, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', 0, $12, $13)`,
+		m.Competition, m.Sport, m.Home.Name, m.Home.ShortName, m.Home.Color, m.Away.Name, m.Away.ShortName, m.Away.Color,
+		m.KickOff, m.TimeZone, m.Venue, storetest.OldState(7), m.CreatedAt); err != nil {
+		t.Fatalf("insert a match of the first schema: %v", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	storetest.CheckMigratedMatch(t, db, 7)
 }
 
 // TestMigrateWaitsForLock holds the migration lock as another instance

@@ -15,8 +15,12 @@ import (
 const updateColumns = `seq, id, topics, data, private, type, retry`
 
 // replayBatch is how many updates UpdatesAfter reads at a time, so that a
-// slow fn never holds a read transaction open over the whole history.
-const replayBatch = 256
+// slow fn never holds a read transaction open over the whole history;
+// replayBytes bounds the data of one batch beyond its first update.
+const (
+	replayBatch = 256
+	replayBytes = 1 << 20
+)
 
 func scanUpdate(row scanner) (hub.Update, error) {
 	var u hub.Update
@@ -75,10 +79,11 @@ func insertUpdate(ctx context.Context, tx *sql.Tx, u hub.Update) (hub.Update, er
 }
 
 // UpdatesAfter calls fn, in Seq order, for every stored update after the
-// one whose ID is lastID (hub.EarliestID: all of them). It returns
-// hub.ErrUnknownEventID if lastID is not in the history, and fn's first
-// error as it is.
-func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Update) error) error {
+// one whose ID is lastID (hub.EarliestID: all of them); when topics is not
+// nil, only for those with one of topics (canonical or alternate). It
+// returns hub.ErrUnknownEventID if lastID is not in the history, and fn's
+// first error as it is.
+func (db *DB) UpdatesAfter(ctx context.Context, lastID string, topics []string, fn func(hub.Update) error) error {
 	var after int64
 	if lastID != hub.EarliestID {
 		err := db.read.QueryRowContext(ctx, `SELECT seq FROM hub_updates WHERE id = ?`, lastID).Scan(&after)
@@ -89,8 +94,17 @@ func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Updat
 			return fmt.Errorf("updates after %q: %w", lastID, err)
 		}
 	}
+	filter, args := "", []any(nil)
+	if topics != nil {
+		list, err := json.Marshal(topics)
+		if err != nil {
+			return fmt.Errorf("updates after %q: encode topics: %w", lastID, err)
+		}
+		filter = ` AND EXISTS (SELECT 1 FROM json_each(hub_updates.topics) WHERE value IN (SELECT value FROM json_each(?)))`
+		args = []any{string(list)}
+	}
 	for {
-		batch, err := db.updatesBatch(ctx, after)
+		batch, more, err := db.updatesBatch(ctx, after, filter, args)
 		if err != nil {
 			return fmt.Errorf("updates after %q: %w", lastID, err)
 		}
@@ -100,28 +114,74 @@ func (db *DB) UpdatesAfter(ctx context.Context, lastID string, fn func(hub.Updat
 			}
 			after = u.Seq
 		}
-		if len(batch) < replayBatch {
+		if !more {
 			return nil
 		}
 	}
 }
 
-func (db *DB) updatesBatch(ctx context.Context, after int64) ([]hub.Update, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+updateColumns+` FROM hub_updates
-		WHERE seq > ? ORDER BY seq LIMIT ?`, after, replayBatch)
+// updatesBatch reads the next page after seq after: at most replayBatch
+// updates and, past the first, replayBytes of data, so that a replay
+// holds a bounded amount of memory whatever the updates weigh; more says
+// whether another batch may follow. The sizes are read first, without
+// the data; filter and args select by topic.
+func (db *DB) updatesBatch(ctx context.Context, after int64, filter string, args []any) (batch []hub.Update, more bool, err error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, octet_length(data) FROM hub_updates
+		WHERE seq > ?`+filter+` ORDER BY seq LIMIT ?`, append(append([]any{after}, args...), replayBatch)...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	upto, n, more, err := pageEnd(rows)
+	if err != nil || n == 0 {
+		return nil, false, err
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT `+updateColumns+` FROM hub_updates
+		WHERE seq > ? AND seq <= ?`+filter+` ORDER BY seq`, append([]any{after, upto}, args...)...)
+	if err != nil {
+		return nil, false, err
 	}
 	defer rows.Close()
-	var batch []hub.Update
+	batch = make([]hub.Update, 0, n)
 	for rows.Next() {
 		u, err := scanUpdate(rows)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		batch = append(batch, u)
 	}
-	return batch, rows.Err()
+	return batch, more, rows.Err()
+}
+
+// pageEnd reads (seq, size) rows, at most replayBatch, and returns the seq
+// that ends a page of at most replayBytes (at least one update), how many
+// it holds, and whether more may follow it.
+func pageEnd(rows *sql.Rows) (upto int64, n int, more bool, err error) {
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			return 0, 0, false, err
+		}
+		if n > 0 && total+size > replayBytes {
+			return upto, n, true, nil
+		}
+		upto, total, n = seq, total+size, n+1
+	}
+	return upto, n, n == replayBatch, rows.Err()
+}
+
+// UpdateByID returns the stored update whose ID is id, or an error
+// wrapping hub.ErrUnknownEventID when there is none.
+func (db *DB) UpdateByID(ctx context.Context, id string) (hub.Update, error) {
+	u, err := scanUpdate(db.read.QueryRowContext(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return hub.Update{}, fmt.Errorf("update %q: %w", id, hub.ErrUnknownEventID)
+	}
+	if err != nil {
+		return hub.Update{}, fmt.Errorf("update %q: %w", id, err)
+	}
+	return u, nil
 }
 
 // LastUpdate returns the newest stored update, or a zero Update when there
@@ -136,6 +196,57 @@ func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
 		return hub.Update{}, fmt.Errorf("last update: %w", err)
 	}
 	return u, nil
+}
+
+// LastUpdates returns the newest stored updates, oldest first: at most n,
+// whose data add up to at most maxBytes (none when the newest alone is
+// larger). The sizes are read first, without the data.
+func (db *DB) LastUpdates(ctx context.Context, n int, maxBytes int64) ([]hub.Update, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, octet_length(data) FROM hub_updates ORDER BY seq DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("last %d updates: %w", n, err)
+	}
+	from, to, err := newestWithin(rows, maxBytes)
+	if err != nil || to == 0 {
+		return nil, err
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT `+updateColumns+` FROM hub_updates WHERE seq >= ? AND seq <= ? ORDER BY seq`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("last %d updates: %w", n, err)
+	}
+	defer rows.Close()
+	var us []hub.Update
+	for rows.Next() {
+		u, err := scanUpdate(rows)
+		if err != nil {
+			return nil, fmt.Errorf("last %d updates: %w", n, err)
+		}
+		us = append(us, u)
+	}
+	return us, rows.Err()
+}
+
+// newestWithin reads (seq, size) rows, newest first, and returns the
+// range of seqs of the newest whose sizes add up to at most maxBytes; to
+// is 0 when there are none.
+func newestWithin(rows *sql.Rows, maxBytes int64) (from, to int64, err error) {
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			return 0, 0, err
+		}
+		if total+size > maxBytes {
+			break
+		}
+		total += size
+		if to == 0 {
+			to = seq
+		}
+		from = seq
+	}
+	return from, to, rows.Err()
 }
 
 // PruneUpdates deletes all but the newest keep updates, and those stored

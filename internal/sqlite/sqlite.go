@@ -184,7 +184,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // Listen hands fn every hub update committed from now on, by AppendUpdate
-// or a write of a match's state, in Seq order and one call at a time, until stop is
+// or a match write, in Seq order and one call at a time, until stop is
 // called (hub.Transport). fn must be quick and must not write to the store.
 func (db *DB) Listen(fn func(hub.Update)) (stop func()) { return db.listeners.Listen(fn) }
 

@@ -3,15 +3,19 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/scoreboard/scoreboard/internal/match"
 	"github.com/scoreboard/scoreboard/internal/sqlite"
 	"github.com/scoreboard/scoreboard/internal/storetest"
+	"github.com/scoreboard/scoreboard/migrations"
 )
 
 // open is the suite's Opener: a fresh file in the test's temporary
@@ -45,6 +49,25 @@ func breakHistory(t *testing.T, path string) (repair func()) {
 	}
 }
 
+// insertEvent writes a row of a match's log through a connection of its
+// own, behind the store's back.
+func insertEvent(t *testing.T, path string, matchID, seq int64, key string) {
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer raw.Close()
+	var k any
+	if key != "" {
+		k = key
+	}
+	if _, err := raw.Exec(`INSERT INTO match_events
+		(match_id, seq, kind, detail, recorded_at, clock_ms, recorded_by, idempotency_key)
+		VALUES (?, ?, 'note', '{"text":"hidden"}', 0, 0, '', ?)`, matchID, seq, k); err != nil {
+		t.Fatalf("insert a hidden event: %v", err)
+	}
+}
+
 func openDB(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 	tb.Helper()
 	ctx := context.Background()
@@ -64,7 +87,7 @@ func openDB(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, open, breakHistory)
+	storetest.Run(t, open, storetest.Hooks{BreakHistory: breakHistory, InsertEvent: insertEvent})
 }
 
 // TestMigrateTwice checks that migrating an up-to-date database does
@@ -84,6 +107,41 @@ func TestMigrateTwice(t *testing.T) {
 	if err != nil || got != v {
 		t.Errorf("Secret after migrating again: got %q, %v, want %q", got, err, v)
 	}
+}
+
+// TestMigrateKeepsMatches writes a match with the first schema, migrates
+// to the latest, and checks that the match still works.
+func TestMigrateKeepsMatches(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to version 1: %v", err)
+	}
+	m := storetest.OldMatch()
+	if _, err := raw.ExecContext(ctx, `INSERT INTO matches (id, competition, sport,
+		home_name, home_short_name, home_color, away_name, away_short_name, away_color,
+		kick_off, time_zone, venue, status, seq, state, created_at)
+		VALUES (7, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, ?)`,
+		m.Competition, m.Sport, m.Home.Name, m.Home.ShortName, m.Home.Color, m.Away.Name, m.Away.ShortName, m.Away.Color,
+		m.KickOff.UnixMicro(), m.TimeZone, m.Venue, string(storetest.OldState(7)), m.CreatedAt.UnixMicro()); err != nil {
+		t.Fatalf("insert a match of the first schema: %v", err)
+	}
+	raw.Close()
+	db := openDB(t, path, sqlite.Options{MatchTopic: storetest.Topic})
+	storetest.CheckMigratedMatch(t, db, 7)
 }
 
 // TestOddPath opens a file whose name holds URI syntax, and reopens it.

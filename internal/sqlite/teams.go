@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -134,16 +135,17 @@ func addCompetitionIDs(ctx context.Context, q querier, ts []match.TeamProfile) e
 		return nil
 	}
 	index := make(map[int64]int, len(ts))
+	ids := make([]int64, len(ts))
 	for i, t := range ts {
 		index[t.ID] = i
+		ids[i] = t.ID
 	}
-	// One team (Team) reads its own rows; a list reads them all at once.
-	var one any
-	if len(ts) == 1 {
-		one = ts[0].ID
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("encode team ids: %w", err)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT team_id, competition_id FROM team_competitions
-		WHERE ? IS NULL OR team_id = ? ORDER BY team_id, competition_id`, one, one)
+		WHERE team_id IN (SELECT value FROM json_each(?)) ORDER BY team_id, competition_id`, string(list))
 	if err != nil {
 		return fmt.Errorf("read competitions of teams: %w", err)
 	}
@@ -153,9 +155,7 @@ func addCompetitionIDs(ctx context.Context, q querier, ts []match.TeamProfile) e
 		if err := rows.Scan(&team, &competition); err != nil {
 			return fmt.Errorf("read competitions of teams: %w", err)
 		}
-		if i, ok := index[team]; ok {
-			ts[i].CompetitionIDs = append(ts[i].CompetitionIDs, competition)
-		}
+		ts[index[team]].CompetitionIDs = append(ts[index[team]].CompetitionIDs, competition)
 	}
 	return rows.Err()
 }

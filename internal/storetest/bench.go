@@ -41,6 +41,7 @@ func Bench(b *testing.B, open BenchOpener) {
 			benchGoal(b, s, id, i)
 		}
 	})
+	b.Run("UpdateSize", func(b *testing.B) { benchUpdateSize(b, open(b)) })
 	b.Run("AppendEventParallel", func(b *testing.B) {
 		s := open(b)
 		var matches atomic.Int64
@@ -87,4 +88,37 @@ func benchGoal(b *testing.B, s Store, id int64, i int) {
 	if err != nil {
 		b.Errorf("AppendEvent(goal %d): %v", i, err)
 	}
+}
+
+// benchUpdateSize plays a football match of 200 events and reports the
+// size of its update at event 1 and at event 200 (update_bytes/event_1,
+// update_bytes/event_200), so that a change that makes updates grow shows.
+func benchUpdateSize(b *testing.B, s Store) {
+	ctx := context.Background()
+	var first, last int
+	for b.Loop() {
+		m, err := s.CreateMatch(ctx, footballMatch())
+		if err != nil {
+			b.Fatalf("CreateMatch: %v", err)
+		}
+		for i := 1; i <= 200; i++ {
+			_, st, err := s.AppendEvent(ctx, m.ID, footballEvent(i))
+			if err != nil {
+				b.Fatalf("AppendEvent(%d): %v", i, err)
+			}
+			if i == 1 || i == 200 {
+				u, err := s.LastUpdate(ctx)
+				if err != nil || u.ID != st.UpdateID {
+					b.Fatalf("LastUpdate: got %q (%v), want the append's update %q", u.ID, err, st.UpdateID)
+				}
+				if i == 1 {
+					first = len(u.Data)
+				} else {
+					last = len(u.Data)
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(first), "update_bytes/event_1")
+	b.ReportMetric(float64(last), "update_bytes/event_200")
 }

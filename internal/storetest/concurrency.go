@@ -173,7 +173,7 @@ func testHistoryCommitOrder(t *testing.T, open Opener) {
 	seen := map[int64]bool{}
 	last, lastID := int64(0), hub.EarliestID
 	read := func() {
-		err := db.UpdatesAfter(ctx, lastID, func(u hub.Update) error {
+		err := db.UpdatesAfter(ctx, lastID, nil, func(u hub.Update) error {
 			if u.Seq <= last {
 				return fmt.Errorf("got seq %d after %d, want increasing", u.Seq, last)
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +18,14 @@ import (
 // collect returns the updates UpdatesAfter(lastID) gives.
 func collect(t *testing.T, s Store, lastID string) ([]hub.Update, error) {
 	t.Helper()
+	return collectTopics(t, s, lastID, nil)
+}
+
+// collectTopics returns the updates UpdatesAfter(lastID, topics) gives.
+func collectTopics(t *testing.T, s Store, lastID string, topics []string) ([]hub.Update, error) {
+	t.Helper()
 	var got []hub.Update
-	err := s.UpdatesAfter(testContext(t), lastID, func(u hub.Update) error {
+	err := s.UpdatesAfter(testContext(t), lastID, topics, func(u hub.Update) error {
 		got = append(got, u)
 		return nil
 	})
@@ -66,6 +73,9 @@ func testHistory(t *testing.T, open Opener) {
 	if got, err := collect(t, s, hub.EarliestID); err != nil || len(got) != 0 {
 		t.Errorf("UpdatesAfter(earliest) of an empty history: got %v, %v, want none", got, err)
 	}
+	if got, err := s.LastUpdates(ctx, 10, 1<<20); err != nil || len(got) != 0 {
+		t.Errorf("LastUpdates of an empty history: got %v, %v, want none", got, err)
+	}
 	us := appendUpdates(t, s, 5, "a")
 	tests := []struct {
 		name   string
@@ -91,6 +101,38 @@ func testHistory(t *testing.T, open Opener) {
 	if _, err := collect(t, s, "urn:uuid:00000000-0000-7000-8000-000000000000"); !errors.Is(err, hub.ErrUnknownEventID) {
 		t.Errorf("UpdatesAfter(unknown id): got %v, want hub.ErrUnknownEventID", err)
 	}
+	for _, u := range us[:2] {
+		got, err := s.UpdateByID(ctx, u.ID)
+		if err != nil {
+			t.Fatalf("UpdateByID(%s): %v", u.ID, err)
+		}
+		if diff := cmp.Diff(u, got, eventOpts); diff != "" {
+			t.Errorf("UpdateByID(%s) (-want +got):\n%s", u.ID, diff)
+		}
+	}
+	if _, err := s.UpdateByID(ctx, "urn:uuid:00000000-0000-7000-8000-000000000000"); !errors.Is(err, hub.ErrUnknownEventID) {
+		t.Errorf("UpdateByID(unknown id): got %v, want hub.ErrUnknownEventID", err)
+	}
+	one := int64(len(us[0].Data))
+	for _, tt := range []struct {
+		name     string
+		n        int
+		maxBytes int64
+		want     []hub.Update
+	}{
+		{"the newest 3", 3, 1 << 20, us[2:]},
+		{"more than there are", 10, 1 << 20, us},
+		{"bounded by bytes", 10, 2*one + 1, us[3:]},
+		{"the newest alone too big", 10, one - 1, nil},
+	} {
+		got, err := s.LastUpdates(ctx, tt.n, tt.maxBytes)
+		if err != nil {
+			t.Fatalf("LastUpdates(%d, %d): %v", tt.n, tt.maxBytes, err)
+		}
+		if diff := cmp.Diff(tt.want, got, eventOpts); diff != "" {
+			t.Errorf("LastUpdates %s (-want +got):\n%s", tt.name, diff)
+		}
+	}
 	last, err = s.LastUpdate(ctx)
 	if err != nil {
 		t.Fatalf("LastUpdate: %v", err)
@@ -100,7 +142,7 @@ func testHistory(t *testing.T, open Opener) {
 	}
 	stop := errors.New("stop")
 	calls := 0
-	err = s.UpdatesAfter(ctx, hub.EarliestID, func(hub.Update) error { calls++; return stop })
+	err = s.UpdatesAfter(ctx, hub.EarliestID, nil, func(hub.Update) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("UpdatesAfter with fn failing: got %v after %d calls, want fn's error after 1", err, calls)
 	}
@@ -110,11 +152,56 @@ func testHistory(t *testing.T, open Opener) {
 	if _, err := s.AppendUpdate(ctx, hub.Update{Data: "nowhere"}); err == nil {
 		t.Errorf("AppendUpdate without a topic: got nil error, want an error")
 	}
+	testHistoryTopics(t, s, us)
 	// A long history replays whole and in order.
 	more := appendUpdates(t, s, 600, "b")
 	got, err := collect(t, s, us[4].ID)
 	if err != nil || len(got) != len(more) || got[0].ID != more[0].ID || got[len(got)-1].ID != more[len(more)-1].ID {
 		t.Errorf("UpdatesAfter over %d updates: got %d (err %v), want them all in order", len(more), len(got), err)
+	}
+	// Updates larger than a page's bytes replay whole, in order, each once.
+	big := make([]hub.Update, 3)
+	for i := range big {
+		u := hub.Update{Topics: []string{"https://example.org/big"}, Data: strings.Repeat(string(rune('a'+i)), 700<<10)}
+		if big[i], err = s.AppendUpdate(ctx, u); err != nil {
+			t.Fatalf("AppendUpdate of %d bytes: %v", len(u.Data), err)
+		}
+	}
+	got, err = collectTopics(t, s, more[len(more)-1].ID, []string{"https://example.org/big"})
+	if err != nil {
+		t.Fatalf("UpdatesAfter over big updates: %v", err)
+	}
+	if diff := cmp.Diff(big, got, eventOpts); diff != "" {
+		t.Errorf("UpdatesAfter over big updates (-want +got):\n%.300s", diff)
+	}
+}
+
+// testHistoryTopics replays us (appended by appendUpdates) filtered by
+// topic, canonical or alternate.
+func testHistoryTopics(t *testing.T, s Store, us []hub.Update) {
+	tests := []struct {
+		name   string
+		lastID string
+		topics []string
+		want   []hub.Update
+	}{
+		{"a canonical topic", hub.EarliestID, []string{"https://example.org/books/a2"}, us[2:3]},
+		{"two topics", hub.EarliestID, []string{"https://example.org/books/a3", "https://example.org/books/a0"}, []hub.Update{us[0], us[3]}},
+		{"after an id", us[2].ID, []string{"https://example.org/books/a3", "https://example.org/books/a0"}, us[3:4]},
+		{"an alternate topic", us[1].ID, []string{"https://example.org/books"}, us[2:]},
+		{"no update has it", hub.EarliestID, []string{"https://nothing.example/1"}, nil},
+		{"no topic", hub.EarliestID, []string{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run("topics/"+tt.name, func(t *testing.T) {
+			got, err := collectTopics(t, s, tt.lastID, tt.topics)
+			if err != nil {
+				t.Fatalf("UpdatesAfter(%s, %q): %v", tt.lastID, tt.topics, err)
+			}
+			if diff := cmp.Diff(tt.want, got, eventOpts); diff != "" {
+				t.Errorf("UpdatesAfter(%s, %q) (-want +got):\n%s", tt.lastID, tt.topics, diff)
+			}
+		})
 	}
 }
 

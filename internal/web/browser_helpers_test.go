@@ -118,14 +118,10 @@ func (e *browserEnv) navigate(u string) {
 	}
 }
 
-// eval evaluates expr in the page.
-func eval[T any](e *browserEnv, expr string) T {
+// evalIn evaluates expr in e's page (see eval).
+func evalIn[T any](e *browserEnv, expr string) T {
 	e.t.Helper()
-	v, err := chromedp.Run(e.ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		e.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
+	return eval[T](e.t, e.ctx, expr)
 }
 
 // widgetsJS is a page function that describes each widget of the page:
@@ -143,7 +139,7 @@ func (e *browserEnv) waitFor(what, expr string) {
 	ctx, cancel := context.WithTimeout(e.ctx, 15*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		e.t.Fatalf("%s: %v; the widgets: %s", what, err, eval[string](e, widgetsJS))
+		e.t.Fatalf("%s: %v; the widgets: %s", what, err, evalIn[string](e, widgetsJS))
 	}
 }
 

@@ -193,7 +193,7 @@ func TestImportFixtures(t *testing.T) {
 			{"not CSV", "{}", "application/json", "text/csv"},
 			{"bad quoting", "date,time,home,away\n2027-01-01,10:00,\"Lille,Lens\n", "text/csv", "line"},
 		} {
-			got := a.do(req{Method: "POST", Path: path, Token: admin, Body: tt.body, ContentType: tt.ct, Invalid: true})
+			got := a.do(req{Method: "POST", Path: path, Token: admin, Body: tt.body, ContentType: tt.ct})
 			wantError(t, tt.name, got, http.StatusBadRequest, "invalid", tt.part)
 		}
 		big := "date,time,home,away\n" + strings.Repeat("2027-08-14,19:45,Lille,Lens\n", maxCSVBody/20)

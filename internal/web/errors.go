@@ -123,13 +123,18 @@ func retryAfter(err error, after time.Duration) error {
 	return &retryError{err: err, after: after}
 }
 
-// serveError writes err as JSON with the status its code maps to. An
+// serveError writes err as JSON with the status its code maps to, or, for
+// a page of the admin UI, as a page (servePage). An
 // internal error is logged here, once, with everything; the client sees only
 // "internal error".
 func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	code := match.ErrorCode(err)
 	if code == match.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if isAdminPage(r) {
+		s.servePage(w, r, err)
+		return
 	}
 	status := statusOf(code)
 	h := w.Header()

@@ -66,8 +66,8 @@ func (s *server) handlePage(h handlerFunc) http.HandlerFunc {
 		status := statusOf(code)
 		w.Header().Del("ETag")
 		w.Header().Set("Cache-Control", "no-store")
-		v := templates.ErrorPageView{Status: status, Title: http.StatusText(status), Message: match.ErrorMessage(err)}
-		s.pageStatus(w, r, "'none'", status, templates.ErrorPage(v))
+		v := templates.PublicErrorView{Status: status, Title: http.StatusText(status), Message: match.ErrorMessage(err)}
+		s.pageStatus(w, r, "'none'", status, templates.PublicErrorPage(v))
 	}
 }
 

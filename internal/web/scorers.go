@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/scoreboard/scoreboard/internal/match"
@@ -28,24 +29,17 @@ func (s *server) listScorers(w http.ResponseWriter, r *http.Request) error {
 // assignScorer serves PUT /api/v1/matches/{id}/scorers/{userID} (admins):
 // the user may record the match from now on. 204.
 func (s *server) assignScorer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	uid, err := pathID(r, "userID")
-	if err != nil {
-		return err
-	}
-	if err := s.store.AssignScorer(r.Context(), id, uid); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.changeScorer(w, r, s.store.AssignScorer)
 }
 
 // unassignScorer serves DELETE /api/v1/matches/{id}/scorers/{userID}
 // (admins). 204.
 func (s *server) unassignScorer(w http.ResponseWriter, r *http.Request) error {
+	return s.changeScorer(w, r, s.store.UnassignScorer)
+}
+
+// changeScorer applies change to the match and user the path names.
+func (s *server) changeScorer(w http.ResponseWriter, r *http.Request, change func(ctx context.Context, matchID, userID int64) error) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -54,7 +48,7 @@ func (s *server) unassignScorer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.UnassignScorer(r.Context(), id, uid); err != nil {
+	if err := change(r.Context(), id, uid); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -83,6 +83,8 @@ type server struct {
 	csrf          *http.CrossOriginProtection
 	limiter       *inFlightLimiter
 	demo          bool
+	// logins throttles password checks per account and per address.
+	logins *loginThrottle
 }
 
 // NewHandler returns the scoreboard's HTTP handler: every route of the
@@ -100,6 +102,7 @@ func newServer(d Deps) (*server, *chi.Mux) {
 		secureCookies: strings.HasPrefix(d.PublicURL, "https://"),
 		csrf:          http.NewCrossOriginProtection(),
 		demo:          d.Demo,
+		logins:        newLoginThrottle(),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -125,7 +128,9 @@ func newServer(d Deps) (*server, *chi.Mux) {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", m)
 	r.Route("/api/v1", s.apiRoutes)
+	s.setupPageRoutes(r)
 	s.widgetRoutes(r)
+	s.adminRoutes(r)
 
 	if d.Hub != nil {
 		r.Handle("/.well-known/mercure", d.Hub)

@@ -25,26 +25,26 @@ func TestWidgetsShareOneStream(t *testing.T) {
 	e.waitFor("three widgets show 0-0", scoresAre(m1, 0, 0)+" && "+scoresAre(m2, 0, 0))
 	e.waitSubscribers(1)
 	e.waitFor("the page opens one stream", "window.streams === 1")
-	if got := eval[[]string](e, `Object.getOwnPropertyNames(window).filter((k) => k != "globals" && !globals.includes(k))`); len(got) != 0 {
+	if got := evalIn[[]string](e, `Object.getOwnPropertyNames(window).filter((k) => k != "globals" && !globals.includes(k))`); len(got) != 0 {
 		t.Errorf("the widget added globals %q", got)
 	}
-	if got := eval[[]string](e, `["scoreboard-match", "scoreboard-matches"].filter((n) => !customElements.get(n))`); len(got) != 0 {
+	if got := evalIn[[]string](e, `["scoreboard-match", "scoreboard-matches"].filter((n) => !customElements.get(n))`); len(got) != 0 {
 		t.Errorf("elements %q are not defined", got)
 	}
 
 	e.goal(m1, "home", "Jonathan David")
 	e.waitFor("the goal shows in both widgets of the match", scoresAre(m1, 1, 0))
 	e.waitFor("the live region announces it", fmt.Sprintf(`[...document.querySelectorAll('scoreboard-match[match="%d"]')].every((e) => e.shadowRoot.querySelector(".sr").textContent.startsWith("Goal! Lille 1, Lens 0, "))`, m1))
-	if got := eval[bool](e, scoresAre(m2, 0, 0)); !got {
-		t.Errorf("the other match's widget changed: %s", eval[string](e, widgetsJS))
+	if got := evalIn[bool](e, scoresAre(m2, 0, 0)); !got {
+		t.Errorf("the other match's widget changed: %s", evalIn[string](e, widgetsJS))
 	}
-	if n := eval[int](e, "window.streams"); n != 1 || e.hub.Stats().Subscribers != 1 {
+	if n := evalIn[int](e, "window.streams"); n != 1 || e.hub.Stats().Subscribers != 1 {
 		t.Errorf("after a goal: the page opened %d streams and the hub has %d, want 1 and 1", n, e.hub.Stats().Subscribers)
 	}
 
 	// A widget added later, of another match, joins the stream: one
 	// reconnect for the new topic, one stream still.
-	eval[any](e, fmt.Sprintf(`document.body.append(Object.assign(document.createElement("scoreboard-match"), {id: "later"})); document.getElementById("later").setAttribute("match", "%d")`, m3))
+	evalIn[any](e, fmt.Sprintf(`document.body.append(Object.assign(document.createElement("scoreboard-match"), {id: "later"})); document.getElementById("later").setAttribute("match", "%d")`, m3))
 	e.waitFor("the widget added later shows its match", `document.getElementById("later").shadowRoot?.querySelector(".m .home .s")?.textContent === "0"`)
 	e.waitFor("the page reconnects once", "window.streams === 2")
 	e.waitSubscribers(1)
@@ -52,7 +52,7 @@ func TestWidgetsShareOneStream(t *testing.T) {
 	e.waitFor("the goal shows in the widget added later", scoresAre(m3, 0, 1))
 	e.goal(m2, "away", "Ludovic Ajorque")
 	e.waitFor("and the others still follow theirs", scoresAre(m2, 0, 1))
-	if n := eval[int](e, "window.streams"); n != 2 {
+	if n := evalIn[int](e, "window.streams"); n != 2 {
 		t.Errorf("the page opened %d streams, want 2 (one, and one reconnect for the new topic)", n)
 	}
 }
@@ -74,21 +74,21 @@ func TestWidgetResumesAfterACut(t *testing.T) {
 	e.goal(id, "home", "Edon Zhegrova")
 	proxy.restore()
 	// The network comes back: the browser says so.
-	eval[any](e, `window.dispatchEvent(new Event("online"))`)
+	evalIn[any](e, `window.dispatchEvent(new Event("online"))`)
 	e.waitFor("both goals show", scoresAre(id, 2, 0))
 	e.waitSubscribers(1)
 	e.waitFor("the timeline has both goals", fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length === 2`, id))
 	// Once: a third goal after them counts as the third.
 	third := e.goal(id, "away", "Wesley Saïd")
 	e.waitFor("the next goal shows", scoresAre(id, 2, 1))
-	if n := eval[int](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length`, id)); n != 3 {
-		t.Errorf("the timeline has %d goals, want 3: %s", n, eval[string](e, widgetsJS))
+	if n := evalIn[int](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length`, id)); n != 3 {
+		t.Errorf("the timeline has %d goals, want 3: %s", n, evalIn[string](e, widgetsJS))
 	}
 	// A void takes it back, from the score and the timeline, and says so
 	// without a "Goal!".
 	e.record(e.admin, id, map[string]any{"kind": "void", "void_seq": third, "text": "offside"}, http.StatusCreated)
 	e.waitFor("the void shows", scoresAre(id, 2, 0)+fmt.Sprintf(` && document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length === 2`, id))
-	if said := eval[string](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelector(".sr").textContent`, id)); !strings.HasPrefix(said, "Lille 2, Lens 0") {
+	if said := evalIn[string](e, fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelector(".sr").textContent`, id)); !strings.HasPrefix(said, "Lille 2, Lens 0") {
 		t.Errorf("after a void the live region says %q, want the score without Goal!", said)
 	}
 }
@@ -110,9 +110,9 @@ func TestWidgetReconnectsASilentStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Minute))); err != nil {
-		t.Fatalf("the goal never shows after a silent stream: %v; the widgets: %s", err, eval[string](e, widgetsJS))
+		t.Fatalf("the goal never shows after a silent stream: %v; the widgets: %s", err, evalIn[string](e, widgetsJS))
 	}
-	if n := eval[int](e, "window.streams"); n != 2 {
+	if n := evalIn[int](e, "window.streams"); n != 2 {
 		t.Errorf("the page opened %d streams, want 2: the silent one and the next", n)
 	}
 }
@@ -132,7 +132,7 @@ func TestWidgetPollsWhenStreamingIsBuffered(t *testing.T) {
 	ctx, cancel := context.WithTimeout(e.ctx, 45*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](scoresAre(id, 1, 0), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(time.Minute))); err != nil {
-		t.Fatalf("the goal never shows through a buffering proxy: %v; the widgets: %s", err, eval[string](e, widgetsJS))
+		t.Fatalf("the goal never shows through a buffering proxy: %v; the widgets: %s", err, evalIn[string](e, widgetsJS))
 	}
 	// The next reads revalidate the state with its ETag.
 	want := fmt.Sprintf("path=/api/v1/matches/%d route=/api/v1/matches/{id} status=304", id)
@@ -177,7 +177,7 @@ func TestWidgetInFrenchAndDark(t *testing.T) {
 	e.navigate(host)
 	e.waitFor("the widgets show", scoresAre(id, 0, 0)+" && "+scoresAre(done, 0, 0))
 	q := func(sel, js string) string {
-		return eval[string](e, `document.querySelector('`+sel+`').shadowRoot.querySelector(`+js)
+		return evalIn[string](e, `document.querySelector('`+sel+`').shadowRoot.querySelector(`+js)
 	}
 	if got := q(`scoreboard-match[theme="dark"]`, `".p").textContent`); got != "Suspendre le direct" {
 		t.Errorf("pause control: got %q, want the French label", got)
@@ -193,14 +193,14 @@ func TestWidgetInFrenchAndDark(t *testing.T) {
 	}
 
 	// Paused, the widget holds still; resumed, it catches up.
-	eval[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
+	evalIn[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
 	e.waitFor("the control says it is paused", `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").textContent === "Reprendre le direct"`)
 	e.goal(id, "home", "Jonathan David")
 	e.waitFor("the update arrives while paused", `document.querySelector('scoreboard-match[theme="dark"]').st.home.score === 1`)
-	if !eval[bool](e, scoresAre(id, 0, 0)) {
-		t.Errorf("a paused widget changed: %s", eval[string](e, widgetsJS))
+	if !evalIn[bool](e, scoresAre(id, 0, 0)) {
+		t.Errorf("a paused widget changed: %s", evalIn[string](e, widgetsJS))
 	}
-	eval[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
+	evalIn[any](e, `document.querySelector('scoreboard-match[theme="dark"]').shadowRoot.querySelector(".p").click()`)
 	e.waitFor("resumed, it shows the goal", scoresAre(id, 1, 0))
 	if got := q(`scoreboard-match[theme="dark"]`, `".p").textContent`); got != "Suspendre le direct" {
 		t.Errorf("resumed, the control says %q", got)
@@ -224,7 +224,7 @@ func TestEmbedPageReportsItsHeight(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("iframe").contentDocument === null`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		t.Fatalf("the embed page is not cross-origin: %v", err)
 	}
-	if h := eval[[]int](e, "window.heights"); len(h) == 0 || strings.Contains(fmt.Sprint(h), "-") {
+	if h := evalIn[[]int](e, "window.heights"); len(h) == 0 || strings.Contains(fmt.Sprint(h), "-") {
 		t.Errorf("heights reported: %v", h)
 	}
 }
@@ -245,7 +245,7 @@ func TestCompetitionWidget(t *testing.T) {
 		doc := e.createMatch(e.admin, in)
 		ids = append(ids, doc.Match.ID)
 		// The day the reader's browser sees the kick-off on.
-		tz := eval[string](e, "Intl.DateTimeFormat().resolvedOptions().timeZone")
+		tz := evalIn[string](e, "Intl.DateTimeFormat().resolvedOptions().timeZone")
 		loc, err := time.LoadLocation(tz)
 		if err != nil {
 			t.Fatalf("the browser's time zone %q: %v", tz, err)
@@ -265,12 +265,12 @@ func TestCompetitionWidget(t *testing.T) {
 	e.goal(ids[1], "home", "Mostafa Mohamed")
 	defer func() {
 		if t.Failed() {
-			t.Logf("rows: %s", eval[string](e, rows))
+			t.Logf("rows: %s", evalIn[string](e, rows))
 		}
 	}()
 	e.waitFor("both goals show in the list", rows+fmt.Sprintf(` === "0-1 %s/matches/%d | 1-0 %s/matches/%d"`, e.URL, ids[0], e.URL, ids[1]))
 	e.waitFor("and in the match widget", scoresAre(ids[1], 1, 0))
-	if got := eval[string](e, `document.querySelector("scoreboard-matches").shadowRoot.querySelector(".sr").textContent`); !strings.HasPrefix(got, "Goal! Nantes 1, Brest 0, ") {
+	if got := evalIn[string](e, `document.querySelector("scoreboard-matches").shadowRoot.querySelector(".sr").textContent`); !strings.HasPrefix(got, "Goal! Nantes 1, Brest 0, ") {
 		t.Errorf("the list's live region says %q", got)
 	}
 	if png, err := chromedp.Run(e.ctx, chromedp.Screenshot(chromedp.CSS("scoreboard-matches"))); err == nil && os.Getenv("SCOREBOARD_UPDATE_SCREENSHOTS") != "" {
@@ -290,7 +290,7 @@ func TestWidgetClockRunsInTheBrowser(t *testing.T) {
 	e.navigate(host)
 	status := `document.querySelector("scoreboard-match").shadowRoot?.querySelector(".st")?.textContent`
 	e.waitFor("the clock reads the first minute, not the hour ahead", status+` === "1'"`)
-	if role := eval[string](e, `document.querySelector("scoreboard-match").shadowRoot.querySelector(".st").getAttribute("role")`); role != "timer" {
+	if role := evalIn[string](e, `document.querySelector("scoreboard-match").shadowRoot.querySelector(".st").getAttribute("role")`); role != "timer" {
 		t.Errorf("the clock's role is %q, want timer (a live region that is not announced)", role)
 	}
 	// Two seconds before the hour: the minute turns in the browser, with

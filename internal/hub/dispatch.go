@@ -1,0 +1,115 @@
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// The fan-out runs off the commit path. The Transport hands each committed
+// update to Dispatch while the store holds the lock that orders its
+// commits; Dispatch only queues it (a channel send) and returns, and one
+// goroutine, the dispatcher, fans the queued updates out in the order they
+// came: in Seq order, as the Transport promises. So a fan-out to many
+// subscribers no longer delays the next commit, and a later Seq is still
+// never delivered before an earlier one.
+//
+// Replay plus live never duplicate, whatever the dispatcher's delay: a
+// subscriber registers before it reads the history, so an update committed
+// but not yet fanned out reaches it live and, if the replay read it too,
+// is dropped as at or below the replay's boundary.
+//
+// Publish waits until the dispatcher has fanned out the update it stored
+// (the watermark), so that a publisher that got its answer knows every
+// subscriber has the update queued, as when the fan-out ran inside the
+// commit.
+
+// dispatchBacklog is how many committed updates may wait for the
+// dispatcher; beyond it, Dispatch blocks the committer (backpressure: the
+// backlog's memory is bounded).
+const dispatchBacklog = 1024
+
+// publishWait bounds how long Publish waits for its update to be fanned
+// out; the update is stored either way.
+const publishWait = 5 * time.Second
+
+// Dispatch delivers u, already stored in the history (Seq set), to the
+// subscribers it may reach. The Transport calls it after each commit, in
+// Seq order; it queues u for the dispatcher and returns at once (it blocks
+// only when dispatchBacklog updates wait already). The dispatcher encodes
+// u once, finds its subscribers through the selector index and never
+// blocks on one: a subscriber whose queue is full is disconnected. After
+// Shutdown it drops u.
+func (h *Hub) Dispatch(u Update) {
+	select {
+	case h.pending <- u:
+	case <-h.ctx.Done():
+	}
+}
+
+// dispatcher fans out the updates Dispatch queued, in order, until
+// Shutdown.
+func (h *Hub) dispatcher() {
+	defer close(h.dispatched)
+	for {
+		select {
+		case u := <-h.pending:
+			h.fanOut(u)
+		case <-h.ctx.Done():
+			return
+		}
+	}
+}
+
+// fanOut delivers u to its subscribers and moves the watermark past it.
+func (h *Hub) fanOut(u Update) {
+	ev := newEvent(u)
+	h.recent.add(&u, ev) // before the fan-out: a subscriber that registers meanwhile finds it in one or the other
+	n, _ := h.reg.dispatch(&u, ev)
+	h.counted(n)
+	h.watermark.advance(u.Seq)
+	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
+		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
+	}
+}
+
+// watermark is the Seq of the last update the dispatcher fanned out, for
+// those who wait for theirs.
+type watermark struct {
+	mu  sync.Mutex
+	seq int64
+	ch  chan struct{} // closed at the next advance; nil while nobody waits
+}
+
+// advance moves the watermark to seq and wakes the waiters.
+func (w *watermark) advance(seq int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seq = max(w.seq, seq)
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
+	}
+}
+
+// wait returns once the watermark reaches seq, or when ctx is done.
+func (w *watermark) wait(ctx context.Context, seq int64) {
+	for {
+		w.mu.Lock()
+		if w.seq >= seq {
+			w.mu.Unlock()
+			return
+		}
+		if w.ch == nil {
+			w.ch = make(chan struct{})
+		}
+		ch := w.ch
+		w.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
