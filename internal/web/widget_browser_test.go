@@ -32,8 +32,11 @@ func TestWidgetsShareOneStream(t *testing.T) {
 		t.Errorf("elements %q are not defined", got)
 	}
 
+	recorded := time.Now()
 	e.goal(m1, "home", "Jonathan David")
 	e.waitFor("the goal shows in both widgets of the match", scoresAre(m1, 1, 0))
+	// Said, not asserted: timings are for benchmarks.
+	t.Logf("the goal showed in both widgets %v after it was posted", time.Since(recorded).Round(time.Millisecond))
 	e.waitFor("the live region announces it", fmt.Sprintf(`[...document.querySelectorAll('scoreboard-match[match="%d"]')].every((e) => e.shadowRoot.querySelector(".sr").textContent.startsWith("Goal! Lille 1, Lens 0, "))`, m1))
 	if got := evalIn[bool](e, scoresAre(m2, 0, 0)); !got {
 		t.Errorf("the other match's widget changed: %s", evalIn[string](e, widgetsJS))
