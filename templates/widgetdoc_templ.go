@@ -248,7 +248,7 @@ func WidgetDoc(v WidgetDocView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</pre><p>It reports its height to your page with <code>postMessage</code>, to your page's origin only. To follow it, check where the message comes from:</p><pre>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</pre><p>It reports its height to your page with <code>postMessage</code>, to your page's origin only (where the browser tells neither the frame's ancestors nor the referrer, name it: <code>&amp;origin=https://your.site</code>). To follow it, check where the message comes from:</p><pre>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -83,37 +83,47 @@ func (s *server) oembed(w http.ResponseWriter, r *http.Request) error {
 // oembedTarget returns the embed page, title and height of the page at
 // raw, a URL of this server. Returns ENOTFOUND.
 func (s *server) oembedTarget(r *http.Request, raw string) (src, title string, height int, err error) {
-	none := match.Errorf(match.ENOTFOUND, "no oEmbed for that url: this server embeds its match and competition pages, %s/matches/ID and %s/competitions/SLUG", s.publicURL, s.publicURL)
-	u, err := url.Parse(raw)
-	base, berr := url.Parse(s.publicURL)
-	if err != nil || berr != nil || !strings.EqualFold(u.Host, base.Host) || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", 0, none
-	}
-	rest, ok := strings.CutPrefix(u.Path, strings.TrimRight(base.Path, "/")+"/")
+	kind, ref, ok := parseOEmbedURL(s.publicURL, raw)
 	if !ok {
-		return "", "", 0, none
+		return "", "", 0, match.Errorf(match.ENOTFOUND, "no oEmbed for that url: this server embeds its match and competition pages, %s/matches/ID and %s/competitions/SLUG", s.publicURL, s.publicURL)
 	}
-	kind, ref, _ := strings.Cut(rest, "/")
-	switch kind {
-	case "matches":
-		id, err := strconv.ParseInt(ref, 10, 64)
-		if err != nil || id <= 0 {
-			return "", "", 0, none
-		}
+	if kind == "matches" {
+		id, _ := strconv.ParseInt(ref, 10, 64)
 		m, err := s.store.Match(r.Context(), id)
 		if err != nil {
 			return "", "", 0, err
 		}
 		return fmt.Sprintf("%s/embed/matches/%d", s.publicURL, id), m.Home.Name + " – " + m.Away.Name, 200, nil
-	case "competitions":
-		if ref == "" || strings.Contains(ref, "/") {
-			return "", "", 0, none
-		}
-		c, err := s.competitionByRef(r.Context(), ref)
-		if err != nil {
-			return "", "", 0, err
-		}
-		return s.publicURL + "/embed/competitions/" + url.PathEscape(c.Slug), c.Name, 360, nil
 	}
-	return "", "", 0, none
+	c, err := s.competitionByRef(r.Context(), ref)
+	if err != nil {
+		return "", "", 0, err
+	}
+	return s.publicURL + "/embed/competitions/" + url.PathEscape(c.Slug), c.Name, 360, nil
+}
+
+// parseOEmbedURL reads raw as a page of the server at publicURL: kind
+// "matches" with a positive id, or "competitions" with a slug or id; ok
+// is false for anything else.
+func parseOEmbedURL(publicURL, raw string) (kind, ref string, ok bool) {
+	u, err := url.Parse(raw)
+	base, berr := url.Parse(publicURL)
+	if err != nil || berr != nil || u.Host == "" || !strings.EqualFold(u.Host, base.Host) || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", "", false
+	}
+	rest, ok := strings.CutPrefix(u.Path, strings.TrimRight(base.Path, "/")+"/")
+	if !ok {
+		return "", "", false
+	}
+	kind, ref, _ = strings.Cut(rest, "/")
+	switch {
+	case ref == "" || strings.Contains(ref, "/"):
+		return "", "", false
+	case kind == "matches":
+		id, err := strconv.ParseInt(ref, 10, 64)
+		return kind, ref, err == nil && id > 0
+	case kind == "competitions":
+		return kind, ref, true
+	}
+	return "", "", false
 }

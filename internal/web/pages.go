@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -26,9 +27,14 @@ const pageCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; styl
 // the embed pages, "'none'" for the rest). Pages are not cached: they
 // carry the current score and the server's time.
 func (s *server) page(w http.ResponseWriter, r *http.Request, frameAncestors string, c templ.Component) error {
+	w.Header().Set("Cache-Control", "no-cache")
+	return s.pageStatus(w, r, frameAncestors, http.StatusOK, c)
+}
+
+// pageStatus renders c as page does, with status.
+func (s *server) pageStatus(w http.ResponseWriter, r *http.Request, frameAncestors string, status int, c templ.Component) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("Content-Security-Policy", pageCSP+frameAncestors)
@@ -37,7 +43,32 @@ func (s *server) page(w http.ResponseWriter, r *http.Request, frameAncestors str
 	} else {
 		h.Set("X-Frame-Options", "DENY")
 	}
-	return c.Render(r.Context(), w)
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		// The response has begun: there is nobody left to tell but the log.
+		s.log.DebugContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
+	}
+	return nil
+}
+
+// handlePage adapts a page's handler as handle does, but renders its error
+// as an HTML page: fans reach these routes by links, not API clients.
+func (s *server) handlePage(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		code := match.ErrorCode(err)
+		if code == match.EINTERNAL {
+			s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		status := statusOf(code)
+		w.Header().Del("ETag")
+		w.Header().Set("Cache-Control", "no-store")
+		v := templates.PublicErrorView{Status: status, Title: http.StatusText(status), Message: match.ErrorMessage(err)}
+		s.pageStatus(w, r, "'none'", status, templates.PublicErrorPage(v))
+	}
 }
 
 // startDoc is a match document as a page embeds it for the widget to start
@@ -57,8 +88,9 @@ type startList struct {
 // few subtags ("pt-BR", "de-CH-1996").
 var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$`)
 
-// embedParams reads the theme and lang of an embed page. Returns
-// EINVALID naming the parameter.
+// embedParams reads the theme and lang of an embed page (lang defaults to
+// the reader's first language, then English). Returns EINVALID naming the
+// parameter.
 func embedParams(r *http.Request) (theme, lang string, err error) {
 	q := r.URL.Query()
 	switch theme = q.Get("theme"); theme {
@@ -70,7 +102,12 @@ func embedParams(r *http.Request) (theme, lang string, err error) {
 	}
 	lang = q.Get("lang")
 	if lang == "" {
-		lang = "en"
+		// The reader's first language, when it is a plain tag.
+		first, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
+		first, _, _ = strings.Cut(first, ";")
+		if lang = strings.TrimSpace(first); len(lang) > 35 || !langTag.MatchString(lang) {
+			lang = "en"
+		}
 	} else if len(lang) > 35 || !langTag.MatchString(lang) {
 		return "", "", match.Errorf(match.EINVALID, "lang=%.40q is not a language tag such as fr or pt-BR", lang)
 	}

@@ -21,15 +21,18 @@ func (s *server) widgetRoutes(r chi.Router) {
 		// request for the widget says so as an internal error.
 		s.log.Error("build the widget", "err", err)
 	}
-	r.Get("/widget.js", s.handle(s.widgetJS))
-	r.Get(`/{script:(?:widget|embed)\.[0-9a-f]{12}\.js}`, s.handle(s.versionedJS))
+	const versioned = `/{script:(?:widget|embed)\.[0-9a-f]{12}\.js}`
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r.Method(method, "/widget.js", s.handle(s.widgetJS))
+		r.Method(method, versioned, s.handle(s.versionedJS))
+	}
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitInFlight)
-		r.Get("/widget", s.handle(s.widgetDoc))
-		r.Get("/embed/matches/{id}", s.handle(s.embedMatch))
-		r.Get("/embed/competitions/{ref}", s.handle(s.embedCompetition))
-		r.Get("/matches/{id}", s.handle(s.publicMatchPage))
-		r.Get("/competitions/{ref}", s.handle(s.publicCompetitionPage))
+		r.Get("/widget", s.handlePage(s.widgetDoc))
+		r.Get("/embed/matches/{id}", s.handlePage(s.embedMatch))
+		r.Get("/embed/competitions/{ref}", s.handlePage(s.embedCompetition))
+		r.Get("/matches/{id}", s.handlePage(s.publicMatchPage))
+		r.Get("/competitions/{ref}", s.handlePage(s.publicCompetitionPage))
 		r.Get("/oembed", s.handle(s.oembed))
 	})
 }

@@ -115,6 +115,14 @@ func TestWidgetScriptCaching(t *testing.T) {
 		t.Errorf("WidgetSnippet: got %q, %v, want the hashed name and integrity", snippet, err)
 	}
 	wantStatus(t, "GET an old hash", rawGet(t, a, "/widget.000000000000.js", nil), http.StatusNotFound)
+	head, err := http.Head(a.URL + "/widget.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Body.Close()
+	if head.StatusCode != http.StatusOK || head.Header.Get("ETag") != w.ETag {
+		t.Errorf("HEAD /widget.js: got %d with ETag %q, want 200 with %q", head.StatusCode, head.Header.Get("ETag"), w.ETag)
+	}
 }
 
 func TestPublicPages(t *testing.T) {
@@ -166,6 +174,12 @@ func TestPublicPages(t *testing.T) {
 		for _, want := range []string{`<b>1</b>`, `<b>0</b>`, `theme="dark"`, `lang="fr"`, `src="/embed.`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("embed: no %s in the first paint\n%s", want, body)
+			}
+		}
+		for accept, want := range map[string]string{"de-CH, de;q=0.9": `lang="de-CH"`, "": `lang="en"`, "*": `lang="en"`} {
+			got := a.do(req{Method: "GET", Path: fmt.Sprintf("/embed/matches/%d", id), Header: http.Header{"Accept-Language": {accept}}})
+			if !strings.Contains(string(got.Body), want) {
+				t.Errorf("embed with Accept-Language %q: no %s", accept, want)
 			}
 		}
 	})
@@ -226,10 +240,17 @@ func TestPublicPages(t *testing.T) {
 	}
 	for _, b := range bad {
 		got := a.do(req{Method: "GET", Path: b.path})
-		var e errorBody
-		json.Unmarshal(got.Body, &e)
-		if got.Status != b.status || !strings.Contains(e.Error.Message, b.part) {
-			t.Errorf("GET %.80s: got %d %q, want %d with %q", b.path, got.Status, e.Error.Message, b.status, b.part)
+		// oEmbed answers in JSON, the pages in HTML.
+		msg := string(got.Body)
+		if strings.HasPrefix(got.Header.Get("Content-Type"), "application/json") {
+			var e errorBody
+			json.Unmarshal(got.Body, &e)
+			msg = e.Error.Message
+		} else if !strings.HasPrefix(got.Header.Get("Content-Type"), "text/html") || !strings.Contains(msg, "<h1>") {
+			t.Errorf("GET %.80s: got %s, want an HTML page", b.path, got.Header.Get("Content-Type"))
+		}
+		if got.Status != b.status || !strings.Contains(msg, b.part) {
+			t.Errorf("GET %.80s: got %d %q, want %d with %q", b.path, got.Status, msg, b.status, b.part)
 		}
 	}
 }

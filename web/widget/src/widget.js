@@ -7,21 +7,9 @@
 // minified style.css, defined by the build.
 /* global CSS_TEXT */
 import { words } from "./i18n.js";
+import { gather, get, join, leave, now, origin, pend, setNow } from "./stream.js";
 
 const doc = document;
-const win = window;
-const script = doc.currentScript;
-// The server is where this script came from (a host page may be a file://
-// page or on another origin).
-const origin = new URL(script ? script.src : location.href).origin;
-// hb is the hub's heartbeat interval as far as the widget knows: its
-// default, doubled (up to two minutes) each time a stream stays silent for
-// twice as long, for a server configured with a longer one.
-let hb = 15e3;
-// The hub flushes a first comment with its headers: a stream that sends
-// nothing for this long is buffered on its way (a proxy, an antivirus).
-const FIRST = 1e4;
-const POLL = 15e3; // how often a blocked stream is replaced by a read
 
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(CSS_TEXT);
@@ -33,178 +21,6 @@ const el = (tag, cls, parent) => {
   if (parent) parent.append(e);
   return e;
 };
-
-// ---- the shared stream -------------------------------------------------
-
-// subs are the elements on the page that follow matches: each has topics,
-// onUpdate(update), sync() (read its state again) and tick().
-const subs = new Set();
-// offset is the reader's clock minus the server's, in ms.
-let offset = 0;
-let last = ""; // the id of the last update seen: where a reconnect resumes
-let key; // the topics of the open stream
-let abort; // aborts the open stream
-let timer; // silence, first byte, reconnect or poll timer
-let soon; // gathers the elements that join at once into one connect
-let pending = 0; // elements still reading their first state
-let failures = 0;
-let polling = 0; // polls since streaming was given up, or 0
-let lastByte = 0;
-
-const now = () => Date.now() - offset;
-
-// get reads a public JSON document, revalidating it with its ETag (the
-// browser sends If-None-Match itself with cache "no-cache"), and corrects
-// offset from the response's Date.
-async function get(path) {
-  const t0 = Date.now();
-  const res = await fetch(origin + path, { cache: "no-cache", credentials: "omit" });
-  if (!res.ok) throw Error(res.status);
-  const d = Date.parse(res.headers.get("date"));
-  if (d) offset = (t0 + Date.now()) / 2 - d - 500;
-  return res.json();
-}
-
-// join adds a subscriber whose state is that of update id; the stream
-// resumes from the first id it has, and reads the others' states again
-// once it is open, so none misses an update.
-function join(s, id) {
-  if (!last && id) {
-    last = id;
-    s.fresh = 1;
-  }
-  subs.add(s);
-  gather();
-}
-
-function leave(s) {
-  subs.delete(s);
-  gather();
-}
-
-// gather connects once the elements of the page have read their states,
-// or after a while if one takes long.
-function gather() {
-  clearTimeout(soon);
-  soon = setTimeout(connect, pending ? 3e3 : 50);
-}
-
-function later(fn, ms) {
-  clearTimeout(timer);
-  timer = setTimeout(fn, ms);
-}
-
-function close() {
-  if (abort) abort.abort();
-  abort = key = null;
-}
-
-// connect opens one stream for every subscriber's topics, or keeps the
-// open one if they did not change; force reopens it (a reconnect).
-async function connect(force) {
-  const topics = [...new Set([...subs].flatMap((s) => s.topics || []))].sort();
-  const k = topics.join(" ");
-  if (!topics.length) return close();
-  if (k === key && !force) return opened(1);
-  if (polling && !force) return later(poll, POLL);
-  close();
-  key = k;
-  const ctl = (abort = new AbortController());
-  const q = topics.map((t) => "topic=" + encodeURIComponent(t));
-  if (last) q.push("lastEventID=" + encodeURIComponent(last));
-  later(() => fail(ctl, 1), FIRST);
-  try {
-    const res = await fetch(origin + "/.well-known/mercure?" + q.join("&"), {
-      signal: ctl.signal,
-      credentials: "omit",
-      cache: "no-store",
-    });
-    if (!res.ok) throw Error(res.status);
-    await read(res.body.pipeThrough(new TextDecoderStream()).getReader(), ctl);
-  } catch (e) {}
-  fail(ctl);
-}
-
-// read parses the event stream, dispatching each update to every
-// subscriber; any byte (a heartbeat too) shows the stream is alive.
-async function read(reader, ctl) {
-  const t0 = Date.now();
-  let buf = "";
-  let id;
-  let data = [];
-  let first = 1;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done || ctl.signal.aborted) return;
-    if (first) opened((first = 0));
-    // A stream that lived a while was no failure, whatever ends it.
-    if ((lastByte = Date.now()) - t0 > 3e4) failures = 0;
-    later(() => {
-      hb = Math.min(2 * hb, 12e4);
-      fail(ctl);
-    }, 2 * hb);
-    const lines = (buf + value).split(/\r\n|\r|\n/);
-    buf = lines.pop();
-    for (const l of lines) {
-      if (!l) {
-        try {
-          if (data.length) dispatch(JSON.parse(data.join("\n")));
-        } catch (e) {} // not an update of the widget's: someone else's
-        if (id != null) last = id;
-        id = null;
-        data = [];
-      } else if (l.startsWith("data:")) data.push(l.slice(5).replace(/^ /, ""));
-      else if (l.startsWith("id:")) id = l.slice(3).trim();
-    }
-  }
-}
-
-// opened runs when a stream's first byte arrives (or, kept, when an
-// element joins it): the elements that joined after its resume point read
-// their state again, so that none misses what came in between.
-function opened(kept) {
-  if (!kept) polling = 0;
-  for (const s of subs) if (!s.fresh) (s.fresh = 1), s.sync();
-}
-
-function dispatch(u) {
-  for (const e of u.events || []) {
-    const t = Date.parse(e.recorded_at);
-    if (now() < t) offset = Date.now() - t;
-  }
-  for (const s of subs) s.onUpdate(u);
-}
-
-// fail ends stream ctl and tries again: at once the first time, then
-// backing off; after three failures in a row (streams that end within
-// half a minute count), or a stream that never sent a byte, it polls the
-// public state instead.
-function fail(ctl, blocked) {
-  if (ctl !== abort) return;
-  close();
-  lastByte = 0;
-  if (blocked || ++failures > 3) return poll();
-  later(() => connect(1), failures < 2 ? 0 : 1e3 * 2 ** failures * (1 + Math.random()));
-}
-
-// poll reads every subscriber's state, and tries the stream again now and
-// then.
-function poll() {
-  close();
-  if (polling++ % 8 == 7) return connect(1);
-  for (const s of subs) s.sync();
-  later(poll, POLL);
-}
-
-// A tab back from the background, a page from the back-forward cache, a
-// network back online: the stream may be dead without knowing it.
-const wake = () => {
-  if (doc.visibilityState != "hidden" && Date.now() - lastByte > hb) connect(1);
-};
-for (const e of ["visibilitychange", "pageshow", "online"]) (e == "visibilitychange" ? doc : win).addEventListener(e, wake);
-setInterval(() => subs.forEach((s) => s.tick()), 1e3);
-
-// ---- rendering ---------------------------------------------------------
 
 // clock returns the match clock's text now: minutes for football
 // ("45+2'"), mm:ss otherwise, the time left when it counts down.
@@ -241,6 +57,7 @@ class Base extends HTMLElement {
       };
       this.live = el("div", "sr", r);
       this.live.setAttribute("aria-live", "polite");
+      this.live.setAttribute("aria-atomic", "true");
     }
     this.start();
   }
@@ -263,17 +80,17 @@ class Base extends HTMLElement {
     const g = (this.g = (this.g || 0) + 1);
     let d;
     if (!path) return;
-    pending++;
+    pend(1);
     try {
       d = j ? ((this.used = 1), JSON.parse(j.textContent)) : await get(path);
     } catch (e) {}
-    pending--;
+    pend(-1);
     if (!this.isConnected || g != this.g) return gather();
     if (!d) {
       setTimeout(() => this.isConnected && this.start(), 1e4);
       return gather();
     }
-    if (d.now) offset = Date.now() - Date.parse(d.now);
+    if (d.now) setNow(d.now);
     this.set(d);
     join(this, this.resume);
   }
@@ -302,7 +119,6 @@ class Base extends HTMLElement {
   draw() {
     const p = this.pause;
     p.textContent = this.t(this.paused ? "resume" : "pause");
-    p.setAttribute("aria-pressed", !!this.paused);
     if (!this.paused) {
       this.clocks = [];
       this.render();
@@ -342,7 +158,8 @@ class Base extends HTMLElement {
         timeZoneName: "short",
       }).format(new Date(m.kick_off));
     else e.textContent = this.t(st.status);
-    e.setAttribute("role", st.status == "live" ? "timer" : "status");
+    // A timer: a live region that is not announced each second.
+    if (st.status == "live") e.setAttribute("role", "timer");
   }
 }
 
@@ -417,8 +234,9 @@ customElements.get("scoreboard-match") ||
         team(main, "home", st.home, st.home.score);
         team(main, "away", st.away, st.away.score);
         const ol = el("ol", "tl", main);
-        for (const e of st.timeline || []) {
-          if (e.kind != "score" && e.kind != "card") continue;
+        // The last dozen goals and cards: all of a football match, the end
+        // of a basketball game.
+        for (const e of (st.timeline || []).filter((e) => e.kind == "score" || e.kind == "card").slice(-12)) {
           const li = el("li", e.team || "", ol);
           el("time", "", li).textContent = Math.floor(e.clock_ms / 6e4) + 1 + "'";
           el("i", e.kind == "card" ? "k " + e.card : "g", li);
