@@ -113,3 +113,41 @@ func TestHistorySurvivesRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestServeMetricsAddr: with SCOREBOARD_METRICS_ADDR, GET /metrics is
+// served on its own listener, and only there; it shuts down with the
+// rest; an address that cannot be listened on stops serve, naming the
+// variable.
+func TestServeMetricsAddr(t *testing.T) {
+	t.Parallel()
+	vars := sqliteEnv(t, "SCOREBOARD_METRICS_ADDR", "127.0.0.1:0")
+	srv := startServe(t, vars)
+	if srv.MetricsURL == "" {
+		t.Fatalf("the listening line names no metrics_addr; log:\n%s", srv.log)
+	}
+	if status, body := httpGet(t, srv.MetricsURL+"/metrics"); status != http.StatusOK || !strings.Contains(body, "\nhub_subscribers 0\n") {
+		t.Errorf("GET /metrics on the metrics listener: got %d, want 200 with hub_subscribers 0 in:\n%s", status, body)
+	}
+	for _, u := range []string{srv.URL + "/metrics", srv.MetricsURL + "/healthz", srv.MetricsURL + "/.well-known/mercure?topic=x"} {
+		if status, _ := httpGet(t, u); status != http.StatusNotFound {
+			t.Errorf("GET %s: got %d, want 404", u, status)
+		}
+	}
+	if status, _ := httpGet(t, srv.URL+"/healthz"); status != http.StatusOK {
+		t.Errorf("GET /healthz on the main listener: got %d, want 200", status)
+	}
+
+	// The metrics listener's address is taken now: serve must say so.
+	taken := strings.TrimPrefix(srv.MetricsURL, "http://")
+	r := runCmd(t, sqliteEnv(t, "SCOREBOARD_METRICS_ADDR", taken), "", "serve")
+	if want := "listen on " + taken + " (SCOREBOARD_METRICS_ADDR)"; r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Errorf("serve with SCOREBOARD_METRICS_ADDR taken: got %v, want an error containing %q", r.err, want)
+	}
+
+	if err := srv.stop(); err != nil {
+		t.Errorf("graceful stop: got %v, want nil", err)
+	}
+	if _, err := http.Get(srv.MetricsURL + "/metrics"); err == nil {
+		t.Errorf("GET /metrics after stop: got an answer, want the metrics listener gone")
+	}
+}

@@ -122,6 +122,20 @@ func TestServeHubSettings(t *testing.T) {
 				t.Errorf("GET subscriptions: got %d, want 404", status)
 			}
 		}},
+		{"SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES", []string{"SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES", "1"}, func(t *testing.T, base string) {
+			two := "/.well-known/mercure?topic=" + url.QueryEscape("https://example.org/a/{x}") + "&topic=" + url.QueryEscape("https://example.org/b/{x}")
+			if status, _ := hubGet(t, base+two, nil); status != http.StatusBadRequest {
+				t.Errorf("subscribe with two templates: got %d, want 400", status)
+			}
+		}},
+		{"SCOREBOARD_HUB_MAX_TEMPLATES", []string{"SCOREBOARD_HUB_MAX_TEMPLATES", "1"}, func(t *testing.T, base string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			subscribe(t, ctx, base+"/.well-known/mercure?topic="+url.QueryEscape("https://example.org/a/{x}"), nil)
+			if status, _ := hubGet(t, base+"/.well-known/mercure?topic="+url.QueryEscape("https://example.org/b/{x}"), nil); status != http.StatusTooManyRequests {
+				t.Errorf("subscribe with a second distinct template while the first is open: got %d, want 429", status)
+			}
+		}},
 		{"DEMO=1", []string{"DEMO", "1"}, func(t *testing.T, base string) {
 			status, h := hubGet(t, base+"/.well-known/mercure/ui/", nil)
 			if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
