@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 	"github.com/scoreboard/scoreboard/internal/postgres/pgtest"
 )
 
@@ -321,16 +321,6 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-// readLine reads a line of r with a bound, for streams.
-func readLine(t *testing.T, r *bufio.Reader) string {
-	t.Helper()
-	line, err := r.ReadString('\n')
-	if err != nil {
-		t.Fatalf("read stream: %v", err)
-	}
-	return line
-}
-
 // get sends a GET with header, bounded by ctx, and returns the response
 // without reading it (it may be an endless event stream); its body is
 // closed when the test ends.
@@ -352,25 +342,19 @@ func get(t *testing.T, ctx context.Context, rawURL string, header http.Header) *
 }
 
 // subscribe opens an event stream with header and returns it after the
-// hub's opening comment; ctx bounds it.
-func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *bufio.Reader {
+// hub's opening comment, read by hubtest as a browser reads it; ctx
+// bounds it. It speaks HTTP/1.1 whatever hubtest.EnvH2C says: the
+// binary serves HTTP/2 only with TLS.
+func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *hubtest.Stream {
 	t.Helper()
 	resp := get(t, ctx, rawURL, header)
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)
 	}
-	stream := bufio.NewReader(resp.Body)
-	readLine(t, stream) // the comment sent at once
-	return stream
-}
-
-// nextData returns the data of the next event on stream (one data line).
-func nextData(t *testing.T, stream *bufio.Reader) string {
-	t.Helper()
-	for {
-		if data, ok := strings.CutPrefix(readLine(t, stream), "data: "); ok {
-			return strings.TrimSuffix(data, "\n")
-		}
+	stream := hubtest.NewStream(resp, nil)
+	if e, err := stream.ReadRaw(); err != nil || !e.Comment {
+		t.Fatalf("subscribe: first thing on the stream: got %+v, %v; want the opening comment", e, err)
 	}
+	return stream
 }

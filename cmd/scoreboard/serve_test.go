@@ -38,7 +38,7 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 	const topic = "https://example.org/books/1"
 	stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
 	publish(t, srv.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"hello from a script"}})
-	if got, want := nextData(t, stream), "hello from a script"; got != want {
+	if got, want := stream.Next(t).Data, "hello from a script"; got != want {
 		t.Errorf("subscriber got data %q, want %q", got, want)
 	}
 	// Operators see the stream and the delivery on GET /metrics.
@@ -48,9 +48,7 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 	if err := srv.stop(); err != nil {
 		t.Errorf("stop with a subscriber connected: got %v, want nil", err)
 	}
-	if _, err := io.Copy(io.Discard, stream); err != nil && ctx.Err() != nil {
-		t.Errorf("stream after stop: still open after 30s, want it closed by the shutdown")
-	}
+	stream.Ended(t) // fails the test if the shutdown leaves it open for 30s
 }
 
 // publish posts a form update to the hub with token and returns its id.
@@ -102,11 +100,11 @@ func TestHistorySurvivesRestart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			stream := subscribe(t, ctx, second.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), http.Header{"Last-Event-ID": {id1}})
-			data := []string{nextData(t, stream)}
+			data := []string{stream.Next(t).Data}
 			// A third update, published after the restart with the token
 			// printed before it, ends the replay check.
 			publish(t, second.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"3-0"}})
-			data = append(data, nextData(t, stream))
+			data = append(data, stream.Next(t).Data)
 			if want := []string{"2-0", "3-0"}; strings.Join(data, ",") != strings.Join(want, ",") {
 				t.Errorf("resumed after %s: got %q, want %q", id1, data, want)
 			}
