@@ -66,6 +66,12 @@ type hconn struct {
 	endOnce   sync.Once
 	// cleanup is what the subscribe handler would have done on return.
 	cleanup func(reason string)
+	// rawWrite as a func, made once; wb, wn and werr are its buffer,
+	// progress and error, used by one goroutine at a time (state 1).
+	rawWriteFn func(uintptr) bool
+	wb         []byte
+	wn         int
+	werr       error
 }
 
 func newConns(h *Hub) *conns {
@@ -108,6 +114,7 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	}
 	// From here the stream is ours, whatever happens.
 	hc := &hconn{c: c, s: s, conn: conn, boundary: boundary, cleanup: cleanup}
+	hc.rawWriteFn = hc.rawWrite
 	sc, ok := conn.(syscall.Conn)
 	if ok {
 		hc.raw, err = sc.SyscallConn()
@@ -279,7 +286,7 @@ func (hc *hconn) collect() *[]byte {
 	}
 	if hc.heartbeat.Swap(false) && size == 0 {
 		size = len(comment)
-		batch = append(batch[:0], &event{data: comment})
+		batch = append(batch[:0], heartbeatEvent)
 	}
 	if size == 0 {
 		return nil
@@ -296,6 +303,9 @@ func (hc *hconn) collect() *[]byte {
 	return buf
 }
 
+// heartbeatEvent is a heartbeat in a batch.
+var heartbeatEvent = &event{data: comment}
+
 // chunks are the buffers of the chunks being written.
 var chunks = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -308,29 +318,35 @@ func putChunk(b *[]byte) {
 	}
 }
 
-// tryWrite writes b without waiting: n is what the socket took.
+// tryWrite writes b without waiting: n is what the socket took. It
+// allocates nothing: the function given to RawConn.Write is made once.
 func (hc *hconn) tryWrite(b []byte) (n int, err error) {
-	var werr error
-	cerr := hc.raw.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			m, e := syscall.Write(int(fd), b[n:])
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != nil {
-				if e != syscall.EAGAIN {
-					werr = e
-				}
-				break
-			}
-			n += m
-		}
-		return true
-	})
-	if cerr != nil {
-		return n, cerr
+	hc.wb, hc.wn, hc.werr = b, 0, nil
+	if err := hc.raw.Write(hc.rawWriteFn); err != nil {
+		return hc.wn, err
 	}
-	return n, werr
+	n, err = hc.wn, hc.werr
+	hc.wb, hc.werr = nil, nil
+	return n, err
+}
+
+// rawWrite is tryWrite's function: it writes hc.wb until the socket
+// takes no more, and reports it is done whatever happened.
+func (hc *hconn) rawWrite(fd uintptr) bool {
+	for hc.wn < len(hc.wb) {
+		m, e := syscall.Write(int(fd), hc.wb[hc.wn:])
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != nil {
+			if e != syscall.EAGAIN {
+				hc.werr = e
+			}
+			break
+		}
+		hc.wn += m
+	}
+	return true
 }
 
 // end closes hc's stream once: the last chunk if the socket takes it,
@@ -348,12 +364,16 @@ func (hc *hconn) end(reason string) {
 		c.mu.Unlock()
 		if watched && hc.raw != nil {
 			hc.raw.Control(func(fd uintptr) { syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil) })
-			hc.tryWrite([]byte("0\r\n\r\n"))
+			// not tryWrite: a writer may hold hc meanwhile (at shutdown)
+			hc.raw.Write(func(fd uintptr) bool { syscall.Write(int(fd), lastChunk); return true })
 		}
 		hc.conn.Close()
 		hc.cleanup(hc.s.killedFor())
 	})
 }
+
+// lastChunk ends a chunked response.
+var lastChunk = []byte("0\r\n\r\n")
 
 // hangups kills the subscribers whose clients hang up.
 func (c *conns) hangups() {
