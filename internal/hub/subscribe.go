@@ -77,14 +77,13 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
 	rc := http.NewResponseController(w)
-	var abort atomic.Pointer[func()] // the hijacked path's, once it has the stream
-	s.abort = func() {
-		if f := abort.Load(); f != nil {
-			(*f)()
-			return
-		}
-		rc.SetWriteDeadline(time.Now())
-	}
+	// abort is net/http's until the hijacked path has the stream, then
+	// the hijacked path's; it is swapped, not wrapped, so that a hijacked
+	// stream keeps no reference to net/http's response and its buffers.
+	var abort atomic.Pointer[func()]
+	httpAbort := func() { rc.SetWriteDeadline(time.Now()) }
+	abort.Store(&httpAbort)
+	s.abort = func() { (*abort.Load())() }
 	last, ok := h.reg.add(s)
 	if !ok {
 		return refusal(http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
@@ -116,7 +115,7 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 			h.announce(s, false)
 			release()
 			leave()
-			h.logEnded(ctx, s, debug, reason)
+			h.logEnded(h.ctx, s, debug, reason) // not ctx: it would keep the request
 		}
 		if adopted = h.conns.adopt(w, r, s, boundary, func(f func()) { abort.Store(&f) }, ended); adopted {
 			return nil
