@@ -17,13 +17,14 @@ import (
 // config is everything the environment configures, read and validated once
 // before anything starts.
 type config struct {
-	Addr      string // SCOREBOARD_ADDR
-	PublicURL string // SCOREBOARD_PUBLIC_URL, without a trailing slash
-	DB        database
-	LogLevel  slog.Level // LOG_LEVEL
-	LogJSON   bool       // LOG_FORMAT=json
-	Hub       hubConfig
-	Demo      bool // DEMO: serve the hub's debugging page
+	Addr        string // SCOREBOARD_ADDR
+	MetricsAddr string // SCOREBOARD_METRICS_ADDR: when set, GET /metrics is served there and not on Addr
+	PublicURL   string // SCOREBOARD_PUBLIC_URL, without a trailing slash
+	DB          database
+	LogLevel    slog.Level // LOG_LEVEL
+	LogJSON     bool       // LOG_FORMAT=json
+	Hub         hubConfig
+	Demo        bool // DEMO: serve the hub's debugging page
 }
 
 // database is DATABASE_URL, parsed.
@@ -58,6 +59,12 @@ type hubConfig struct {
 	Subscriptions  bool
 	HistorySize    int
 	HistoryMaxAge  time.Duration
+	// The hub's caps on what clients may cost it (hub.Config's fields of
+	// the same names); MaxSubscribersPerAddress is -1 for no cap.
+	MaxTemplates             int
+	MaxSubscriberTemplates   int
+	MaxReplays               int
+	MaxSubscribersPerAddress int
 }
 
 // The defaults of DESIGN.md.
@@ -90,6 +97,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.Addr = env("SCOREBOARD_ADDR", defaultAddr)
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		check(fmt.Errorf("SCOREBOARD_ADDR: %q is not a listen address; use HOST:PORT or :PORT, for example :8080 or 127.0.0.1:8080", c.Addr))
+	}
+	if c.MetricsAddr = env("SCOREBOARD_METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			check(fmt.Errorf("SCOREBOARD_METRICS_ADDR: %q is not a listen address; use HOST:PORT or :PORT, for example 127.0.0.1:9090, or leave it unset to serve /metrics on SCOREBOARD_ADDR", c.MetricsAddr))
+		}
 	}
 	c.PublicURL, err = parsePublicURL(env("SCOREBOARD_PUBLIC_URL", defaultPublicURL))
 	check(err)
@@ -152,7 +164,39 @@ func loadHubConfig(env func(name, def string) string) (hubConfig, error) {
 	if err != nil || h.HistorySize < 0 {
 		check(fmt.Errorf("SCOREBOARD_HUB_HISTORY_SIZE: %q is not a number of updates; use for example 100000, or 0 to keep them all", env("SCOREBOARD_HUB_HISTORY_SIZE", "")))
 	}
+	for _, limit := range []struct {
+		name, what string
+		def        int
+		v          *int
+	}{
+		{"SCOREBOARD_HUB_MAX_TEMPLATES", "distinct URI templates for the whole hub", hub.DefaultMaxTemplates, &h.MaxTemplates},
+		{"SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES", "distinct URI templates per subscription", hub.DefaultMaxSubscriberTemplates, &h.MaxSubscriberTemplates},
+		{"SCOREBOARD_HUB_MAX_REPLAYS", "replays of the history at once", hub.DefaultMaxReplays, &h.MaxReplays},
+	} {
+		*limit.v, err = parseCap(limit.name, env(limit.name, strconv.Itoa(limit.def)), limit.what, limit.def, false)
+		check(err)
+	}
+	const perAddress = "SCOREBOARD_HUB_MAX_SUBSCRIBERS_PER_ADDRESS"
+	h.MaxSubscribersPerAddress, err = parseCap(perAddress, env(perAddress, strconv.Itoa(hub.DefaultMaxSubscribersPerAddress)),
+		"open subscriptions per client address", hub.DefaultMaxSubscribersPerAddress, true)
+	check(err)
 	return h, errors.Join(errs...)
+}
+
+// parseCap accepts a positive whole number, and 0 when off may be
+// turned off (returned as -1, the hub's "no cap").
+func parseCap(name, s, what string, def int, off bool) (int, error) {
+	n, err := strconv.Atoi(s)
+	switch {
+	case err == nil && n > 0:
+		return n, nil
+	case err == nil && n == 0 && off:
+		return -1, nil
+	case off:
+		return 0, fmt.Errorf("%s: %q is not a number of %s; use a positive number (the default is %d), or 0 for no cap", name, s, what, def)
+	default:
+		return 0, fmt.Errorf("%s: %q is not a number of %s; use a positive number (the default is %d)", name, s, what, def)
+	}
 }
 
 // parsePublicURL accepts an absolute http or https URL and trims its

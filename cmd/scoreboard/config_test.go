@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scoreboard/scoreboard/internal/hub"
 )
 
 func TestLoadConfigDefaults(t *testing.T) {
@@ -17,10 +19,12 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	got := []any{c.Addr, c.PublicURL, c.DB, c.LogLevel, c.LogJSON, c.Demo,
 		c.Hub.AllowAnonymous, c.Hub.CORSOrigins, c.Hub.PublishOrigins, c.Hub.Heartbeat,
-		c.Hub.Subscriptions, c.Hub.HistorySize, c.Hub.HistoryMaxAge, c.Hub.Keys.Publisher, c.Hub.Keys.Subscriber}
+		c.Hub.Subscriptions, c.Hub.HistorySize, c.Hub.HistoryMaxAge, c.Hub.Keys.Publisher, c.Hub.Keys.Subscriber,
+		c.MetricsAddr, c.Hub.MaxTemplates, c.Hub.MaxSubscriberTemplates, c.Hub.MaxReplays, c.Hub.MaxSubscribersPerAddress}
 	want := []any{":8080", "http://localhost:8080", database{Kind: "sqlite", Path: "scoreboard.db"}, slog.LevelInfo, false, false,
 		true, []string{"*"}, []string(nil), 15 * time.Second,
-		true, 100000, 7 * 24 * time.Hour, got[13], got[14]}
+		true, 100000, 7 * 24 * time.Hour, got[13], got[14],
+		"", hub.DefaultMaxTemplates, hub.DefaultMaxSubscriberTemplates, hub.DefaultMaxReplays, hub.DefaultMaxSubscribersPerAddress}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(database{})); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -67,6 +71,16 @@ func TestLoadConfig(t *testing.T) {
 			func(c config) (any, any) {
 				return []any{c.Hub.HistorySize, c.Hub.HistoryMaxAge}, []any{0, time.Duration(0)}
 			}},
+		{"metrics address", map[string]string{"SCOREBOARD_METRICS_ADDR": "127.0.0.1:9090"},
+			func(c config) (any, any) { return c.MetricsAddr, "127.0.0.1:9090" }},
+		{"hub caps", map[string]string{"SCOREBOARD_HUB_MAX_TEMPLATES": "500", "SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES": "4",
+			"SCOREBOARD_HUB_MAX_REPLAYS": "64", "SCOREBOARD_HUB_MAX_SUBSCRIBERS_PER_ADDRESS": "20000"},
+			func(c config) (any, any) {
+				return []int{c.Hub.MaxTemplates, c.Hub.MaxSubscriberTemplates, c.Hub.MaxReplays, c.Hub.MaxSubscribersPerAddress},
+					[]int{500, 4, 64, 20000}
+			}},
+		{"no cap per address", map[string]string{"SCOREBOARD_HUB_MAX_SUBSCRIBERS_PER_ADDRESS": "0"},
+			func(c config) (any, any) { return c.Hub.MaxSubscribersPerAddress, -1 }},
 		{"JWT_KEY sets both keys", map[string]string{"JWT_KEY": "0123456789abcdef0123456789abcdef"},
 			func(c config) (any, any) {
 				return []bool{c.Hub.Keys.Publisher != nil, c.Hub.Keys.Subscriber != nil}, []bool{true, true}
@@ -99,5 +113,31 @@ func TestLoadConfigReportsEveryError(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
+	}
+}
+
+// TestNewHubConfig checks that every hub setting of the configuration
+// reaches the hub's Config: one parsed but dropped on the way fails here,
+// including the caps that a test through a loopback listener cannot hit
+// (loopback addresses are not capped per address).
+func TestNewHubConfig(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(testEnv(map[string]string{
+		"SCOREBOARD_HUB_MAX_TEMPLATES": "500", "SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES": "4",
+		"SCOREBOARD_HUB_MAX_REPLAYS": "64", "SCOREBOARD_HUB_MAX_SUBSCRIBERS_PER_ADDRESS": "0",
+		"SCOREBOARD_HUB_HISTORY_SIZE": "50", "SCOREBOARD_HUB_HISTORY_MAX_AGE": "1h", "HEARTBEAT_INTERVAL": "20s",
+		"ALLOW_ANONYMOUS": "0", "SCOREBOARD_HUB_SUBSCRIPTIONS": "0",
+		"CORS_ALLOWED_ORIGINS": "https://a.example", "PUBLISH_ALLOWED_ORIGINS": "https://b.example",
+	}))
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	h := newHubConfig(c, hub.Keys{}, nil, slog.New(slog.DiscardHandler))
+	got := []any{h.MaxTemplates, h.MaxSubscriberTemplates, h.MaxReplays, h.MaxSubscribersPerAddress,
+		h.RetainUpdates, h.RetainFor, h.Heartbeat, h.AllowAnonymous, h.Subscriptions, h.CORSOrigins, h.PublishOrigins}
+	want := []any{500, 4, 64, -1,
+		50, time.Hour, 20 * time.Second, false, false, []string{"https://a.example"}, []string{"https://b.example"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("hub.Config (-want +got):\n%s", diff)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 	"github.com/scoreboard/scoreboard/internal/postgres/pgtest"
 )
 
@@ -66,13 +66,19 @@ func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) 
 }
 
 // listenWatcher is the binary's stderr in a test: it keeps the log and
-// reports the address of the "listening" line (the JSON log's addr), so
+// reports the "listening" line (the JSON log's addr and metrics_addr), so
 // that a test can serve on port 0 and still find the server.
 type listenWatcher struct {
 	mu   sync.Mutex
 	log  strings.Builder
 	part []byte
-	addr chan string
+	addr chan listening
+}
+
+// listening is the addresses of the "listening" line.
+type listening struct {
+	Msg, Addr   string
+	MetricsAddr string `json:"metrics_addr"`
 }
 
 func (w *listenWatcher) Write(p []byte) (int, error) {
@@ -85,10 +91,10 @@ func (w *listenWatcher) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		var line struct{ Msg, Addr string }
+		var line listening
 		if json.Unmarshal(w.part[:i], &line) == nil && line.Msg == "listening" {
 			select {
-			case w.addr <- line.Addr:
+			case w.addr <- line:
 			default:
 			}
 		}
@@ -105,9 +111,12 @@ func (w *listenWatcher) String() string {
 
 // server is a running `scoreboard serve`.
 type server struct {
-	URL  string
-	stop func() error // cancels the context (SIGTERM) and returns run's error
-	log  *listenWatcher
+	URL string
+	// MetricsURL is the base URL of the metrics listener, if
+	// SCOREBOARD_METRICS_ADDR set one.
+	MetricsURL string
+	stop       func() error // cancels the context (SIGTERM) and returns run's error
+	log        *listenWatcher
 }
 
 // startServe runs `scoreboard serve` until the test ends (or stop is
@@ -119,7 +128,7 @@ func startServe(t *testing.T, vars map[string]string) *server {
 		vars["LOG_LEVEL"] = "info" // the "listening" line is at info
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &listenWatcher{addr: make(chan string, 1)}
+	stderr := &listenWatcher{addr: make(chan listening, 1)}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"scoreboard", "serve"}, testEnv(vars), strings.NewReader(""), io.Discard, stderr)
@@ -145,8 +154,12 @@ func startServe(t *testing.T, vars map[string]string) *server {
 		}
 	})
 	select {
-	case addr := <-stderr.addr:
-		return &server{URL: "http://" + addr, stop: stop, log: stderr}
+	case l := <-stderr.addr:
+		srv := &server{URL: "http://" + l.Addr, stop: stop, log: stderr}
+		if l.MetricsAddr != "" {
+			srv.MetricsURL = "http://" + l.MetricsAddr
+		}
+		return srv
 	case err := <-done:
 		stopped, stopErr = true, err
 		t.Fatalf("serve returned before listening: %v; log:\n%s", err, stderr)
@@ -254,6 +267,15 @@ func TestUsageErrors(t *testing.T) {
 		{"origin with a query", []string{"CORS_ALLOWED_ORIGINS", "https://a.example?x=1"}, []string{"serve"}, `CORS_ALLOWED_ORIGINS: "https://a.example?x=1" is not an origin`},
 		{"bad publish origin", []string{"PUBLISH_ALLOWED_ORIGINS", "https://a.example/admin"}, []string{"serve"}, `PUBLISH_ALLOWED_ORIGINS: "https://a.example/admin" is not an origin`},
 		{"bad history size", []string{"SCOREBOARD_HUB_HISTORY_SIZE", "lots"}, []string{"serve"}, "SCOREBOARD_HUB_HISTORY_SIZE"},
+		{"bad metrics address", []string{"SCOREBOARD_METRICS_ADDR", "9090"}, []string{"serve"}, `SCOREBOARD_METRICS_ADDR: "9090" is not a listen address`},
+		{"bad template cap", []string{"SCOREBOARD_HUB_MAX_TEMPLATES", "many"}, []string{"serve"},
+			`SCOREBOARD_HUB_MAX_TEMPLATES: "many" is not a number of distinct URI templates for the whole hub; use a positive number (the default is 10000)`},
+		{"zero subscriber template cap", []string{"SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES", "0"}, []string{"serve"},
+			`SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES: "0" is not a number of distinct URI templates per subscription`},
+		{"negative replay cap", []string{"SCOREBOARD_HUB_MAX_REPLAYS", "-1"}, []string{"serve"},
+			`SCOREBOARD_HUB_MAX_REPLAYS: "-1" is not a number of replays of the history at once`},
+		{"bad per-address cap", []string{"SCOREBOARD_HUB_MAX_SUBSCRIBERS_PER_ADDRESS", "-1"}, []string{"serve"},
+			`SCOREBOARD_HUB_MAX_SUBSCRIBERS_PER_ADDRESS: "-1" is not a number of open subscriptions per client address; use a positive number (the default is 1024), or 0 for no cap`},
 		{"bad JWT algorithm", []string{"JWT_KEY", "secret", "JWT_ALGORITHM", "none"}, []string{"serve"}, "JWT_KEY with JWT_ALGORITHM=none"},
 		{"bad role", nil, []string{"user", "add", "--email", "a@example.org", "--role", "owner"}, `--role must be admin or scorer, not "owner"`},
 		{"no email", nil, []string{"user", "add", "--role", "admin"}, "--email is required"},
@@ -299,16 +321,6 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-// readLine reads a line of r with a bound, for streams.
-func readLine(t *testing.T, r *bufio.Reader) string {
-	t.Helper()
-	line, err := r.ReadString('\n')
-	if err != nil {
-		t.Fatalf("read stream: %v", err)
-	}
-	return line
-}
-
 // get sends a GET with header, bounded by ctx, and returns the response
 // without reading it (it may be an endless event stream); its body is
 // closed when the test ends.
@@ -330,25 +342,19 @@ func get(t *testing.T, ctx context.Context, rawURL string, header http.Header) *
 }
 
 // subscribe opens an event stream with header and returns it after the
-// hub's opening comment; ctx bounds it.
-func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *bufio.Reader {
+// hub's opening comment, read by hubtest as a browser reads it; ctx
+// bounds it. It speaks HTTP/1.1 whatever hubtest.EnvH2C says: the
+// binary serves HTTP/2 only with TLS.
+func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *hubtest.Stream {
 	t.Helper()
 	resp := get(t, ctx, rawURL, header)
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)
 	}
-	stream := bufio.NewReader(resp.Body)
-	readLine(t, stream) // the comment sent at once
-	return stream
-}
-
-// nextData returns the data of the next event on stream (one data line).
-func nextData(t *testing.T, stream *bufio.Reader) string {
-	t.Helper()
-	for {
-		if data, ok := strings.CutPrefix(readLine(t, stream), "data: "); ok {
-			return strings.TrimSuffix(data, "\n")
-		}
+	stream := hubtest.NewStream(resp, nil)
+	if e, err := stream.ReadRaw(); err != nil || !e.Comment {
+		t.Fatalf("subscribe: first thing on the stream: got %+v, %v; want the opening comment", e, err)
 	}
+	return stream
 }

@@ -42,18 +42,66 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 	if err := logSetupURL(ctx, c, a.db, logger); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.Addr)
+	site, err := listen(c.Addr, "SCOREBOARD_ADDR", a.handler, logger)
 	if err != nil {
-		return fmt.Errorf("listen on %s (SCOREBOARD_ADDR): %w", c.Addr, err)
+		return err
 	}
-	srv := &http.Server{
-		Handler:           a.handler,
+	site.srv.RegisterOnShutdown(a.hub.Shutdown)
+	servers := []served{site}
+	if c.MetricsAddr != "" {
+		// As the reference hub keeps its metrics on its admin port: the
+		// main listener, which faces the internet, no longer serves them.
+		metrics, err := listen(c.MetricsAddr, "SCOREBOARD_METRICS_ADDR", metricsOnly(a.handler), logger)
+		if err != nil {
+			site.ln.Close()
+			return err
+		}
+		site.srv.Handler = withoutMetrics(a.handler)
+		servers = append(servers, metrics)
+	}
+	return serveUntilDone(ctx, servers, logger, c)
+}
+
+// served is an HTTP server and the listener it serves on.
+type served struct {
+	srv  *http.Server
+	ln   net.Listener
+	name string // the variable that set the address, for errors
+}
+
+// listen listens on addr, which the variable name set, for a server of
+// handler.
+func listen(addr, name string, handler http.Handler, logger *slog.Logger) (served, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return served{}, fmt.Errorf("listen on %s (%s): %w", addr, name, err)
+	}
+	return served{name: name, ln: ln, srv: &http.Server{
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	srv.RegisterOnShutdown(a.hub.Shutdown)
-	return serveUntilDone(ctx, srv, ln, logger, c)
+	}}, nil
+}
+
+// metricsOnly serves GET /metrics of h (which h counts and logs as it
+// does every request) and nothing else: the metrics listener's handler.
+func metricsOnly(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
+}
+
+// withoutMetrics is h without GET /metrics, for the main listener when
+// the metrics have a listener of their own.
+func withoutMetrics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // app is the program's parts as serve runs them: the store, the hub on
@@ -131,7 +179,13 @@ func newHub(ctx context.Context, c config, db store, logger *slog.Logger) (*hub.
 	if err != nil {
 		return nil, err
 	}
-	return hub.New(hub.Config{
+	return hub.New(newHubConfig(c, keys, db, logger))
+}
+
+// newHubConfig is the hub's configuration: c's hub settings, with keys
+// and db, its history and transport.
+func newHubConfig(c config, keys hub.Keys, db store, logger *slog.Logger) hub.Config {
+	return hub.Config{
 		History:        db,
 		Transport:      db,
 		PublisherKey:   keys.Publisher,
@@ -144,30 +198,57 @@ func newHub(ctx context.Context, c config, db store, logger *slog.Logger) (*hub.
 		RetainUpdates:  c.Hub.HistorySize,
 		RetainFor:      c.Hub.HistoryMaxAge,
 		Logger:         logger.With("component", "hub"),
-	})
+
+		MaxTemplates:             c.Hub.MaxTemplates,
+		MaxSubscriberTemplates:   c.Hub.MaxSubscriberTemplates,
+		MaxReplays:               c.Hub.MaxReplays,
+		MaxSubscribersPerAddress: c.Hub.MaxSubscribersPerAddress,
+	}
 }
 
-// serveUntilDone serves on ln until ctx is done, then shuts srv down: it
-// stops accepting, the hub closes its streams, and requests in flight get
-// shutdownTimeout to finish.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.Logger, c config) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "public_url", c.PublicURL, "database", c.DB.String())
+// serveUntilDone serves each of servers until ctx is done (or one of
+// them fails), then shuts them all down: they stop accepting, the hub
+// closes its streams, and requests in flight get shutdownTimeout to
+// finish.
+func serveUntilDone(ctx context.Context, servers []served, logger *slog.Logger, c config) error {
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() {
+			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serve HTTP on %s (%s): %w", s.ln.Addr(), s.name, err)
+				return
+			}
+			errc <- nil
+		}()
+	}
+	attrs := []any{"addr", servers[0].ln.Addr().String()}
+	if len(servers) > 1 {
+		attrs = append(attrs, "metrics_addr", servers[1].ln.Addr().String())
+	}
+	logger.InfoContext(ctx, "listening", append(attrs, "public_url", c.PublicURL, "database", c.DB.String())...)
 
+	// Before the shutdown, a server returns only on a failure.
+	var errs []error
+	pending := len(servers)
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve HTTP: %w", err)
+		errs = append(errs, err)
+		pending--
 	case <-ctx.Done():
+		logger.InfoContext(ctx, "shutting down", "cause", context.Cause(ctx))
 	}
-	logger.InfoContext(ctx, "shutting down", "cause", context.Cause(ctx))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shut down HTTP server: %w", err)
+	for _, s := range servers {
+		if err := s.srv.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down HTTP server on %s (%s): %w", s.ln.Addr(), s.name, err))
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve HTTP: %w", err)
+	for ; pending > 0; pending-- {
+		errs = append(errs, <-errc)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	logger.InfoContext(ctx, "stopped")
 	return nil

@@ -38,7 +38,7 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 	const topic = "https://example.org/books/1"
 	stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
 	publish(t, srv.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"hello from a script"}})
-	if got, want := nextData(t, stream), "hello from a script"; got != want {
+	if got, want := stream.Next(t).Data, "hello from a script"; got != want {
 		t.Errorf("subscriber got data %q, want %q", got, want)
 	}
 	// Operators see the stream and the delivery on GET /metrics.
@@ -48,9 +48,7 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 	if err := srv.stop(); err != nil {
 		t.Errorf("stop with a subscriber connected: got %v, want nil", err)
 	}
-	if _, err := io.Copy(io.Discard, stream); err != nil && ctx.Err() != nil {
-		t.Errorf("stream after stop: still open after 30s, want it closed by the shutdown")
-	}
+	stream.Ended(t) // fails the test if the shutdown leaves it open for 30s
 }
 
 // publish posts a form update to the hub with token and returns its id.
@@ -102,14 +100,52 @@ func TestHistorySurvivesRestart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			stream := subscribe(t, ctx, second.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), http.Header{"Last-Event-ID": {id1}})
-			data := []string{nextData(t, stream)}
+			data := []string{stream.Next(t).Data}
 			// A third update, published after the restart with the token
 			// printed before it, ends the replay check.
 			publish(t, second.URL+"/.well-known/mercure", token, url.Values{"topic": {topic}, "data": {"3-0"}})
-			data = append(data, nextData(t, stream))
+			data = append(data, stream.Next(t).Data)
 			if want := []string{"2-0", "3-0"}; strings.Join(data, ",") != strings.Join(want, ",") {
 				t.Errorf("resumed after %s: got %q, want %q", id1, data, want)
 			}
 		})
+	}
+}
+
+// TestServeMetricsAddr: with SCOREBOARD_METRICS_ADDR, GET /metrics is
+// served on its own listener, and only there; it shuts down with the
+// rest; an address that cannot be listened on stops serve, naming the
+// variable.
+func TestServeMetricsAddr(t *testing.T) {
+	t.Parallel()
+	vars := sqliteEnv(t, "SCOREBOARD_METRICS_ADDR", "127.0.0.1:0")
+	srv := startServe(t, vars)
+	if srv.MetricsURL == "" {
+		t.Fatalf("the listening line names no metrics_addr; log:\n%s", srv.log)
+	}
+	if status, body := httpGet(t, srv.MetricsURL+"/metrics"); status != http.StatusOK || !strings.Contains(body, "\nhub_subscribers 0\n") {
+		t.Errorf("GET /metrics on the metrics listener: got %d, want 200 with hub_subscribers 0 in:\n%s", status, body)
+	}
+	for _, u := range []string{srv.URL + "/metrics", srv.MetricsURL + "/healthz", srv.MetricsURL + "/.well-known/mercure?topic=x"} {
+		if status, _ := httpGet(t, u); status != http.StatusNotFound {
+			t.Errorf("GET %s: got %d, want 404", u, status)
+		}
+	}
+	if status, _ := httpGet(t, srv.URL+"/healthz"); status != http.StatusOK {
+		t.Errorf("GET /healthz on the main listener: got %d, want 200", status)
+	}
+
+	// The metrics listener's address is taken now: serve must say so.
+	taken := strings.TrimPrefix(srv.MetricsURL, "http://")
+	r := runCmd(t, sqliteEnv(t, "SCOREBOARD_METRICS_ADDR", taken), "", "serve")
+	if want := "listen on " + taken + " (SCOREBOARD_METRICS_ADDR)"; r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Errorf("serve with SCOREBOARD_METRICS_ADDR taken: got %v, want an error containing %q", r.err, want)
+	}
+
+	if err := srv.stop(); err != nil {
+		t.Errorf("graceful stop: got %v, want nil", err)
+	}
+	if _, err := http.Get(srv.MetricsURL + "/metrics"); err == nil {
+		t.Errorf("GET /metrics after stop: got an answer, want the metrics listener gone")
 	}
 }

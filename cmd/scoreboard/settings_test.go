@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 // hubGet sends a GET (a subscription, maybe) and returns its status and
@@ -77,23 +78,12 @@ func TestServeHubSettings(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			stream := subscribe(t, ctx, base+subscribePath, nil)
-			line := readLine(t, stream)
-			for line == "\n" { // the end of the opening comment's event
-				line = readLine(t, stream)
-			}
-			if !strings.HasPrefix(line, ":") {
-				t.Errorf("after the opening comment: got %q, want a heartbeat comment", line)
+			if e, err := stream.ReadRaw(); err != nil || !e.Comment {
+				t.Errorf("after the opening comment: got %+v, %v; want a heartbeat comment", e, err)
 			}
 		}},
 		{"PUBLISH_ALLOWED_ORIGINS", []string{"JWT_KEY", secret, "PUBLISH_ALLOWED_ORIGINS", "https://admin.example"}, func(t *testing.T, base string) {
-			key, err := hub.NewKey("", secret)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := key.Sign([]string{"*"}, nil, time.Minute)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := hubtest.Token(t, hubtest.Key(t, secret), []string{"*"}, nil, time.Minute)
 			for origin, want := range map[string]int{"https://admin.example": http.StatusOK, "https://evil.example": http.StatusForbidden} {
 				req, err := http.NewRequest(http.MethodPost, base+"/.well-known/mercure", strings.NewReader("topic=https://example.org/a&data=x"))
 				if err != nil {
@@ -120,6 +110,20 @@ func TestServeHubSettings(t *testing.T) {
 		{"SCOREBOARD_HUB_SUBSCRIPTIONS=0", []string{"SCOREBOARD_HUB_SUBSCRIPTIONS", "0"}, func(t *testing.T, base string) {
 			if status, _ := hubGet(t, base+"/.well-known/mercure/subscriptions", nil); status != http.StatusNotFound {
 				t.Errorf("GET subscriptions: got %d, want 404", status)
+			}
+		}},
+		{"SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES", []string{"SCOREBOARD_HUB_MAX_SUBSCRIBER_TEMPLATES", "1"}, func(t *testing.T, base string) {
+			two := "/.well-known/mercure?topic=" + url.QueryEscape("https://example.org/a/{x}") + "&topic=" + url.QueryEscape("https://example.org/b/{x}")
+			if status, _ := hubGet(t, base+two, nil); status != http.StatusBadRequest {
+				t.Errorf("subscribe with two templates: got %d, want 400", status)
+			}
+		}},
+		{"SCOREBOARD_HUB_MAX_TEMPLATES", []string{"SCOREBOARD_HUB_MAX_TEMPLATES", "1"}, func(t *testing.T, base string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			subscribe(t, ctx, base+"/.well-known/mercure?topic="+url.QueryEscape("https://example.org/a/{x}"), nil)
+			if status, _ := hubGet(t, base+"/.well-known/mercure?topic="+url.QueryEscape("https://example.org/b/{x}"), nil); status != http.StatusTooManyRequests {
+				t.Errorf("subscribe with a second distinct template while the first is open: got %d, want 429", status)
 			}
 		}},
 		{"DEMO=1", []string{"DEMO", "1"}, func(t *testing.T, base string) {

@@ -75,7 +75,7 @@ func TestMatchEventsReachSubscribers(t *testing.T) {
 			var got []state
 			for len(got) < 2 {
 				var s state
-				if err := json.Unmarshal([]byte(nextData(t, stream)), &s); err != nil {
+				if err := json.Unmarshal([]byte(stream.Next(t).Data), &s); err != nil {
 					t.Fatalf("decode the update: %v", err)
 				}
 				got = append(got, s)

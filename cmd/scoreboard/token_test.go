@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 func TestTokenHubGeneratedKey(t *testing.T) {
@@ -29,10 +29,7 @@ func TestTokenHubGeneratedKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("stored hub key: %v", err)
 	}
-	key, err := hub.NewKey(hub.HS256, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := hubtest.Key(t, secret)
 	claims, err := key.Verify(tok)
 	if err != nil {
 		t.Fatalf("verify %q with the stored key: %v", tok, err)
@@ -77,11 +74,7 @@ func TestTokenHubConfiguredKey(t *testing.T) {
 			if r.err != nil {
 				t.Fatalf("token hub: %v", r.err)
 			}
-			key, err := hub.NewKey(hub.HS256, tt.verifyKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			claims, err := key.Verify(strings.TrimSpace(r.stdout))
+			claims, err := hubtest.Key(t, tt.verifyKey).Verify(strings.TrimSpace(r.stdout))
 			if err != nil {
 				t.Fatalf("verify: %v", err)
 			}

@@ -157,6 +157,8 @@ type Hub struct {
 	dispatched chan struct{}
 	// recent holds the newest dispatched updates, encoded, for replays.
 	recent *recentUpdates
+	// conns writes the hijacked HTTP/1.1 streams (nil: none are).
+	conns *conns
 
 	closeOnce sync.Once
 	retained  chan struct{} // closed when the retention goroutine is done
@@ -197,6 +199,7 @@ func New(c Config) (*Hub, error) {
 		cancel:         cancel,
 	}
 	h.reg.onSlow = h.tooSlow
+	h.conns = newConns(h)
 	h.subscribeAuth = subscribePolicy(c.AllowAnonymous)
 	h.publishAuth = h.publishPolicy()
 	// Listen before reading the history: an update committed meanwhile is
@@ -205,6 +208,7 @@ func New(c Config) (*Hub, error) {
 	h.stopListening = c.Transport.Listen(h.Dispatch)
 	if err := h.readHistory(); err != nil {
 		h.stopListening()
+		h.conns.close()
 		cancel()
 		return nil, err
 	}
@@ -410,6 +414,7 @@ func (h *Hub) Shutdown() {
 		<-h.dispatched // no fan-out after the streams are closed
 		h.stopListening()
 		h.reg.close("the hub is shutting down")
+		h.conns.close()
 	})
 	<-h.retained
 }

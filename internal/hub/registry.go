@@ -16,6 +16,10 @@ type subscriber struct {
 	// abort unblocks a write in progress (it sets a past write deadline),
 	// so that a subscriber stuck on a full socket leaves at once.
 	abort func()
+	// wake, when set, is called (under registry.mu) after an update is
+	// queued: the hijacked path has no goroutine waiting on the queue.
+	// Set under registry.mu.
+	wake func()
 	// mark is the generation of the last dispatch that considered this
 	// subscriber, so that one matched by several selectors gets an update
 	// once. Guarded by registry.mu.
@@ -227,6 +231,9 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	}
 	select {
 	case s.queue <- ev:
+		if s.wake != nil {
+			s.wake()
+		}
 		return true
 	default:
 		r.onSlow(s)

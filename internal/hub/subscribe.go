@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,13 +42,24 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	defer leave()
+	// adopted is set once the hijacked path has the stream: the deferred
+	// steps below are then its cleanup's, when the stream ends.
+	adopted := false
+	defer func() {
+		if !adopted {
+			leave()
+		}
+	}()
 	q := r.URL.Query()
 	selectors, release, err := h.parseTopicSelectors(q["topic"])
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer func() {
+		if !adopted {
+			release()
+		}
+	}()
 	claims, err := h.authenticate(r, h.cfg.SubscriberKey, &h.subscribeAuth)
 	if err != nil {
 		return err
@@ -65,15 +77,23 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	s := newSubscriber(NewID(), selectors, claims, h.cfg.QueueSize)
 	rc := http.NewResponseController(w)
-	s.abort = func() { rc.SetWriteDeadline(time.Now()) }
+	// abort is net/http's until the hijacked path has the stream, then
+	// the hijacked path's; it is swapped, not wrapped, so that a hijacked
+	// stream keeps no reference to net/http's response and its buffers.
+	var abort atomic.Pointer[func()]
+	httpAbort := func() { rc.SetWriteDeadline(time.Now()) }
+	abort.Store(&httpAbort)
+	s.abort = func() { (*abort.Load())() }
 	last, ok := h.reg.add(s)
 	if !ok {
 		return refusal(http.StatusServiceUnavailable, "the hub is shutting down: reconnect in a moment")
 	}
 	h.announce(s, true)
 	defer func() {
-		h.reg.remove(s)
-		h.announce(s, false)
+		if !adopted {
+			h.reg.remove(s)
+			h.announce(s, false)
+		}
 	}()
 	ctx := r.Context()
 	debug := h.log.Enabled(ctx, slog.LevelDebug) // the arguments allocate even when disabled
@@ -90,8 +110,25 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		reason = "the stream ended during the replay: " + err.Error()
 	} else {
+		ended := func(reason string) {
+			h.reg.remove(s)
+			h.announce(s, false)
+			release()
+			leave()
+			h.logEnded(h.ctx, s, debug, reason) // not ctx: it would keep the request
+		}
+		if adopted = h.conns.adopt(w, r, s, boundary, func(f func()) { abort.Store(&f) }, ended); adopted {
+			return nil
+		}
 		reason = h.stream(ctx, s, sw, boundary)
 	}
+	h.logEnded(ctx, s, debug, reason)
+	return nil // the stream ran: how it ended is no error of the request
+}
+
+// logEnded logs why s's stream ended: at WARN when it could not keep up,
+// at DEBUG (if debug) otherwise.
+func (h *Hub) logEnded(ctx context.Context, s *subscriber, debug bool, reason string) {
 	switch {
 	case s.killedFor() == tooSlowReason:
 		// worth an operator's eye: a client or its network cannot keep up
@@ -99,7 +136,6 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	case debug:
 		h.log.DebugContext(ctx, "hub: stream ended", "subscriber_id", s.id, "reason", reason)
 	}
-	return nil // the stream ran: how it ended is no error of the request
 }
 
 // parseTopicSelectors parses a subscription's topic parameters, sharing

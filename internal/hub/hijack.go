@@ -1,0 +1,452 @@
+//go:build linux
+
+package hub
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// conns is the hijacked HTTP/1.1 delivery path. Once a subscriber's
+// replay is over, its connection is taken from net/http (which then
+// forgets it, and ends its two goroutines), and no goroutine waits on it
+// while it is idle:
+//   - a dispatch that queues an update wakes the subscriber, and one of
+//     a few writer goroutines drains its queue into one non-blocking
+//     write(2) of one HTTP chunk; only a write the socket cannot take at
+//     once gets a goroutine of its own, which finishes it under the write
+//     deadline;
+//   - one goroutine waits in epoll for the clients that hang up (the
+//     connections are registered for EPOLLRDHUP only);
+//   - one ticker marks every connection for a heartbeat;
+//   - a token's expiry is a timer (time.AfterFunc), not a goroutine.
+//
+// The same encoder, queues and batches as the net/http path serve it
+// (writeQueued's rules: coalescing, the replay boundary). HTTP/2 streams
+// and TLS connections, which cannot be written to this way, keep the
+// net/http path.
+type conns struct {
+	h    *Hub
+	epfd int
+
+	mu     sync.Mutex
+	byTok  map[uint64]*hconn
+	next   uint64
+	closed bool
+
+	runMu sync.Mutex
+	run   []*hconn
+	cond  *sync.Cond
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// writers is how many goroutines write to the hijacked connections.
+const writers = 4
+
+// hconn is one hijacked subscriber's connection.
+type hconn struct {
+	c        *conns
+	s        *subscriber
+	conn     net.Conn
+	raw      syscall.RawConn
+	tok      uint64
+	boundary int64
+	// state is 1 while the connection is scheduled or being written, so
+	// that one goroutine at a time writes it; again records a wake meanwhile.
+	state     atomic.Int32
+	again     atomic.Bool
+	heartbeat atomic.Bool
+	expiry    *time.Timer
+	endOnce   sync.Once
+	// cleanup is what the subscribe handler would have done on return.
+	cleanup func(reason string)
+	// rawWrite as a func, made once; wb, wn and werr are its buffer,
+	// progress and error, used by one goroutine at a time (state 1).
+	rawWriteFn func(uintptr) bool
+	wb         []byte
+	wn         int
+	werr       error
+}
+
+func newConns(h *Hub) *conns {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil // no hijacking: the net/http path serves every stream
+	}
+	c := &conns{h: h, epfd: epfd, byTok: make(map[uint64]*hconn), stop: make(chan struct{})}
+	c.cond = sync.NewCond(&c.runMu)
+	c.wg.Add(writers + 2)
+	for range writers {
+		go c.writer()
+	}
+	go c.hangups()
+	go c.heartbeats()
+	return c
+}
+
+// canHijack reports whether r's stream may leave net/http: plain HTTP/1.1
+// over TCP.
+func canHijack(r *http.Request) bool {
+	if r.ProtoMajor != 1 || r.ProtoMinor != 1 || r.TLS != nil {
+		return false
+	}
+	_, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	return ok
+}
+
+// adopt takes s's connection from net/http, after its replay (boundary
+// is the Seq below which queued updates are duplicates) and reports
+// whether it did; cleanup is then called once, when the stream ends.
+// setAbort installs what kill calls from then on.
+func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, boundary int64, setAbort func(func()), cleanup func(reason string)) bool {
+	if c == nil || !canHijack(r) {
+		return false
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return false
+	}
+	// From here the stream is ours, whatever happens.
+	hc := &hconn{c: c, s: s, conn: conn, boundary: boundary, cleanup: cleanup}
+	hc.rawWriteFn = hc.rawWrite
+	sc, ok := conn.(syscall.Conn)
+	if ok {
+		hc.raw, err = sc.SyscallConn()
+	}
+	c.mu.Lock()
+	closed := c.closed
+	c.next++
+	hc.tok = c.next
+	if ok && err == nil && !closed {
+		c.byTok[hc.tok] = hc
+	}
+	c.mu.Unlock()
+	hc.state.Store(1) // adopt's first run, below
+	if !ok || err != nil || closed {
+		hc.end("the connection cannot be hijacked")
+		return true
+	}
+	var fd int
+	hc.raw.Control(func(f uintptr) { fd = int(f) })
+	ev := syscall.EpollEvent{Events: syscall.EPOLLRDHUP | epollET}
+	ev.Fd, ev.Pad = int32(uint32(hc.tok)), int32(uint32(hc.tok>>32))
+	if err := syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		hc.end("watch the connection: " + err.Error())
+		return true
+	}
+	setAbort(hc.abort)
+	c.h.reg.mu.Lock()
+	s.wake = hc.wakeUp
+	c.h.reg.mu.Unlock()
+	if exp := s.claims.ExpiresAt; !exp.IsZero() {
+		hc.expiry = time.AfterFunc(time.Until(exp), func() {
+			s.kill("the token expired at " + exp.Format(time.RFC3339))
+		})
+	}
+	c.schedule(hc) // what was queued during the replay, or a kill meanwhile
+	return true
+}
+
+// epollET is EPOLLET as the uint32 of EpollEvent.Events.
+const epollET = 1 << 31
+
+// abort is kill's: it unblocks a write in progress (finish) with a past
+// deadline, and schedules hc, which then ends.
+func (hc *hconn) abort() {
+	hc.conn.SetWriteDeadline(time.Unix(1, 0))
+	hc.wakeUp()
+}
+
+// wakeUp schedules hc to be written, unless it is already.
+func (hc *hconn) wakeUp() {
+	hc.again.Store(true)
+	if hc.state.CompareAndSwap(0, 1) {
+		hc.c.schedule(hc)
+	}
+}
+
+func (c *conns) schedule(hc *hconn) {
+	c.runMu.Lock()
+	c.run = append(c.run, hc)
+	c.runMu.Unlock()
+	c.cond.Signal()
+}
+
+// writer writes the scheduled connections until the hub shuts down.
+func (c *conns) writer() {
+	defer c.wg.Done()
+	for {
+		c.runMu.Lock()
+		for len(c.run) == 0 {
+			select {
+			case <-c.stop:
+				c.runMu.Unlock()
+				return
+			default:
+			}
+			c.cond.Wait()
+		}
+		hc := c.run[0]
+		c.run[0] = nil
+		c.run = c.run[1:]
+		if len(c.run) == 0 {
+			c.run = c.run[:0:0]
+		}
+		c.runMu.Unlock()
+		hc.work()
+	}
+}
+
+// work writes what hc's subscriber has queued (and a heartbeat when
+// due) until nothing is left; it holds hc (state 1) and gives it back.
+func (hc *hconn) work() {
+	for {
+		hc.again.Store(false)
+		if reason := hc.s.killedFor(); reason != "" {
+			hc.end(reason)
+			return
+		}
+		buf := hc.collect()
+		if buf != nil {
+			n, err := hc.tryWrite(*buf)
+			if err != nil {
+				putChunk(buf)
+				hc.end("write: " + err.Error())
+				return
+			}
+			if n < len(*buf) {
+				go hc.finish(buf, n)
+				return
+			}
+			putChunk(buf)
+		}
+		hc.state.Store(0)
+		if !hc.again.Load() || !hc.state.CompareAndSwap(0, 1) {
+			return
+		}
+	}
+}
+
+// finish writes the rest of a chunk the socket could not take at once,
+// under the write deadline, then goes on with hc.
+func (hc *hconn) finish(buf *[]byte, n int) {
+	hc.conn.SetWriteDeadline(time.Now().Add(hc.c.h.cfg.WriteTimeout))
+	if reason := hc.s.killedFor(); reason != "" { // abort's deadline may precede ours
+		putChunk(buf)
+		hc.end(reason)
+		return
+	}
+	_, err := hc.conn.Write((*buf)[n:])
+	putChunk(buf)
+	if err != nil {
+		hc.end("write: " + err.Error())
+		return
+	}
+	hc.work()
+}
+
+// collect drains the queue as writeQueued does and returns one HTTP
+// chunk of what is to be written, or nil when there is nothing.
+func (hc *hconn) collect() *[]byte {
+	bp := batches.Get().(*[]*event)
+	defer func() {
+		clear(*bp)
+		*bp = (*bp)[:0]
+		batches.Put(bp)
+	}()
+	batch := *bp
+	coalescing := false
+	for len(batch) < hc.c.h.cfg.QueueSize {
+		select {
+		case ev := <-hc.s.queue:
+			batch = append(batch, ev)
+			coalescing = coalescing || ev.key != ""
+			continue
+		default:
+		}
+		break
+	}
+	*bp = batch
+	if coalescing {
+		supersede(batch)
+	}
+	size := 0
+	for i, ev := range batch {
+		if ev == nil || ev.seq != 0 && ev.seq <= hc.boundary {
+			batch[i] = nil
+			continue
+		}
+		size += len(ev.data)
+	}
+	if hc.heartbeat.Swap(false) && size == 0 {
+		size = len(comment)
+		batch = append(batch[:0], heartbeatEvent)
+	}
+	if size == 0 {
+		return nil
+	}
+	buf := getChunk()
+	b := strconv.AppendInt((*buf)[:0], int64(size), 16)
+	b = append(b, "\r\n"...)
+	for _, ev := range batch {
+		if ev != nil {
+			b = append(b, ev.data...)
+		}
+	}
+	*buf = append(b, "\r\n"...)
+	return buf
+}
+
+// heartbeatEvent is a heartbeat in a batch.
+var heartbeatEvent = &event{data: comment}
+
+// chunks are the buffers of the chunks being written.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func getChunk() *[]byte { return chunks.Get().(*[]byte) }
+
+func putChunk(b *[]byte) {
+	if cap(*b) <= 1<<20 {
+		*b = (*b)[:0]
+		chunks.Put(b)
+	}
+}
+
+// tryWrite writes b without waiting: n is what the socket took. It
+// allocates nothing: the function given to RawConn.Write is made once.
+func (hc *hconn) tryWrite(b []byte) (n int, err error) {
+	hc.wb, hc.wn, hc.werr = b, 0, nil
+	if err := hc.raw.Write(hc.rawWriteFn); err != nil {
+		return hc.wn, err
+	}
+	n, err = hc.wn, hc.werr
+	hc.wb, hc.werr = nil, nil
+	return n, err
+}
+
+// rawWrite is tryWrite's function: it writes hc.wb until the socket
+// takes no more, and reports it is done whatever happened.
+func (hc *hconn) rawWrite(fd uintptr) bool {
+	for hc.wn < len(hc.wb) {
+		m, e := syscall.Write(int(fd), hc.wb[hc.wn:])
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != nil {
+			if e != syscall.EAGAIN {
+				hc.werr = e
+			}
+			break
+		}
+		hc.wn += m
+	}
+	return true
+}
+
+// end closes hc's stream once: the last chunk if the socket takes it,
+// then the connection, then the handler's cleanup.
+func (hc *hconn) end(reason string) {
+	hc.endOnce.Do(func() {
+		hc.s.kill(reason)
+		if hc.expiry != nil {
+			hc.expiry.Stop()
+		}
+		c := hc.c
+		c.mu.Lock()
+		_, watched := c.byTok[hc.tok]
+		delete(c.byTok, hc.tok)
+		c.mu.Unlock()
+		if watched && hc.raw != nil {
+			hc.raw.Control(func(fd uintptr) { syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil) })
+			// not tryWrite: a writer may hold hc meanwhile (at shutdown)
+			hc.raw.Write(func(fd uintptr) bool { syscall.Write(int(fd), lastChunk); return true })
+		}
+		hc.conn.Close()
+		hc.cleanup(hc.s.killedFor())
+	})
+}
+
+// lastChunk ends a chunked response.
+var lastChunk = []byte("0\r\n\r\n")
+
+// hangups kills the subscribers whose clients hang up.
+func (c *conns) hangups() {
+	defer c.wg.Done()
+	events := make([]syscall.EpollEvent, 128)
+	for {
+		select {
+		case <-c.stop:
+			return
+		default:
+		}
+		n, err := syscall.EpollWait(c.epfd, events, 200)
+		if err != nil && err != syscall.EINTR {
+			return
+		}
+		for _, ev := range events[:max(n, 0)] {
+			tok := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+			c.mu.Lock()
+			hc := c.byTok[tok]
+			c.mu.Unlock()
+			if hc != nil {
+				hc.s.kill("the client left")
+			}
+		}
+	}
+}
+
+// heartbeats marks every connection for a heartbeat each interval.
+func (c *conns) heartbeats() {
+	defer c.wg.Done()
+	t := time.NewTicker(c.h.cfg.Heartbeat)
+	defer t.Stop()
+	var all []*hconn
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		c.mu.Lock()
+		for _, hc := range c.byTok {
+			all = append(all, hc)
+		}
+		c.mu.Unlock()
+		for _, hc := range all {
+			hc.heartbeat.Store(true)
+			hc.wakeUp()
+		}
+		clear(all)
+		all = all[:0]
+	}
+}
+
+// close ends every hijacked stream (the registry has killed their
+// subscribers) and stops the goroutines.
+func (c *conns) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.closed = true
+	var all []*hconn
+	for _, hc := range c.byTok {
+		all = append(all, hc)
+	}
+	c.mu.Unlock()
+	for _, hc := range all {
+		hc.end("the hub is shutting down")
+	}
+	c.runMu.Lock() // so that no writer misses the broadcast
+	close(c.stop)
+	c.runMu.Unlock()
+	c.cond.Broadcast()
+	c.wg.Wait()
+	syscall.Close(c.epfd)
+}

@@ -1,0 +1,4 @@
+package postgres
+
+// PageQueries exposes pageQueries to the tests that EXPLAIN them.
+var PageQueries = pageQueries
