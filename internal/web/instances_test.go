@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 	"github.com/scoreboard/scoreboard/internal/match"
@@ -93,8 +95,9 @@ func (c *sseClient) seen() ([]string, error) {
 }
 
 // subscribeAll subscribes to every topic at the instances' URLs, the first
-// first; ctx ends it. It returns once the first stream is open.
-func subscribeAll(t *testing.T, ctx context.Context, urls func() []string) *sseClient {
+// first, from the update whose id is from; ctx ends it. It returns once
+// the first stream is open.
+func subscribeAll(t *testing.T, ctx context.Context, urls func() []string, from string) *sseClient {
 	t.Helper()
 	c := &sseClient{}
 	open := func(base, last string) (*hubtest.Stream, error) {
@@ -122,7 +125,7 @@ func subscribeAll(t *testing.T, ctx context.Context, urls func() []string) *sseC
 		}
 		return s, nil
 	}
-	s, err := open(urls()[0], "")
+	s, err := open(urls()[0], from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,10 +204,16 @@ func TestSeveralInstances(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// From the newest update, which the other instances may not have
+	// heard of yet: each subscriber must see every update after it.
+	last, err := insts[0].db.LastUpdate(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var clients []*sseClient
 	for i := range insts {
 		for range 2 {
-			clients = append(clients, subscribeAll(t, ctx, urlsFrom(i)))
+			clients = append(clients, subscribeAll(t, ctx, urlsFrom(i), last.ID))
 		}
 	}
 
@@ -249,7 +258,10 @@ func TestSeveralInstances(t *testing.T) {
 	mu.Lock()
 	insts[2] = restarted
 	mu.Unlock()
-	clients = append(clients, subscribeAll(t, ctx, urlsFrom(2)))
+	if last, err = insts[0].db.LastUpdate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	clients = append(clients, subscribeAll(t, ctx, urlsFrom(2), last.ID))
 	write("after the restart", 10, 0, 1, 2)
 
 	var want []string
@@ -344,4 +356,62 @@ func send(r *http.Request, want int) error {
 		return fmt.Errorf("%s %s: got status %d (%s), want %d", r.Method, r.URL.Path, resp.StatusCode, b, want)
 	}
 	return nil
+}
+
+// TestReadyWhileCutOff checks GET /readyz of an instance whose listening
+// connection is cut (and kept from connecting again): 503 saying it does
+// not hear the other instances, then 200 once it listens again.
+func TestReadyWhileCutOff(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.URL(t)
+	in := startInstance(t, dbURL)
+	ready := func() (int, string) {
+		resp, err := http.Get(in.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := ready(); code != http.StatusOK {
+		t.Fatalf("GET /readyz before the cut: got %d (%s), want 200", code, body)
+	}
+	admin, err := pgx.Connect(t.Context(), pgtest.BaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	u, _ := url.Parse(dbURL)
+	name := strings.TrimPrefix(u.Path, "/")
+	allow := func(on bool) {
+		if _, err := admin.Exec(t.Context(), fmt.Sprintf(`ALTER DATABASE %s ALLOW_CONNECTIONS %t`, pgx.Identifier{name}.Sanitize(), on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allow(false)
+	defer allow(true)
+	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = $1 AND application_name = 'scoreboard-listen'`, name); err != nil {
+		t.Fatal(err)
+	}
+	var code int
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if code, body = ready(); code != http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not listening for other instances' updates") {
+		t.Fatalf("GET /readyz while cut off: got %d (%q), want 503 saying it is not listening", code, body)
+	}
+	allow(true)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if code, body = ready(); code == http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusOK {
+		t.Fatalf("GET /readyz after the cut: got %d (%q), want 200", code, body)
+	}
 }
