@@ -112,12 +112,23 @@ type app struct {
 	handler http.Handler
 }
 
-// newApp opens (and migrates) the store, builds the hub on it and the
+// servingLocker is a store that one server at a time may serve (SQLite,
+// see sqlite.DB.LockServing).
+type servingLocker interface{ LockServing() error }
+
+// newApp opens (and migrates) the store, claims it when it serves one
+// instance only, builds the hub on it and the
 // handler around them.
 func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 	db, err := openStore(ctx, c, logger)
 	if err != nil {
 		return nil, err
+	}
+	if l, ok := db.(servingLocker); ok {
+		if err := l.LockServing(); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	key, err := apiKey(ctx, db)
 	if err != nil {

@@ -90,9 +90,9 @@ type History interface {
 // Transport carries the updates a store commits to the hubs that listen, so
 // that every update, whoever wrote it (the hub's publish endpoint, a match
 // event recorded by the domain), reaches subscribers after its commit and
-// in Seq order. The stores implement it for their own process with
-// Listeners; PostgreSQL will also carry other instances' updates
-// (LISTEN/NOTIFY) behind the same interface.
+// in Seq order. SQLite implements it for its own process with Listeners;
+// PostgreSQL also carries the other instances' updates (LISTEN/NOTIFY)
+// behind the same interface, each once and in Seq order.
 type Transport interface {
 	// Listen hands fn every update committed from now on, in Seq order and
 	// one call at a time, until stop is called. fn must be quick and must

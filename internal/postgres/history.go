@@ -36,7 +36,7 @@ func scanUpdate(row pgx.Row) (hub.Update, error) {
 }
 
 // AppendUpdate stores u (generating its ID when empty) and returns it with
-// Seq set, after handing it to the listeners (Listen). Updates commit in
+// Seq set, after handing it to this instance's listeners (Listen). Updates commit in
 // Seq order. It refuses an update without a topic, and one whose ID is
 // stored already (hub.ErrDuplicateID).
 func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error) {
@@ -51,20 +51,26 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 	if u, err = insertUpdate(ctx, tx, u); err != nil {
 		return hub.Update{}, fmt.Errorf("append update: %w", err)
 	}
-	if err := db.listeners.Commit(func() error { return tx.Commit(ctx) }, u); err != nil {
+	if err := db.commit(ctx, tx, u); err != nil {
 		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, err)
 	}
 	return u, nil
 }
 
-// Listen hands fn every hub update this process commits from now on, by
-// AppendUpdate or a match write, in Seq order and one call at a time, until
-// stop is called (hub.Transport). fn must be quick and must not write to
-// the store. Other instances' updates do not reach it yet.
-func (db *DB) Listen(fn func(hub.Update)) (stop func()) { return db.listeners.Listen(fn) }
+// commit commits tx, which stored us, and hands us to this instance's
+// listeners at once (the fast path, see listen.go); the other instances
+// hear of them through their notifications.
+func (db *DB) commit(ctx context.Context, tx pgx.Tx, us ...hub.Update) error {
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	db.relay.committed(us)
+	return nil
+}
 
 // insertUpdate stores u within tx, which must commit right after: it takes
-// the history's lock, held until then.
+// the history's lock, held until then, and sends u's notification, which
+// every listening instance gets at commit.
 func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, error) {
 	if len(u.Topics) == 0 {
 		return hub.Update{}, fmt.Errorf("update %s has no topic; give it at least one", u.ID)
@@ -81,6 +87,9 @@ func insertUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) (hub.Update, err
 	}
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("insert update: %w", err)
+	}
+	if err := notifyUpdate(ctx, tx, u); err != nil {
+		return hub.Update{}, err
 	}
 	return u, nil
 }

@@ -254,5 +254,5 @@ func (db *DB) publishTx(ctx context.Context, fn func(tx pgx.Tx) ([]hub.Update, e
 	if err != nil || len(us) == 0 {
 		return err
 	}
-	return db.listeners.Commit(func() error { return tx.Commit(ctx) }, us...)
+	return db.commit(ctx, tx, us...)
 }

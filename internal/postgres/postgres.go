@@ -1,6 +1,8 @@
-// Package postgres is the PostgreSQL store (pgx), with LISTEN/NOTIFY later:
-// it implements match.Store, match.CompetitionStore, match.AccountStore,
-// hub.History and hub.Transport.
+// Package postgres is the PostgreSQL store (pgx): it implements
+// match.Store, match.CompetitionStore, match.AccountStore, hub.History and
+// hub.Transport, the last over LISTEN/NOTIFY so that any number of
+// instances share one database and each hub gets every instance's updates
+// (see listen.go).
 package postgres
 
 import (
@@ -32,17 +34,19 @@ type Options struct {
 	// a match's state (CreateMatch, CreateMatches, EditMatch, AppendEvent)
 	// publishes it as an update on that topic, and fails without it.
 	MatchTopic func(matchID int64) string
-	// Logger receives a line per migration Migrate applies; nil discards
-	// them.
+	// Logger receives a line per migration Migrate applies (nil discards
+	// them) and the listening connection's losses and recoveries (nil:
+	// slog.Default()).
 	Logger *slog.Logger
 }
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool      *pgxpool.Pool
-	opts      Options
-	logs      match.LogCache
-	listeners hub.Listeners // every write that stores a hub update commits through it
+	pool    *pgxpool.Pool
+	connCfg *pgx.ConnConfig // for the listening connection, which is not the pool's
+	opts    Options
+	logs    match.LogCache
+	relay   relay // every write that stores a hub update commits through it
 }
 
 // The interfaces are the contract; fail the build, not a test, if one
@@ -84,7 +88,12 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", addr, err)
 	}
-	return &DB{pool: pool, opts: opts}, nil
+	db := &DB{pool: pool, connCfg: cfg.ConnConfig, opts: opts}
+	db.relay.db = db
+	if db.relay.log = opts.Logger; db.relay.log == nil {
+		db.relay.log = slog.Default()
+	}
+	return db, nil
 }
 
 // Migrate applies the embedded migrations that have not run yet, under an
@@ -120,16 +129,20 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers and, while a hub listens,
+// whether the instance is listening for the other instances' updates: one
+// that is cut off from them is not ready (GET /readyz).
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping PostgreSQL: %w", err)
 	}
-	return nil
+	return db.relay.listening()
 }
 
-// Close releases the database's connections. Closing twice is harmless.
+// Close stops listening and releases the database's connections. Closing
+// twice is harmless.
 func (db *DB) Close() error {
+	db.relay.stop()
 	db.pool.Close()
 	return nil
 }

@@ -6,6 +6,12 @@
 // whose transactions begin IMMEDIATE, so concurrent appends queue in Go
 // instead of failing with SQLITE_BUSY, and hub updates commit in Seq order;
 // reads use a separate pool and never wait for the writer.
+//
+// It serves one instance only: its hub hears the commits of its own
+// process, not another's. A server claims the file (LockServing), and a
+// second server on the same file fails to start, saying so; short-lived
+// commands such as `scoreboard user add` still work beside it. To run
+// several instances, use PostgreSQL.
 package sqlite
 
 import (
@@ -16,6 +22,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"runtime"
 	"sync"
@@ -47,6 +54,8 @@ type DB struct {
 	opts      Options
 	logs      match.LogCache
 	listeners hub.Listeners // every write that stores a hub update commits through it
+	path      string
+	lock      *os.File // held by a serving instance (LockServing); nil otherwise
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -96,7 +105,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		read.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{write: write, read: read, opts: opts}, nil
+	return &DB{write: write, read: read, opts: opts, path: path}, nil
 }
 
 // dsn builds the driver's connection string: every connection gets the
@@ -163,6 +172,9 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.closeErr = errors.Join(db.read.Close(), db.write.Close())
+		if db.lock != nil {
+			db.lock.Close() // releases the lock
+		}
 	})
 	return db.closeErr
 }
