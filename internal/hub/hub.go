@@ -115,6 +115,11 @@ type Config struct {
 //     open subscriptions per address (429), MaxQueryParams parameters per
 //     query (400), and text that a store would refuse (NUL, invalid
 //     UTF-8) is refused as a 400 naming the field, or is an unknown id;
+//   - a plain HTTP/1.1 stream (no TLS) leaves net/http once its replay
+//     is over, so that an idle connection holds no goroutine: writer
+//     goroutines write what is queued, epoll reports hang-ups (see
+//     hijack.go, Linux only); HTTP/2 and TLS streams keep the net/http
+//     path, with the same encoder, queues and batches;
 //   - URI template selectors cost memory and matching time that anyone may
 //     ask for, so they are bounded: Config.MaxSubscriberTemplates distinct
 //     ones per subscription (400 beyond), Config.MaxTemplates for the whole
