@@ -157,7 +157,7 @@ func (r *relay) start() {
 		r.last = -1
 		r.log.Error("postgres: read the newest seq of the history", "err", err)
 	}
-	r.down, r.downAt = fmt.Errorf("not listening yet"), time.Now()
+	r.down, r.downAt, r.lost = fmt.Errorf("not listening yet"), time.Now(), false
 	ctx, r.cancel = context.WithCancel(context.Background())
 	r.done, r.up = make(chan struct{}), make(chan struct{})
 	go r.run(ctx, r.done, r.up)
@@ -239,10 +239,11 @@ func (r *relay) run(ctx context.Context, done, first chan struct{}) {
 	backoff := minBackoff
 	for {
 		up, err := r.listenOnce(ctx, first)
-		if ctx.Err() != nil {
+		r.mu.Lock()
+		if ctx.Err() != nil { // stopped: the state is a newer goroutine's
+			r.mu.Unlock()
 			return
 		}
-		r.mu.Lock()
 		if r.down == nil || up {
 			r.downAt = time.Now()
 		}
@@ -281,6 +282,10 @@ func (r *relay) listenOnce(ctx context.Context, first chan struct{}) (up bool, e
 		return false, err
 	}
 	r.mu.Lock()
+	if ctx.Err() != nil { // stopped: the state is a newer goroutine's
+		r.mu.Unlock()
+		return false, ctx.Err()
+	}
 	if r.lost {
 		r.log.Info("postgres: listening again for other instances' updates", "after_seq", r.last)
 	} else {
@@ -319,6 +324,9 @@ func (r *relay) locked(ctx context.Context, fn func(context.Context) error) erro
 	defer cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := ctx.Err(); err != nil { // stopped: the listeners are a newer goroutine's
+		return err
+	}
 	return fn(ctx)
 }
 

@@ -243,3 +243,32 @@ func TestListenCatchesUp(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	checkSame(t, "after", ra.list(), want)
 }
+
+// TestListenAgain stops the only listener and listens again, as a hub
+// that is shut down and built anew on the same store: the new listener
+// hears the other instance's updates from then on, and Listen does not
+// wait for a connection that is already up.
+func TestListenAgain(t *testing.T) {
+	t.Parallel()
+	u := pgtest.URL(t)
+	a, b := openOn(t, u), openOn(t, u)
+	ctx := testContext(t)
+	var first recorder
+	a.Listen(first.add)()
+	var again recorder
+	start := time.Now()
+	t.Cleanup(a.Listen(again.add))
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Listen again took %s, want it at once", d)
+	}
+	if err := a.Ping(ctx); err != nil {
+		t.Fatalf("Ping: got %v, want nil", err)
+	}
+	if _, err := b.AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/t"}}); err != nil {
+		t.Fatal(err)
+	}
+	checkSame(t, "listening again", again.waitFor(t, "listening again", 1), history(t, b))
+	if n := len(first.list()); n != 0 {
+		t.Errorf("stopped listener: got %d updates, want 0", n)
+	}
+}
