@@ -155,7 +155,7 @@
 
 	// refresh replaces the view with the server's, keeping what was being
 	// typed and where the focus was.
-	let refreshing = false, again = false;
+	let refreshing = false, again = false, staleReads = 0;
 	async function refresh() {
 		if (refreshing) { again = true; return; }
 		refreshing = true;
@@ -165,7 +165,17 @@
 			if (res.ok) {
 				const doc = new DOMParser().parseFromString(await res.text(), "text/html");
 				const fresh = doc.getElementById("console");
-				if (fresh) swap(fresh);
+				// A view read before a tap's answer came back is older than
+				// what the console knows: keep the newer one and read again
+				// (a few times at most), or the next tap would carry a stale
+				// expected_seq and be refused.
+				if (fresh && Number(fresh.dataset.seq) < viewSeq && staleReads < 3) {
+					staleReads++;
+					again = true;
+				} else if (fresh) {
+					staleReads = 0;
+					swap(fresh);
+				}
 				ok = true;
 			}
 		} catch {
@@ -192,7 +202,7 @@
 		next.querySelectorAll("details").forEach((d, i) => { if (open[i]) d.open = true; });
 		const el = focus && focus(next);
 		if (el) el.focus();
-		viewSeq = Number(next.dataset.seq);
+		viewSeq = Math.max(viewSeq, Number(next.dataset.seq));
 		skew = Number(next.dataset.serverNow) - Date.now();
 		renderTaps();
 		tick();
