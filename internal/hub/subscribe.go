@@ -215,11 +215,10 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 	if boundary, ok, err := h.replayRecent(s, sw, lastID); ok {
 		return boundary, err
 	}
-	from, header, err := h.resumePoint(ctx, s, lastID)
+	from, header, boundary, err := h.resumePoint(ctx, s, lastID)
 	if err != nil {
 		return 0, err
 	}
-	var boundary int64
 	started := time.Now()
 	fn := func(u Update) error {
 		if time.Since(started) > h.replayTimeout {
@@ -295,33 +294,39 @@ func (h *Hub) replayRecent(s *subscriber, sw *sseWriter, lastID string) (boundar
 // starts. Ids that are not valid UTF-8, hold a NUL or are longer than
 // any id the hub stores never reach the store (PostgreSQL refuses them
 // with an error; SQLite would look them up).
-func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (from, header string, err error) {
+//
+// fromSeq is the Seq of the stored update the replay starts after, when
+// known (0 otherwise): a live update at or below it is one the subscriber
+// has had already, even when the replay finds nothing after it — as when
+// this hub hears of that very update from another instance only after the
+// subscriber resumed from it.
+func (h *Hub) resumePoint(ctx context.Context, s *subscriber, lastID string) (from, header string, fromSeq int64, err error) {
 	if lastID == EarliestID {
-		return EarliestID, EarliestID, nil
+		return EarliestID, EarliestID, 0, nil
 	}
 	if len(lastID) > MaxIDLength || !validText(lastID) {
-		return EarliestID, EarliestID, nil
+		return EarliestID, EarliestID, 0, nil
 	}
 	if at, ok := h.volatile.lookup(lastID); ok {
 		if !s.mayReceive(true, []string{at.topic}) {
-			return EarliestID, EarliestID, nil
+			return EarliestID, EarliestID, 0, nil
 		}
 		// a subscription event: resume from the stored update before it
 		if at.id == "" {
-			return EarliestID, lastID, nil
+			return EarliestID, lastID, 0, nil
 		}
-		return at.id, lastID, nil
+		return at.id, lastID, 0, nil
 	}
 	u, err := h.cfg.History.UpdateByID(ctx, lastID)
 	switch {
 	case errors.Is(err, ErrUnknownEventID):
-		return EarliestID, EarliestID, nil
+		return EarliestID, EarliestID, 0, nil
 	case err != nil:
-		return "", "", err
+		return "", "", 0, err
 	case !s.mayReceive(u.Private, u.Topics):
-		return EarliestID, EarliestID, nil
+		return EarliestID, EarliestID, 0, nil
 	}
-	return lastID, lastID, nil
+	return lastID, lastID, u.Seq, nil
 }
 
 // replayTurn waits, at most replayWait, for one of the Config.MaxReplays
