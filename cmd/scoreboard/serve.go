@@ -135,15 +135,13 @@ func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	h, err := newHub(ctx, c, db, logger)
+	keys, err := hubKeys(ctx, c, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	// The same keys the hub was built with: they are kept in db.
-	keys, err := hubKeys(ctx, c, db)
+	h, err := hub.New(newHubConfig(c, keys, db, logger))
 	if err != nil {
-		h.Shutdown()
 		db.Close()
 		return nil, err
 	}
@@ -181,16 +179,6 @@ func logSetupURL(ctx context.Context, c config, db web.SetupStore, logger *slog.
 func (a *app) Close() {
 	a.hub.Shutdown()
 	a.db.Close()
-}
-
-// newHub builds the hub on db, its history, with the configured keys or
-// those generated and kept in db.
-func newHub(ctx context.Context, c config, db store, logger *slog.Logger) (*hub.Hub, error) {
-	keys, err := hubKeys(ctx, c, db)
-	if err != nil {
-		return nil, err
-	}
-	return hub.New(newHubConfig(c, keys, db, logger))
 }
 
 // newHubConfig is the hub's configuration: c's hub settings, with keys

@@ -69,26 +69,37 @@ func (c *addressCounts) acquire(r *http.Request) (release func(), err error) {
 	}, nil
 }
 
-// addressKey is the address remoteAddr (host:port) counts under: the IP,
-// or its /64 for IPv6; remoteAddr itself when it is not host:port. local
-// is true for loopback and private addresses, which are not counted.
+// addressKey is the address remoteAddr (host:port) counts under (see
+// ClientAddress); local is true for loopback and private addresses, which
+// are not counted.
 func addressKey(remoteAddr string) (key string, local bool) {
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		if ip, err := netip.ParseAddr(host); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap().IsPrivate()) {
+			return "", true
+		}
+	}
+	return ClientAddress(remoteAddr), false
+}
+
+// ClientAddress is the client a request's remoteAddr (host:port, the peer
+// of the connection) counts as for per-client limits: its IP, or its /64
+// for IPv6, since one host commonly holds a whole /64 and could otherwise
+// take a fresh address per request; remoteAddr itself when it is not an
+// IP. Forwarding headers are never read: anyone can send them.
+func ClientAddress(remoteAddr string) string {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
-		return remoteAddr, false
+		host = remoteAddr
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return host, false
+		return host
 	}
 	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() {
-		return "", true
-	}
 	if ip.Is6() {
 		if p, err := ip.Prefix(64); err == nil {
-			return p.String(), false
+			return p.String()
 		}
 	}
-	return ip.String(), false
+	return ip.String()
 }

@@ -67,3 +67,14 @@ func ErrorMessage(err error) string {
 		return "internal error"
 	}
 }
+
+// FixtureError prefixes err's message with the 1-based index of the input
+// of a batch (a fixture of an import, index i) it is about, keeping its
+// code, so that the user knows which one to fix.
+func FixtureError(i int, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return Errorf(e.Code, "fixture %d: %s", i+1, e.Message)
+	}
+	return fmt.Errorf("fixture %d: %w", i+1, err)
+}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -42,7 +41,7 @@ func (db *DB) CreateMatches(ctx context.Context, ins []match.MatchInput) ([]matc
 	for i, in := range ins {
 		m, err := newMatch(in)
 		if err != nil {
-			return nil, fmt.Errorf("create matches: %w", fixtureError(i, err))
+			return nil, fmt.Errorf("create matches: %w", match.FixtureError(i, err))
 		}
 		ms[i] = m
 	}
@@ -51,7 +50,7 @@ func (db *DB) CreateMatches(ctx context.Context, ins []match.MatchInput) ([]matc
 		for i := range ms {
 			var err error
 			if ms[i], us[i], err = db.createMatch(ctx, tx, ms[i]); err != nil {
-				return nil, fixtureError(i, err)
+				return nil, match.FixtureError(i, err)
 			}
 		}
 		return us, nil
@@ -106,16 +105,6 @@ func newMatch(in match.MatchInput) (match.Match, error) {
 	}
 	m.KickOff = m.KickOff.UTC().Truncate(time.Microsecond)
 	return m, nil
-}
-
-// fixtureError prefixes err's message with the 1-based index of the
-// fixture it is about, keeping its code.
-func fixtureError(i int, err error) error {
-	var e *match.Error
-	if errors.As(err, &e) {
-		return match.Errorf(e.Code, "fixture %d: %s", i+1, e.Message)
-	}
-	return fmt.Errorf("fixture %d: %w", i+1, err)
 }
 
 // createMatch is the transaction's part of CreateMatch: it checks m's

@@ -59,7 +59,7 @@ func (s *server) appendEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canRecord(r, id); err != nil {
+	if _, err := s.canRecord(r, id); err != nil {
 		return err
 	}
 	var in match.NewEvent

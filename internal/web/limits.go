@@ -1,11 +1,11 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
 )
 
@@ -82,12 +82,5 @@ func (s *server) limitInFlight(next http.Handler) http.Handler {
 	})
 }
 
-// clientAddress is the IP address r came from. Forwarding headers are not
-// trusted: anyone can send them.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddress is the client r counts as (hub.ClientAddress).
+func clientAddress(r *http.Request) string { return hub.ClientAddress(r.RemoteAddr) }

@@ -214,15 +214,12 @@ func (s *server) editMatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canRecord(r, id); err != nil {
+	m, err := s.canRecord(r, id)
+	if err != nil {
 		return err
 	}
 	var p match.MatchPatch
 	if err := decodeJSON(w, r, maxJSONBody, &p); err != nil {
-		return err
-	}
-	m, err := s.store.Match(r.Context(), id)
-	if err != nil {
 		return err
 	}
 	in, err := s.resolveMatch(r.Context(), m, m.Input().Apply(p))
@@ -236,20 +233,21 @@ func (s *server) editMatch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, matchDoc{Match: m, State: st, Topic: s.topic(id)})
 }
 
-// canRecord refuses, with EFORBIDDEN naming the match, a user who may not
-// record match id: a scorer an admin did not assign to it. A match that
-// does not exist is ENOTFOUND for admins and scorers alike.
-func (s *server) canRecord(r *http.Request, id int64) error {
+// canRecord returns match id for the current user to record, or refuses,
+// with EFORBIDDEN naming the match, a user who may not: a scorer an admin
+// did not assign to it. A match that does not exist is ENOTFOUND for
+// admins and scorers alike.
+func (s *server) canRecord(r *http.Request, id int64) (match.Match, error) {
 	u := currentUser(r)
-	if _, err := s.store.Match(r.Context(), id); err != nil {
-		return err
+	m, err := s.store.Match(r.Context(), id)
+	if err != nil {
+		return match.Match{}, err
 	}
 	assigned := false
 	if u.Role != match.RoleAdmin {
-		var err error
 		if assigned, err = s.store.IsAssigned(r.Context(), id, u.ID); err != nil {
-			return err
+			return match.Match{}, err
 		}
 	}
-	return u.CanRecord(id, assigned)
+	return m, u.CanRecord(id, assigned)
 }

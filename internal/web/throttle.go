@@ -2,11 +2,10 @@ package web
 
 import (
 	"container/list"
-	"net"
-	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/match"
 )
 
@@ -150,30 +149,13 @@ func (e *throttled) prune(now time.Time, window time.Duration) {
 	e.failures = e.failures[i:]
 }
 
-// addressKey is the key a login is throttled by, per address: the IP of
-// r.RemoteAddr, the peer of the connection. X-Forwarded-For is not read:
-// anyone can send it, and trusting it would let each attempt claim a new
-// address. Behind a reverse proxy every client then shares the proxy's
-// address, and its allowance (maxAddressFailures); the per-account limit
-// is the same either way. An IPv6 address is cut to its /64, since one
-// host commonly holds a whole /64 and could otherwise take a fresh address
-// per attempt.
-func addressKey(remoteAddr string) string {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
-	}
-	return ip.String()
-}
+// addressKey is the key a login is throttled by, per address: the client
+// address of r.RemoteAddr (hub.ClientAddress: the peer's IP, an IPv6
+// address cut to its /64; X-Forwarded-For is not read, since trusting it
+// would let each attempt claim a new address). Behind a reverse proxy
+// every client then shares the proxy's address, and its allowance
+// (maxAddressFailures); the per-account limit is the same either way.
+func addressKey(remoteAddr string) string { return hub.ClientAddress(remoteAddr) }
 
 // loginThrottle slows password guessing: per account (the normalized
 // email, whether or not such a user exists, so that a refusal tells
