@@ -35,6 +35,10 @@ type Store interface {
 	// State returns the match's current public state (the fold of its log)
 	// with the id of the update that published it. Returns ENOTFOUND.
 	State(ctx context.Context, id int64) (State, error)
+	// Summaries returns the current compact state of each match of ids
+	// that exists (those that do not are left out): what a list of
+	// matches shows, read at once and without the timelines.
+	Summaries(ctx context.Context, ids []int64) (map[int64]Summary, error)
 	// Events returns the match's whole log, voided events included, in
 	// sequence order. Returns ENOTFOUND.
 	Events(ctx context.Context, id int64) ([]Event, error)

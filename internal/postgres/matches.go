@@ -159,3 +159,33 @@ func getState(ctx context.Context, q querier, id int64) (match.State, error) {
 	}
 	return st, nil
 }
+
+// Summaries returns the compact state of each existing match of ids,
+// read in one query with the timelines cut out by PostgreSQL.
+func (db *DB) Summaries(ctx context.Context, ids []int64) (map[int64]match.Summary, error) {
+	out := make(map[int64]match.Summary, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, state - 'timeline' FROM matches WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read match summaries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("read match summaries: %w", err)
+		}
+		var sum match.Summary
+		if err := json.Unmarshal(raw, &sum); err != nil {
+			return nil, fmt.Errorf("decode summary of match %d: %w", id, err)
+		}
+		out[id] = sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read match summaries: %w", err)
+	}
+	return out, nil
+}

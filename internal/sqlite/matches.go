@@ -167,3 +167,38 @@ func getState(ctx context.Context, q querier, id int64) (match.State, error) {
 	}
 	return st, nil
 }
+
+// Summaries returns the compact state of each existing match of ids,
+// read in one query with the timelines cut out by SQLite.
+func (db *DB) Summaries(ctx context.Context, ids []int64) (map[int64]match.Summary, error) {
+	out := make(map[int64]match.Summary, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, json_remove(state, '$.timeline') FROM matches
+		WHERE id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read match summaries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var b string
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, fmt.Errorf("read match summaries: %w", err)
+		}
+		var sum match.Summary
+		if err := json.Unmarshal([]byte(b), &sum); err != nil {
+			return nil, fmt.Errorf("decode summary of match %d: %w", id, err)
+		}
+		out[id] = sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read match summaries: %w", err)
+	}
+	return out, nil
+}

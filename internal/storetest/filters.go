@@ -161,3 +161,37 @@ func testMatchLinks(t *testing.T, open Opener) {
 		t.Errorf("match after renaming its team: got home %q (%v), want the name it was made with", got.Home.Name, err)
 	}
 }
+
+// testSummaries reads the compact states of several matches at once: each
+// equals the summary of the match's full state, a missing id is left out,
+// and no id reads nothing.
+func testSummaries(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	s, _, _ := openFresh(t, open)
+	a := createMatch(t, ctx, s, input("football", 14))
+	b := createMatch(t, ctx, s, input("basketball", 16))
+	appendOK(t, ctx, s, a.ID, match.NewEvent{Kind: match.KindMatchStart})
+	appendOK(t, ctx, s, a.ID, match.NewEvent{Kind: match.KindScore, EventDetail: match.EventDetail{Team: match.Away, ScoreKind: "goal"}})
+	got, err := s.Summaries(ctx, []int64{a.ID, b.ID, 987654})
+	if err != nil {
+		t.Fatalf("Summaries: %v", err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Summaries(%d, %d, 987654): got %d summaries, want 2 (the missing id left out)", a.ID, b.ID, len(got))
+	}
+	for _, id := range []int64{a.ID, b.ID} {
+		st, err := s.State(ctx, id)
+		if err != nil {
+			t.Fatalf("State(%d): %v", id, err)
+		}
+		if diff := cmp.Diff(st.Summary, got[id], stateOpts); diff != "" {
+			t.Errorf("Summaries: match %d differs from its state's summary (-state +summary):\n%s", id, diff)
+		}
+	}
+	if got[a.ID].Away.Score != 1 || got[a.ID].Seq != 2 {
+		t.Errorf("summary of match %d: got away %d at seq %d, want 1 at seq 2", a.ID, got[a.ID].Away.Score, got[a.ID].Seq)
+	}
+	if none, err := s.Summaries(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("Summaries(none): got %v, %v, want an empty map", none, err)
+	}
+}

@@ -110,6 +110,7 @@ func Run(t *testing.T, open Opener, h Hooks) {
 		{"CreateMatches", testCreateMatches},
 		{"EditMatch", testEditMatch},
 		{"MatchFilters", testMatchFilters},
+		{"Summaries", testSummaries},
 		{"MatchLinks", testMatchLinks},
 		{"Competitions", testCompetitions},
 		{"Teams", testTeams},

@@ -55,19 +55,19 @@ func (s *server) todayRows(ctx context.Context, f match.MatchFilter, latestFirst
 		slices.Reverse(ms)
 		ms = ms[:min(len(ms), todayLimit)]
 	}
+	sums, err := s.summaries(ctx, ms)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]templates.MatchRow, 0, len(ms))
 	for _, m := range ms {
-		st, err := s.store.State(ctx, m.ID)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, matchRow(m, st))
+		rows = append(rows, matchRow(m, sums[m.ID]))
 	}
 	return rows, nil
 }
 
 // matchRow is how a list shows a match.
-func matchRow(m match.Match, st match.State) templates.MatchRow {
+func matchRow(m match.Match, st match.Summary) templates.MatchRow {
 	return templates.MatchRow{
 		ID: m.ID, Competition: m.Competition, Sport: sportName(m.Sport),
 		Home: m.Home.Name, Away: m.Away.Name, HomeScore: st.Home.Score, AwayScore: st.Away.Score,

@@ -107,14 +107,32 @@ func (s *server) matchPage(ctx context.Context, f match.MatchFilter) (matchList,
 		next := f.Offset + page
 		list.NextOffset = &next
 	}
+	sums, err := s.summaries(ctx, ms)
+	if err != nil {
+		return matchList{}, err
+	}
 	for _, m := range ms {
-		st, err := s.store.State(ctx, m.ID)
-		if err != nil {
-			return matchList{}, fmt.Errorf("state of match %d: %w", m.ID, err)
-		}
-		list.Matches = append(list.Matches, matchItem{Match: m, State: st.Summary, Topic: s.topic(m.ID)})
+		list.Matches = append(list.Matches, matchItem{Match: m, State: sums[m.ID], Topic: s.topic(m.ID)})
 	}
 	return list, nil
+}
+
+// summaries reads the compact states of ms at once.
+func (s *server) summaries(ctx context.Context, ms []match.Match) (map[int64]match.Summary, error) {
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	sums, err := s.store.Summaries(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if _, ok := sums[m.ID]; !ok {
+			return nil, fmt.Errorf("summary of match %d: missing", m.ID)
+		}
+	}
+	return sums, nil
 }
 
 // getMatch serves GET /api/v1/matches/{id}: the match, its full public state
