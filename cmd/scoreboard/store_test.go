@@ -54,13 +54,13 @@ func TestMatchEventsReachSubscribers(t *testing.T) {
 			topic := "https://scores.example.org/matches/" + strconv.FormatInt(m.ID, 10)
 			stream := subscribe(t, ctx, srv.URL+"/.well-known/mercure?topic="+url.QueryEscape(topic), nil)
 
-			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore}); match.ErrorCode(err) != match.EINVALID {
+			if _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore}); match.ErrorCode(err) != match.EINVALID {
 				t.Fatalf("a goal before kick-off: got %v, want an invalid error", err)
 			}
-			if _, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
+			if _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
 				t.Fatalf("AppendEvent(match_start): %v", err)
 			}
-			ev, _, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore,
+			goal, err := db.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore,
 				EventDetail: match.EventDetail{Team: match.Away, ScoreKind: "goal", Player: "No. 9"}, IdempotencyKey: "goal"})
 			if err != nil {
 				t.Fatalf("AppendEvent(goal): %v", err)
@@ -80,8 +80,8 @@ func TestMatchEventsReachSubscribers(t *testing.T) {
 				}
 				got = append(got, s)
 			}
-			if got[0].Seq != 1 || got[0].Status != match.StatusLive || got[1].Seq != ev.Seq || got[1].Away.Score != 1 || got[1].Home.Score != 0 || got[1].ID != m.ID {
-				t.Errorf("updates on %s: got %+v, want the state at seq 1 (live) then at seq %d (0-1)", topic, got, ev.Seq)
+			if got[0].Seq != 1 || got[0].Status != match.StatusLive || got[1].Seq != goal.Event.Seq || got[1].Away.Score != 1 || got[1].Home.Score != 0 || got[1].ID != m.ID {
+				t.Errorf("updates on %s: got %+v, want the state at seq 1 (live) then at seq %d (0-1)", topic, got, goal.Event.Seq)
 			}
 		})
 	}

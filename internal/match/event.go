@@ -46,6 +46,16 @@ type EventDetail struct {
 	VoidSeq    int64  `json:"void_seq,omitempty"`     // void: the event it cancels
 }
 
+// Appended is what Store.AppendEvent did: the event and the state it
+// left. Retry says that the request was a retry of one already recorded
+// (its idempotency key was in the log), answered with the event that
+// request recorded: nothing was appended or published.
+type Appended struct {
+	Event Event
+	State State
+	Retry bool
+}
+
 // NewEvent is a request to append an event.
 type NewEvent struct {
 	Kind EventKind `json:"kind"`

@@ -46,9 +46,9 @@ type Store interface {
 	// Record) and, in one transaction, appends the event, stores the new
 	// state and writes the hub update that publishes it. A retry with an
 	// idempotency key already used for the same request returns the original
-	// event and the current state; with a different request it returns
-	// ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
-	AppendEvent(ctx context.Context, id int64, in NewEvent) (Event, State, error)
+	// event and the current state, with Appended.Retry set; with a different
+	// request it returns ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
+	AppendEvent(ctx context.Context, id int64, in NewEvent) (Appended, error)
 
 	// CreateUser stores a user. Returns EINVALID, ECONFLICT (email taken).
 	CreateUser(ctx context.Context, in UserInput) (User, error)

@@ -71,9 +71,9 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // Options.MatchTopic(id); after commit, and before it returns, it hands
 // that update to the listeners (Listen). A retry with an idempotency key
 // already used for the same request returns the original event and the
-// current state, and publishes nothing; with a different request it returns
-// ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
-func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Event, match.State, error) {
+// current state (Retry set), and publishes nothing; with a different
+// request it returns ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
+func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Appended, error) {
 	var a appended
 	err := db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
 		var err error
@@ -84,19 +84,18 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 		return []hub.Update{a.update}, nil
 	})
 	if err != nil {
-		return match.Event{}, match.State{}, fmt.Errorf("append event to match %d: %w", id, err)
+		return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
 	if a.log != nil {
 		db.logs.Put(id, a.log)
 	}
-	return a.event, a.state, nil
+	return a.Appended, nil
 }
 
 // appended is what AppendEvent's transaction produced: log and update are
 // unset when the request was a retry answered from the log.
 type appended struct {
-	event  match.Event
-	state  match.State
+	match.Appended
 	log    []match.Event // the whole log, event included
 	update hub.Update
 }
@@ -116,7 +115,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, id int64, in match.NewEv
 			return appended{}, err
 		}
 		st, err := getState(ctx, tx, id)
-		return appended{event: prev, state: st}, err
+		return appended{Appended: match.Appended{Event: prev, State: st, Retry: true}}, err
 	}
 	ev, st, err := match.Record(m, slices.Clip(log), in, now())
 	if err != nil {
@@ -129,7 +128,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, id int64, in match.NewEv
 	if err != nil {
 		return appended{}, err
 	}
-	return appended{event: ev, state: st, log: append(slices.Clip(log), ev), update: u}, nil
+	return appended{Appended: match.Appended{Event: ev, State: st}, log: append(slices.Clip(log), ev), update: u}, nil
 }
 
 // currentLog returns m's log, from the cache when it is current, else from

@@ -67,7 +67,7 @@ func benchMatch(b *testing.B, s Store, n int) int64 {
 		b.Errorf("CreateMatch: %v", err)
 		return 0
 	}
-	if _, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
+	if _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"}); err != nil {
 		b.Errorf("AppendEvent(match_start): %v", err)
 	}
 	return m.ID
@@ -79,7 +79,7 @@ func benchGoal(b *testing.B, s Store, id int64, i int) {
 	if i%2 == 1 {
 		side = match.Away
 	}
-	_, _, err := s.AppendEvent(context.Background(), id, match.NewEvent{
+	_, err := s.AppendEvent(context.Background(), id, match.NewEvent{
 		Kind:           match.KindScore,
 		EventDetail:    match.EventDetail{Team: side, ScoreKind: "goal", Player: "No. 9"},
 		IdempotencyKey: fmt.Sprintf("goal-%d", i),
@@ -102,10 +102,11 @@ func benchUpdateSize(b *testing.B, s Store) {
 			b.Fatalf("CreateMatch: %v", err)
 		}
 		for i := 1; i <= 200; i++ {
-			_, st, err := s.AppendEvent(ctx, m.ID, footballEvent(i))
+			a, err := s.AppendEvent(ctx, m.ID, footballEvent(i))
 			if err != nil {
 				b.Fatalf("AppendEvent(%d): %v", i, err)
 			}
+			st := a.State
 			if i == 1 || i == 200 {
 				u, err := s.LastUpdate(ctx)
 				if err != nil || u.ID != st.UpdateID {

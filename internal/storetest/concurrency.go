@@ -31,7 +31,7 @@ func testConcurrentAppends(t *testing.T, open Opener) {
 			for i := range each {
 				in := match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: fmt.Sprintf("w%d e%d", w, i)},
 					IdempotencyKey: fmt.Sprintf("w%d-e%d", w, i)}
-				if _, _, err := s.AppendEvent(ctx, m.ID, in); err != nil {
+				if _, err := s.AppendEvent(ctx, m.ID, in); err != nil {
 					errs <- fmt.Errorf("worker %d event %d: %w", w, i, err)
 				}
 			}
@@ -72,17 +72,27 @@ func testConcurrentRetries(t *testing.T, open Opener) {
 	m := createMatch(t, ctx, s, input("basketball", 11))
 	const attempts = 8
 	events := make([]match.Event, attempts)
+	recorded := make([]bool, attempts) // the attempts not answered as retries
 	var wg sync.WaitGroup
 	for i := range attempts {
 		wg.Go(func() {
-			ev, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "once", RecordedBy: "a@example.org"})
+			a, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "once", RecordedBy: "a@example.org"})
 			if err != nil {
 				t.Errorf("attempt %d: AppendEvent: %v", i, err)
 			}
-			events[i] = ev
+			events[i], recorded[i] = a.Event, err == nil && !a.Retry
 		})
 	}
 	wg.Wait()
+	n := 0
+	for _, r := range recorded {
+		if r {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("after %d concurrent attempts: %d said they recorded the event (Retry unset), want exactly 1", attempts, n)
+	}
 	stored, err := s.Events(ctx, m.ID)
 	if err != nil {
 		t.Fatalf("Events: %v", err)
@@ -115,7 +125,7 @@ func testListenInOrder(t *testing.T, open Opener) {
 			for i := range each {
 				var err error
 				if i%2 == 0 {
-					_, _, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote,
+					_, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote,
 						EventDetail: match.EventDetail{Text: "n"}, IdempotencyKey: fmt.Sprint(i)})
 				} else {
 					_, err = s.AppendUpdate(ctx, hub.Update{Topics: []string{"https://example.org/plain"}, Data: "x"})
@@ -219,7 +229,7 @@ func testConcurrentScorers(t *testing.T, open Opener) {
 	var wg sync.WaitGroup
 	for i := range scorers {
 		wg.Go(func() {
-			_, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore,
+			_, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindScore,
 				EventDetail:    match.EventDetail{Team: match.Home, ScoreKind: "goal"},
 				IdempotencyKey: fmt.Sprintf("scorer-%d", i), ExpectedSeq: &st.Seq})
 			codes[i] = match.ErrorCode(err)

@@ -178,12 +178,20 @@ func testIdempotency(t *testing.T, open Opener) {
 	m := createMatch(t, ctx, s, input("basketball", 9))
 	appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindMatchStart, IdempotencyKey: "start"})
 	in := match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "first note"}, IdempotencyKey: "note-1", ExpectedSeq: ptr(int64(1))}
-	first, st := appendOK(t, ctx, s, m.ID, in)
+	a, err := s.AppendEvent(ctx, m.ID, in)
+	if err != nil || a.Retry {
+		t.Fatalf("first append: got Retry %v, error %v; want a new event", a.Retry, err)
+	}
+	first, st := a.Event, a.State
 	before := takeSnapshot(t, ctx, s, m.ID)
 	published := len(pub.list())
 
 	// The retry's ExpectedSeq is stale by now; the key wins.
-	again, st2 := appendOK(t, ctx, s, m.ID, in)
+	a, err = s.AppendEvent(ctx, m.ID, in)
+	if err != nil || !a.Retry {
+		t.Fatalf("retry: got Retry %v, error %v; want the retry answered from the log", a.Retry, err)
+	}
+	again, st2 := a.Event, a.State
 	if diff := cmp.Diff(first, again, eventOpts); diff != "" {
 		t.Errorf("retry: got another event (-first +retry):\n%s", diff)
 	}
@@ -200,7 +208,7 @@ func testIdempotency(t *testing.T, open Opener) {
 
 	other := in
 	other.Text = "another note"
-	_, _, err := s.AppendEvent(ctx, m.ID, other)
+	_, err = s.AppendEvent(ctx, m.ID, other)
 	wantCode(t, "same key, other request", err, match.ECONFLICT)
 	if diff := cmp.Diff(before, takeSnapshot(t, ctx, s, m.ID), stateOpts); diff != "" {
 		t.Errorf("refused reuse of a key changed the store (-before +after):\n%s", diff)
@@ -233,7 +241,7 @@ func testStaleSeq(t *testing.T, open Opener) {
 	appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "one"}, IdempotencyKey: "b", ExpectedSeq: ptr(int64(1))})
 	appendOK(t, ctx, s, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "two"}, IdempotencyKey: "c", ExpectedSeq: ptr(int64(2))})
 	before := takeSnapshot(t, ctx, s, m.ID)
-	_, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "late"}, IdempotencyKey: "d", ExpectedSeq: ptr(int64(1))})
+	_, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "late"}, IdempotencyKey: "d", ExpectedSeq: ptr(int64(1))})
 	wantCode(t, "stale ExpectedSeq", err, match.ECONFLICT)
 	if msg := match.ErrorMessage(err); !strings.Contains(msg, "seq 3") {
 		t.Errorf("stale ExpectedSeq: got message %q, want it to name the current seq 3", msg)
@@ -268,7 +276,7 @@ func testBadEvent(t *testing.T, open Opener) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.in.IdempotencyKey = "bad-" + strconv.Itoa(i)
-			_, _, err := s.AppendEvent(ctx, m.ID, tt.in)
+			_, err := s.AppendEvent(ctx, m.ID, tt.in)
 			wantCode(t, tt.name, err, match.EINVALID)
 		})
 	}

@@ -172,7 +172,7 @@ func testNotFound(t *testing.T, open Opener) {
 	wantCode(t, "State(missing)", err, match.ENOTFOUND)
 	_, err = s.Events(ctx, missing)
 	wantCode(t, "Events(missing)", err, match.ENOTFOUND)
-	_, _, err = s.AppendEvent(ctx, missing, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "hello"}, IdempotencyKey: "k"})
+	_, err = s.AppendEvent(ctx, missing, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "hello"}, IdempotencyKey: "k"})
 	wantCode(t, "AppendEvent(missing)", err, match.ENOTFOUND)
 	if err := s.Ping(ctx); err != nil {
 		t.Errorf("Ping: got %v, want nil", err)

@@ -28,12 +28,12 @@ func testDuplicateEvent(t *testing.T, open Opener, insertEvent EventInserter) {
 	// The store still believes its log ends at seq 1 (the match's seq), so
 	// it numbers the next event 2.
 	insertEvent(t, path, m.ID, 50, "taken")
-	_, _, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "a"}, IdempotencyKey: "taken"})
+	_, err := s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "a"}, IdempotencyKey: "taken"})
 	wantMessage(t, "AppendEvent with a key a hidden row took", err, match.ECONFLICT,
 		fmt.Sprintf("idempotency key %q was already used in match %d; send a new key for a new event", "taken", m.ID))
 
 	insertEvent(t, path, m.ID, 2, "")
-	_, _, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "b"}, IdempotencyKey: "fresh"})
+	_, err = s.AppendEvent(ctx, m.ID, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "b"}, IdempotencyKey: "fresh"})
 	wantMessage(t, "AppendEvent at a seq a hidden row took", err, match.ECONFLICT,
 		fmt.Sprintf("event 2 of match %d was recorded at the same time; reload and retry", m.ID))
 

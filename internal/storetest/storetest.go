@@ -221,11 +221,11 @@ func createMatch(t *testing.T, ctx context.Context, s Store, in match.MatchInput
 // appendOK appends in and fails the test on error.
 func appendOK(t *testing.T, ctx context.Context, s Store, id int64, in match.NewEvent) (match.Event, match.State) {
 	t.Helper()
-	ev, st, err := s.AppendEvent(ctx, id, in)
+	a, err := s.AppendEvent(ctx, id, in)
 	if err != nil {
 		t.Fatalf("AppendEvent(%d, %s %+v): %v", id, in.Kind, in.EventDetail, err)
 	}
-	return ev, st
+	return a.Event, a.State
 }
 
 // snapshot is what a store holds for one match, to check that something

@@ -33,13 +33,13 @@ func (s *server) submitConsole(w http.ResponseWriter, r *http.Request) error {
 		return s.consoleError(r, id, err)
 	}
 	in.RecordedBy = currentUser(r).Email
-	ev, _, err := s.store.AppendEvent(r.Context(), id, in)
+	a, err := s.store.AppendEvent(r.Context(), id, in)
 	if code := match.ErrorCode(err); code == match.EINVALID || code == match.ECONFLICT {
 		return s.consoleError(r, id, err)
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/matches/"+strconv.FormatInt(id, 10)+"?saved="+strconv.FormatInt(ev.Seq, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/matches/"+strconv.FormatInt(id, 10)+"?saved="+strconv.FormatInt(a.Event.Seq, 10), http.StatusSeeOther)
 	return nil
 }
 

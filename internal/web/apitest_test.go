@@ -324,12 +324,12 @@ func (a *testAPI) createMatch(token string, body any) matchDoc {
 }
 
 // record posts an event and returns the answer, checking its status.
-func (a *testAPI) record(token string, id int64, ev map[string]any, status int) appended {
+func (a *testAPI) record(token string, id int64, ev map[string]any, status int) appendedDoc {
 	a.t.Helper()
 	path := fmt.Sprintf("/api/v1/matches/%d/events", id)
 	got := a.do(req{Method: "POST", Path: path, Body: ev, Token: token})
 	wantStatus(a.t, "POST "+path+fmt.Sprint(ev), got, status)
-	var ap appended
+	var ap appendedDoc
 	got.decode(a.t, &ap)
 	return ap
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/scoreboard/scoreboard/internal/match"
 )
@@ -13,8 +12,8 @@ type eventList struct {
 	Events []match.Event `json:"events"`
 }
 
-// appended is the answer to an append: the event and the state it led to.
-type appended struct {
+// appendedDoc is the answer to an append: the event and the state it led to.
+type appendedDoc struct {
 	Event match.Event `json:"event"`
 	State match.State `json:"state"`
 }
@@ -54,7 +53,6 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 // request gets 200 with the original event and the current state; a stale
 // expected_seq gets 409 naming the current seq.
 func (s *server) appendEvent(w http.ResponseWriter, r *http.Request) error {
-	start := time.Now().UTC().Truncate(time.Microsecond)
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -67,16 +65,14 @@ func (s *server) appendEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in.RecordedBy = currentUser(r).Email
-	ev, st, err := s.store.AppendEvent(r.Context(), id, in)
+	a, err := s.store.AppendEvent(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
 	status := http.StatusCreated
-	// A retry is answered with the event an earlier request recorded,
-	// before this one began; a new event is recorded after.
-	if in.IdempotencyKey != "" && ev.RecordedAt.Before(start) {
+	if a.Retry {
 		status = http.StatusOK
 	}
-	w.Header().Set("Location", "/api/v1/matches/"+strconv.FormatInt(id, 10)+"/events?since="+strconv.FormatInt(ev.Seq-1, 10))
-	return writeJSON(w, status, appended{Event: ev, State: st})
+	w.Header().Set("Location", "/api/v1/matches/"+strconv.FormatInt(id, 10)+"/events?since="+strconv.FormatInt(a.Event.Seq-1, 10))
+	return writeJSON(w, status, appendedDoc{Event: a.Event, State: a.State})
 }

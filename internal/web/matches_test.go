@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,6 +216,31 @@ func TestRecordEvents(t *testing.T) {
 		if len(log.Events) != 1 || log.Events[0].Seq != 2 || log.Events[0].RecordedBy != "" {
 			t.Errorf("events since 1: got %+v, want event 2 alone, without who recorded it", log.Events)
 		}
+
+		// One request sent several times at once, as a client on a flaky
+		// network may: one answer says it recorded the event, the others
+		// that they are retries of it.
+		note := map[string]any{"kind": "note", "text": "sent at once", "idempotency_key": "k4"}
+		const racing = 6
+		statuses := make([]int, racing)
+		var wg sync.WaitGroup
+		for i := range racing {
+			wg.Go(func() {
+				statuses[i] = a.do(req{Method: "POST", Path: fmt.Sprintf("/api/v1/matches/%d/events", id), Token: admin, Body: note}).Status
+			})
+		}
+		wg.Wait()
+		created := 0
+		for _, st := range statuses {
+			if st == http.StatusCreated {
+				created++
+			} else if st != http.StatusOK {
+				t.Errorf("racing requests with one key: got status %d, want 201 or 200", st)
+			}
+		}
+		if created != 1 {
+			t.Errorf("racing requests with one key: got statuses %v, want exactly one 201 and the others 200", statuses)
+		}
 	})
 }
 
@@ -237,7 +263,7 @@ func TestSubscribeFromUpdateID(t *testing.T) {
 		stream := openStream(t, a.URL+"/.well-known/mercure?"+q.Encode())
 		goal := a.record(admin, id, map[string]any{"kind": "score", "team": "away", "score_kind": "goal"}, http.StatusCreated)
 
-		for _, want := range []appended{between, goal} {
+		for _, want := range []appendedDoc{between, goal} {
 			id, data := nextEvent(t, stream)
 			var u match.Update
 			if err := json.Unmarshal([]byte(data), &u); err != nil {
