@@ -23,6 +23,9 @@ const (
 	ERATELIMITED = "rate_limited"
 	// EUNAVAILABLE is a server too busy to answer now; retry later.
 	EUNAVAILABLE = "unavailable"
+	// EUNSUPPORTED is a request for something this server does not do
+	// (an oEmbed format other than JSON), as opposed to a malformed one.
+	EUNSUPPORTED = "not_implemented"
 )
 
 // Error is the domain's one error type: a machine-readable code and a

@@ -102,6 +102,8 @@ func statusOf(code string) int {
 		return http.StatusTooManyRequests
 	case match.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case match.EUNSUPPORTED:
+		return http.StatusNotImplemented
 	default:
 		return http.StatusInternalServerError
 	}

@@ -49,9 +49,7 @@ func (s *server) oembed(w http.ResponseWriter, r *http.Request) error {
 		return match.Errorf(match.EINVALID, "url is %d bytes long; at most %d", len(raw), maxOEmbedURL)
 	}
 	if f := q.Get("format"); f != "" && f != "json" {
-		// oEmbed asks for 501 here, a status no domain error maps to.
-		return writeJSON(w, http.StatusNotImplemented, errorBody{Error: errorDetail{Code: "not_implemented",
-			Message: fmt.Sprintf("format=%.20q is not supported; this server answers format=json", f)}})
+		return match.Errorf(match.EUNSUPPORTED, "format=%.20q is not supported; this server answers format=json", f)
 	}
 	maxW, err := queryInt(r, "maxwidth", 0, 1, 10000)
 	if err != nil {
