@@ -25,13 +25,13 @@ type config struct {
 	TLSCert, TLSKey string
 	// H2C (SCOREBOARD_H2C) accepts cleartext HTTP/2 beside HTTP/1.1 on
 	// Addr, for a proxy that terminates TLS and speaks HTTP/2 to us.
-	H2C bool
-	PublicURL   string // SCOREBOARD_PUBLIC_URL, without a trailing slash
-	DB          database
-	LogLevel    slog.Level // LOG_LEVEL
-	LogJSON     bool       // LOG_FORMAT=json
-	Hub         hubConfig
-	Demo        bool // DEMO: serve the hub's debugging page
+	H2C       bool
+	PublicURL string // SCOREBOARD_PUBLIC_URL, without a trailing slash
+	DB        database
+	LogLevel  slog.Level // LOG_LEVEL
+	LogJSON   bool       // LOG_FORMAT=json
+	Hub       hubConfig
+	Demo      bool // DEMO: serve the hub's debugging page
 }
 
 // database is DATABASE_URL, parsed.
