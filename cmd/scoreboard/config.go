@@ -19,12 +19,19 @@ import (
 type config struct {
 	Addr        string // SCOREBOARD_ADDR
 	MetricsAddr string // SCOREBOARD_METRICS_ADDR: when set, GET /metrics is served there and not on Addr
-	PublicURL   string // SCOREBOARD_PUBLIC_URL, without a trailing slash
-	DB          database
-	LogLevel    slog.Level // LOG_LEVEL
-	LogJSON     bool       // LOG_FORMAT=json
-	Hub         hubConfig
-	Demo        bool // DEMO: serve the hub's debugging page
+	// TLSCert and TLSKey (SCOREBOARD_TLS_CERT, SCOREBOARD_TLS_KEY, both
+	// or neither) are PEM files: when set, Addr serves HTTPS, with
+	// HTTP/2. The metrics listener stays plain HTTP.
+	TLSCert, TLSKey string
+	// H2C (SCOREBOARD_H2C) accepts cleartext HTTP/2 beside HTTP/1.1 on
+	// Addr, for a proxy that terminates TLS and speaks HTTP/2 to us.
+	H2C       bool
+	PublicURL string // SCOREBOARD_PUBLIC_URL, without a trailing slash
+	DB        database
+	LogLevel  slog.Level // LOG_LEVEL
+	LogJSON   bool       // LOG_FORMAT=json
+	Hub       hubConfig
+	Demo      bool // DEMO: serve the hub's debugging page
 }
 
 // database is DATABASE_URL, parsed.
@@ -103,6 +110,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			check(fmt.Errorf("SCOREBOARD_METRICS_ADDR: %q is not a listen address; use HOST:PORT or :PORT, for example 127.0.0.1:9090, or leave it unset to serve /metrics on SCOREBOARD_ADDR", c.MetricsAddr))
 		}
 	}
+	c.TLSCert, c.TLSKey, c.H2C, err = loadTLSConfig(env)
+	check(err)
 	c.PublicURL, err = parsePublicURL(env("SCOREBOARD_PUBLIC_URL", defaultPublicURL))
 	check(err)
 	c.DB, err = parseDatabaseURL(env("DATABASE_URL", defaultDatabaseURL))
@@ -181,6 +190,26 @@ func loadHubConfig(env func(name, def string) string) (hubConfig, error) {
 		"open subscriptions per client address", hub.DefaultMaxSubscribersPerAddress, true)
 	check(err)
 	return h, errors.Join(errs...)
+}
+
+// loadTLSConfig reads SCOREBOARD_TLS_CERT and SCOREBOARD_TLS_KEY, which
+// go together, and SCOREBOARD_H2C, which is for a listener without TLS.
+// The files are read when serve starts (see loadCertificate), so that the
+// other commands do not need them.
+func loadTLSConfig(env func(name, def string) string) (cert, key string, h2c bool, err error) {
+	cert, key = env("SCOREBOARD_TLS_CERT", ""), env("SCOREBOARD_TLS_KEY", "")
+	const both = "set both (PEM files: the certificate chain, such as Let's Encrypt's fullchain.pem, and its private key, privkey.pem) or neither"
+	switch {
+	case cert != "" && key == "":
+		err = fmt.Errorf("SCOREBOARD_TLS_CERT is set but SCOREBOARD_TLS_KEY is not; %s", both)
+	case cert == "" && key != "":
+		err = fmt.Errorf("SCOREBOARD_TLS_KEY is set but SCOREBOARD_TLS_CERT is not; %s", both)
+	}
+	h2c, h2cErr := parseBool("SCOREBOARD_H2C", env("SCOREBOARD_H2C", "0"))
+	if h2cErr == nil && h2c && cert != "" {
+		h2cErr = errors.New("SCOREBOARD_H2C: cleartext HTTP/2 is for a listener without TLS, behind a proxy that terminates it; with SCOREBOARD_TLS_CERT and SCOREBOARD_TLS_KEY, HTTP/2 is served over TLS already: unset SCOREBOARD_H2C")
+	}
+	return cert, key, h2c, errors.Join(err, h2cErr)
 }
 
 // parseCap accepts a positive whole number, and 0 when off may be

@@ -29,16 +29,21 @@ func TestHealth(t *testing.T) {
 }
 
 func TestLocalURL(t *testing.T) {
-	tests := []struct{ addr, want string }{
-		{":8080", "http://127.0.0.1:8080"},
-		{"0.0.0.0:9000", "http://127.0.0.1:9000"},
-		{"[::]:8080", "http://127.0.0.1:8080"},
-		{"10.1.2.3:8080", "http://10.1.2.3:8080"},
-		{"localhost:8080", "http://localhost:8080"},
+	tests := []struct {
+		addr  string
+		tlsOn bool
+		want  string
+	}{
+		{":8080", false, "http://127.0.0.1:8080"},
+		{"0.0.0.0:9000", false, "http://127.0.0.1:9000"},
+		{"[::]:8080", false, "http://127.0.0.1:8080"},
+		{"10.1.2.3:8080", false, "http://10.1.2.3:8080"},
+		{"localhost:8080", false, "http://localhost:8080"},
+		{":8443", true, "https://127.0.0.1:8443"},
 	}
 	for _, tt := range tests {
-		if got := localURL(tt.addr); got != tt.want {
-			t.Errorf("localURL(%q): got %q, want %q", tt.addr, got, tt.want)
+		if got := localURL(tt.addr, tt.tlsOn); got != tt.want {
+			t.Errorf("localURL(%q, %v): got %q, want %q", tt.addr, tt.tlsOn, got, tt.want)
 		}
 	}
 }

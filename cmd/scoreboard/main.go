@@ -64,9 +64,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, err := io.WriteString(stdout, usage)
 		return err
 	case "health":
-		// A health probe runs every few seconds and needs only the address:
-		// it does not load (or fail on) the rest of the configuration.
-		return healthCmd(ctx, getenv("SCOREBOARD_ADDR"), rest, stdout)
+		// A health probe runs every few seconds and needs only the address
+		// (and whether it serves TLS): it does not load (or fail on) the
+		// rest of the configuration.
+		return healthCmd(ctx, getenv("SCOREBOARD_ADDR"), getenv("SCOREBOARD_TLS_CERT") != "", rest, stdout)
 	case "serve", "migrate", "user", "token":
 	default:
 		return usageErrorf("unknown command %q; run scoreboard help", cmd)

@@ -155,7 +155,11 @@ func startServe(t *testing.T, vars map[string]string) *server {
 	})
 	select {
 	case l := <-stderr.addr:
-		srv := &server{URL: "http://" + l.Addr, stop: stop, log: stderr}
+		scheme := "http://"
+		if vars["SCOREBOARD_TLS_CERT"] != "" {
+			scheme = "https://"
+		}
+		srv := &server{URL: scheme + l.Addr, stop: stop, log: stderr}
 		if l.MetricsAddr != "" {
 			srv.MetricsURL = "http://" + l.MetricsAddr
 		}
@@ -326,6 +330,12 @@ func TestExitCode(t *testing.T) {
 // closed when the test ends.
 func get(t *testing.T, ctx context.Context, rawURL string, header http.Header) *http.Response {
 	t.Helper()
+	return getVia(t, ctx, http.DefaultClient, rawURL, header)
+}
+
+// getVia is get with client.
+func getVia(t *testing.T, ctx context.Context, client *http.Client, rawURL string, header http.Header) *http.Response {
+	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +343,7 @@ func get(t *testing.T, ctx context.Context, rawURL string, header http.Header) *
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", rawURL, err)
 	}
@@ -343,11 +353,17 @@ func get(t *testing.T, ctx context.Context, rawURL string, header http.Header) *
 
 // subscribe opens an event stream with header and returns it after the
 // hub's opening comment, read by hubtest as a browser reads it; ctx
-// bounds it. It speaks HTTP/1.1 whatever hubtest.EnvH2C says: the
-// binary serves HTTP/2 only with TLS.
+// bounds it. It speaks HTTP/1.1 whatever hubtest.EnvH2C says (the
+// binary serves HTTP/2 only with TLS or SCOREBOARD_H2C); subscribeVia
+// speaks what its client does.
 func subscribe(t *testing.T, ctx context.Context, rawURL string, header http.Header) *hubtest.Stream {
 	t.Helper()
-	resp := get(t, ctx, rawURL, header)
+	return subscribeVia(t, ctx, http.DefaultClient, rawURL, header)
+}
+
+func subscribeVia(t *testing.T, ctx context.Context, client *http.Client, rawURL string, header http.Header) *hubtest.Stream {
+	t.Helper()
+	resp := getVia(t, ctx, client, rawURL, header)
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("subscribe: got %d %q, want 200", resp.StatusCode, b)

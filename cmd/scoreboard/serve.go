@@ -9,13 +9,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
 	"github.com/scoreboard/scoreboard/internal/web"
 )
 
-// Server timeouts. There is no WriteTimeout: event streams last as long as
+// Server timeouts, for HTTP/1.1 and HTTP/2 alike. ReadHeaderTimeout also
+// bounds a TLS handshake (net/http gives it the shortest of the read
+// timeouts), and IdleTimeout an HTTP/2 connection with no open stream.
+// There is no WriteTimeout: event streams last as long as
 // their subscriber stays, and the hub sets a deadline on each write instead.
 // There is no ReadTimeout either: it would cut streams off after it passed
 // (net/http cancels a request's context when its connection's read deadline
@@ -34,6 +40,13 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		return err
 	}
 
+	var cert *certificate
+	if c.TLSCert != "" {
+		var err error
+		if cert, err = loadCertificate(c.TLSCert, c.TLSKey, logger); err != nil {
+			return &usageError{err}
+		}
+	}
 	a, err := newApp(ctx, c, logger)
 	if err != nil {
 		return err
@@ -46,7 +59,20 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
+	site.srv.Protocols = siteProtocols(c)
+	site.srv.HTTP2 = http2Config()
 	site.srv.RegisterOnShutdown(a.hub.Shutdown)
+	if cert != nil {
+		site.srv.TLSConfig = cert.tlsConfig()
+		// Certificates are renewed (Let's Encrypt's every 60 to 90 days):
+		// SIGHUP, or a change of the files, serves the new one.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go cert.watch(wctx, hup)
+	}
 	servers := []served{site}
 	if c.MetricsAddr != "" {
 		// As the reference hub keeps its metrics on its admin port: the
@@ -213,14 +239,18 @@ func serveUntilDone(ctx context.Context, servers []served, logger *slog.Logger, 
 	errc := make(chan error, len(servers))
 	for _, s := range servers {
 		go func() {
-			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			serve := s.srv.Serve
+			if s.srv.TLSConfig != nil { // the certificate comes from TLSConfig
+				serve = func(ln net.Listener) error { return s.srv.ServeTLS(ln, "", "") }
+			}
+			if err := serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("serve HTTP on %s (%s): %w", s.ln.Addr(), s.name, err)
 				return
 			}
 			errc <- nil
 		}()
 	}
-	attrs := []any{"addr", servers[0].ln.Addr().String()}
+	attrs := []any{"addr", servers[0].ln.Addr().String(), "tls", c.TLSCert != "", "h2c", c.H2C}
 	if len(servers) > 1 {
 		attrs = append(attrs, "metrics_addr", servers[1].ln.Addr().String())
 	}

@@ -54,13 +54,20 @@ func TestServeHubWithPrintedToken(t *testing.T) {
 // publish posts a form update to the hub with token and returns its id.
 func publish(t *testing.T, hubURL, token string, form url.Values) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, hubURL, strings.NewReader(form.Encode()))
+	return publishVia(t, http.DefaultClient, hubURL, token, form)
+}
+
+// publishVia is publish with client.
+func publishVia(t *testing.T, client *http.Client, hubURL, token string, form url.Values) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hubURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+token)
-	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("publish: %v", err)

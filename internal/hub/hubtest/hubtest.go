@@ -130,7 +130,7 @@ func Start(t testing.TB, c hub.Config, opts ...Option) *Hub {
 	srv := httptest.NewUnstartedServer(handler)
 	srv.Config.Protocols = serverProtocols()
 	srv.Config.RegisterOnShutdown(h.Shutdown)
-	srv.Start()
+	start(srv)
 	t.Cleanup(func() {
 		h.Shutdown()
 		srv.Close()
@@ -152,7 +152,7 @@ func Serve(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(Mux(h))
 	srv.Config.Protocols = serverProtocols()
-	srv.Start()
+	start(srv)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -165,12 +165,13 @@ func Serve(t testing.TB, h http.Handler) string {
 //	SCOREBOARD_TEST_H2C=1 go test ./internal/hub/
 const EnvH2C = "SCOREBOARD_TEST_H2C"
 
-// serverProtocols are the protocols the test servers accept: HTTP/1.1 and
-// h2c.
+// serverProtocols are the protocols the test servers accept: HTTP/1.1,
+// h2c, and HTTP/2 over TLS in EnvTLS mode.
 func serverProtocols() *http.Protocols {
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
+	p.SetHTTP2(true)
 	return p
 }
 
@@ -181,8 +182,12 @@ var h2cClient = &http.Client{Transport: &http.Transport{Protocols: func() *http.
 }()}}
 
 // Client is the client of this package's requests and of the tests that
-// make their own: http.DefaultClient, or an h2c client when EnvH2C is 1.
+// make their own: http.DefaultClient, an h2c client when EnvH2C is 1, or
+// an HTTP/2 client trusting the servers' certificate when EnvTLS is 1.
 func Client() *http.Client {
+	if os.Getenv(EnvTLS) == "1" {
+		return tlsClient()
+	}
 	if os.Getenv(EnvH2C) == "1" {
 		return h2cClient
 	}

@@ -3,6 +3,7 @@ package hubtest_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
@@ -50,5 +51,34 @@ func TestH2C(t *testing.T) {
 	id := h.Publish(t, url.Values{"topic": {"a"}})
 	if e := s.Next(t); e.ID != id {
 		t.Errorf("got %+v, want %s", e, id)
+	}
+}
+
+// TestTLS checks that with EnvTLS set the streams are HTTP/2 over TLS,
+// and that the same port still answers plain HTTP/1.1 (which the tests
+// that write requests by hand speak).
+func TestTLS(t *testing.T) {
+	t.Setenv(hubtest.EnvTLS, "1")
+	h := hubtest.Start(t, hub.Config{AllowAnonymous: true})
+	if !strings.HasPrefix(h.URL, "https://") {
+		t.Fatalf("got URL %s, want https", h.URL)
+	}
+	s := hubtest.Subscribe(t, h.SubscribeURL([]string{"a"}))
+	if s.Resp.ProtoMajor != 2 || s.Resp.TLS == nil {
+		t.Fatalf("got %s, TLS %v; want HTTP/2 over TLS", s.Resp.Proto, s.Resp.TLS != nil)
+	}
+	plain := hubtest.Subscribe(t, "http://"+strings.TrimPrefix(h.SubscribeURL([]string{"a"}), "https://"))
+	if plain.Resp.ProtoMajor != 1 || plain.Resp.TLS != nil {
+		t.Fatalf("plain: got %s, TLS %v; want HTTP/1.1 without TLS", plain.Resp.Proto, plain.Resp.TLS != nil)
+	}
+	id := h.Publish(t, url.Values{"topic": {"a"}})
+	for _, st := range []*hubtest.Stream{s, plain} {
+		if e := st.Next(t); e.ID != id {
+			t.Errorf("%s: got %+v, want %s", st.Resp.Proto, e, id)
+		}
+	}
+	base := hubtest.Serve(t, h.Hub)
+	if !strings.HasPrefix(base, "https://") {
+		t.Errorf("Serve: got %s, want https", base)
 	}
 }
