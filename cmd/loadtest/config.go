@@ -115,6 +115,9 @@ func (c *Config) validate() error {
 	if c.Subscribers < 1 {
 		bad("-subscribers: %d; give at least 1", c.Subscribers)
 	}
+	if c.BurstMatch > 0 {
+		c.Topics = 1 // the match's topic
+	}
 	if c.Topics < 1 || c.Topics > 1_000_000 {
 		bad("-topics: %d; give 1 to 1000000", c.Topics)
 	}
@@ -134,9 +137,6 @@ func (c *Config) validate() error {
 		bad("-burst-match %d needs -api-token, an API token of an admin or of the match's scorer (scoreboard token api)", c.BurstMatch)
 	case c.BurstMatch == 0 && c.Publish > 0 && c.JWTKey == "" && c.Token == "":
 		bad("-publish %d needs a publisher token: give -jwt-key (the hub's JWT_KEY) or -token", c.Publish)
-	}
-	if c.BurstMatch > 0 {
-		c.Topics = 1 // the match's topic
 	}
 	if c.Freeze < 0 || c.Freeze > maxFreeze {
 		bad("-freeze: %g; give a share of the subscribers from 0 to %g, such as 0.05", c.Freeze, maxFreeze)
