@@ -262,7 +262,11 @@ func (r *Report) check(st *runState) {
 	}
 	d := r.Deliveries
 	if d.PublishFailed > 0 {
-		bad("%d of %d updates were not published (first error: %s)", d.PublishFailed, r.Publish, d.PublishError)
+		what := "updates were not published"
+		if r.Burst != nil {
+			what = "match events were not recorded"
+		}
+		bad("%d of %d %s (first error: %s)", d.PublishFailed, r.Publish, what, d.PublishError)
 	}
 	if d.Missing > 0 {
 		bad("%d deliveries missing: %d of %d expected received; %d subscribers lack updates of their topic", d.Missing, d.Received, d.Expected, d.IncompleteSubscribers)
