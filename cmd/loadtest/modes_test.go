@@ -156,6 +156,9 @@ func TestHoldCountsHeartbeats(t *testing.T) {
 	})
 }
 
+// binDir holds the binary, once built.
+var binDir string
+
 // binary builds the load tool once for the tests that run it as a user
 // does (with worker processes, which -freeze needs).
 var binary = sync.OnceValues(func() (string, error) {
@@ -163,6 +166,7 @@ var binary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "loadtest")
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goCmd); err != nil {
@@ -173,6 +177,15 @@ var binary = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
+
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // runBinary runs the built load tool with args and returns its exit
 // status and report.
