@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -27,11 +28,13 @@ const (
 
 // Config is one run of the load test.
 type Config struct {
-	// Hub is the hub's URL; its host must be a loopback address.
+	// Hub is the hub's URL, or several instances' URLs separated by
+	// commas; every host must be a loopback address. Subscribers and
+	// publishes are spread round-robin over the instances.
 	Hub string
-	// Metrics is the server's Prometheus endpoint; "" derives it from Hub
-	// (same origin, /metrics). The server's figures are left out when it
-	// does not answer.
+	// Metrics is the servers' Prometheus endpoints, one per instance,
+	// separated by commas; "" derives each from its hub URL (same origin,
+	// /metrics). The server's figures are left out when it does not answer.
 	Metrics string
 	// Subscribers are spread over Topics topics, TopicBase1..TopicBaseK.
 	Subscribers int
@@ -56,25 +59,64 @@ type Config struct {
 	// ConnectRate paces the connections, per second over all workers; 0
 	// connects as fast as the workers can.
 	ConnectRate float64
+	// Freeze is the share of the subscribers (0 to 0.5) held by worker
+	// processes of their own that are stopped (SIGSTOP) while publishing.
+	Freeze float64
+	// Hold keeps every subscriber connected this long, the publishes spread
+	// evenly over it; 0 publishes at Rate and ends.
+	Hold time.Duration
+	// Heartbeat is the hub's keep-alive interval: a stream silent for more
+	// than twice as long has missed one.
+	Heartbeat time.Duration
+	// BurstMatch, when set, posts Publish match events to this match
+	// through the scoring API with APIToken instead of Mercure publishes,
+	// and subscribes to its topic.
+	BurstMatch int64
+	APIToken   string
+
+	// hubs and metrics are Hub and Metrics split, one of each per instance.
+	hubs, metrics []string
 }
+
+// maxFreeze bounds -freeze: the others must remain a majority.
+const maxFreeze = 0.5
 
 // validate checks c and fills in its defaults.
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if err := checkLoopback(c.Hub); err != nil {
-		bad("-hub: %w", err)
-	} else if c.Metrics == "" {
-		u, _ := url.Parse(c.Hub)
-		c.Metrics = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/metrics"}).String()
+	c.hubs, c.metrics = nil, nil
+	for _, h := range strings.Split(c.Hub, ",") {
+		h = strings.TrimSpace(h)
+		if err := checkLoopback(h); err != nil {
+			bad("-hub: %w", err)
+			continue
+		}
+		c.hubs = append(c.hubs, h)
 	}
-	if c.Metrics != "" {
-		if err := checkLoopback(c.Metrics); err != nil {
-			bad("-metrics: %w", err)
+	if c.Metrics == "" {
+		for _, h := range c.hubs {
+			u, _ := url.Parse(h)
+			c.metrics = append(c.metrics, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/metrics"}).String())
+		}
+	} else {
+		for _, m := range strings.Split(c.Metrics, ",") {
+			m = strings.TrimSpace(m)
+			if err := checkLoopback(m); err != nil {
+				bad("-metrics: %w", err)
+				continue
+			}
+			c.metrics = append(c.metrics, m)
+		}
+		if n := strings.Count(c.Metrics, ",") + 1; n != strings.Count(c.Hub, ",")+1 {
+			bad("-metrics: %d URLs for %d hubs; give one per hub, in the same order", n, strings.Count(c.Hub, ",")+1)
 		}
 	}
 	if c.Subscribers < 1 {
 		bad("-subscribers: %d; give at least 1", c.Subscribers)
+	}
+	if c.BurstMatch > 0 {
+		c.Topics = 1 // the match's topic
 	}
 	if c.Topics < 1 || c.Topics > 1_000_000 {
 		bad("-topics: %d; give 1 to 1000000", c.Topics)
@@ -88,14 +130,35 @@ func (c *Config) validate() error {
 	if c.Rate < 0 || c.ConnectRate < 0 {
 		bad("-rate and -connect-rate: give a positive rate, or 0 for no pacing")
 	}
-	if c.Publish > 0 && c.JWTKey == "" && c.Token == "" {
+	switch {
+	case c.BurstMatch < 0:
+		bad("-burst-match: %d; give a match id from 1", c.BurstMatch)
+	case c.BurstMatch > 0 && c.APIToken == "":
+		bad("-burst-match %d needs -api-token, an API token of an admin or of the match's scorer (scoreboard token api)", c.BurstMatch)
+	case c.BurstMatch == 0 && c.Publish > 0 && c.JWTKey == "" && c.Token == "":
 		bad("-publish %d needs a publisher token: give -jwt-key (the hub's JWT_KEY) or -token", c.Publish)
+	}
+	if c.Freeze < 0 || c.Freeze > maxFreeze {
+		bad("-freeze: %g; give a share of the subscribers from 0 to %g, such as 0.05", c.Freeze, maxFreeze)
+	} else if c.Freeze > 0 && c.Subscribers > 0 && (c.frozen() == 0 || c.frozen() == c.Subscribers) {
+		bad("-freeze %g of %d subscribers freezes %d; give more subscribers or a larger share", c.Freeze, c.Subscribers, c.frozen())
+	}
+	if c.Hold < 0 {
+		bad("-hold: %v is negative", c.Hold)
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 15 * time.Second
 	}
 	if c.Duration <= 0 {
 		bad("-duration: %v; give a positive duration such as 2m", c.Duration)
 	}
 	if c.Drain <= 0 {
 		c.Drain = 10 * time.Second
+	}
+	if c.Hold > 0 && c.Duration > 0 {
+		if tl := newTimeline(time.Time{}, c); tl.connectBy.Sub(time.Time{}) < time.Second {
+			bad("-hold %v: -duration %v leaves no time to connect; give -duration at least %v", c.Hold, c.Duration, c.Hold+c.Drain+15*time.Second)
+		}
 	}
 	if c.Workers < 0 {
 		bad("-workers: %d is negative; give 0 to pick automatically", c.Workers)
@@ -111,19 +174,38 @@ func (c *Config) checkWorkers(limit int, bad func(string, ...any)) {
 		limit = 20000
 	}
 	most := max(1, limit-spareFiles) // sockets one worker can hold
-	if c.Workers == 0 && c.Subscribers > 0 {
+	live := c.Subscribers - c.frozen()
+	if c.Workers == 0 && live > 0 {
 		per := min(maxPerWorker, most)
-		c.Workers = (c.Subscribers + per - 1) / per
+		c.Workers = (live + per - 1) / per
 	}
-	if c.Workers <= 0 || c.Subscribers <= 0 {
+	if c.Workers <= 0 || live <= 0 {
 		return
 	}
-	c.Workers = min(c.Workers, c.Subscribers)
-	if per := (c.Subscribers + c.Workers - 1) / c.Workers; per > most {
+	c.Workers = min(c.Workers, live)
+	if per := (live + c.Workers - 1) / c.Workers; per > most {
 		bad("-workers %d: each would hold %d sockets, but a process may open %d files here (ulimit -n); give at least %d workers",
-			c.Workers, per, limit, (c.Subscribers+most-1)/most)
+			c.Workers, per, limit, (live+most-1)/most)
 	}
 }
+
+// frozen is how many subscribers -freeze stops: the share, rounded.
+func (c *Config) frozen() int {
+	if c.Freeze <= 0 {
+		return 0
+	}
+	return int(math.Round(c.Freeze * float64(c.Subscribers)))
+}
+
+// frozenWorkers is how many worker processes hold the frozen ones.
+func (c *Config) frozenWorkers() int {
+	return (c.frozen() + maxPerWorker - 1) / maxPerWorker
+}
+
+// hubOf is the instance subscriber i connects to: round-robin within each
+// topic (subscriber i has topic i mod Topics), so that every topic has
+// subscribers on every instance.
+func hubOf(i, topics, hubs int) int { return (i / topics) % hubs }
 
 // topic is the name of topic t (0-based): TopicBase followed by t+1.
 func (c *Config) topic(t int) string { return c.TopicBase + strconv.Itoa(t+1) }

@@ -284,7 +284,7 @@ func TestHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"-h"}, nil, &stdout, &stderr, spawnGoroutine); code != 0 {
 		t.Fatalf("got exit status %d, want 0", code)
 	}
-	for _, want := range []string{"-subscribers", "-connect-rate", "-jwt-key", "-duration", "Exit status"} {
+	for _, want := range []string{"-subscribers", "-connect-rate", "-jwt-key", "-duration", "-freeze", "-hold", "-heartbeat", "-burst-match", "-api-token", "Exit status"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("got usage without %q", want)
 		}

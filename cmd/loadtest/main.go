@@ -39,6 +39,22 @@ passed since the last publish). It then reports:
     from publish to receipt (p50, p99, max) and deliveries per second;
   - the CPU its own worker processes used.
 
+With several -hub URLs (instances of one server on one PostgreSQL),
+subscriber i of a topic connects to instance i mod N and update j is
+published through instance j mod N, so that most deliveries cross from
+one instance to another; the server figures are listed per instance and
+summed. -freeze F holds that share of the subscribers in worker processes
+of their own, stopped (SIGSTOP) from once all are connected until the
+publishing is over, then resumed: their missing updates do not fail the
+run, and the report says how many the hub dropped and how much its RSS
+grew meanwhile. -hold D keeps every stream open for D, the updates spread
+over it. Every stream's longest silence is reported; one over twice
+-heartbeat is a missed heartbeat and fails the run. -burst-match ID posts
+-publish match events (notes, each voided by the next) to the scoring
+API with -api-token, at -rate, and measures each update's staleness: its
+receipt minus the send time of its newest event; skipped states are
+expected, but every subscriber must end with the newest one.
+
 A subscriber that has no stream open after about 3/5 of -duration counts
 as failed, leaving time to publish. Exit status: 0 when every subscriber
 connected and got every update of its topic exactly once, 1 when not (the
@@ -117,8 +133,8 @@ func parseArgs(args []string, stdout io.Writer) (Config, options, error) {
 	var o options
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.Hub, "hub", defaultHub, "the hub's URL; its host must be a loopback address")
-	fs.StringVar(&c.Metrics, "metrics", "", "the server's Prometheus endpoint (default: /metrics on the hub's origin)")
+	fs.StringVar(&c.Hub, "hub", defaultHub, "the hub's URL, or several instances' separated by commas (subscribers and publishes go round-robin); loopback hosts only")
+	fs.StringVar(&c.Metrics, "metrics", "", "the servers' Prometheus endpoints, one per hub, separated by commas (default: /metrics on each hub's origin)")
 	fs.IntVar(&c.Subscribers, "subscribers", 1000, "SSE subscribers to connect")
 	fs.IntVar(&c.Topics, "topics", 10, "topics the subscribers are spread over")
 	fs.StringVar(&c.TopicBase, "topic-base", "https://example.org/matches/", "topic names: this followed by 1..K")
@@ -130,6 +146,11 @@ func parseArgs(args []string, stdout io.Writer) (Config, options, error) {
 	fs.DurationVar(&c.Duration, "duration", 2*time.Minute, "hard bound on the whole run")
 	fs.DurationVar(&c.Drain, "drain", 10*time.Second, "how long to wait after the last publish for deliveries still on their way")
 	fs.Float64Var(&c.ConnectRate, "connect-rate", 0, "connections per second over all workers (0: as fast as possible)")
+	fs.Float64Var(&c.Freeze, "freeze", 0, "share of the subscribers (such as 0.05) held by worker processes stopped with SIGSTOP while publishing; their losses are expected")
+	fs.DurationVar(&c.Hold, "hold", 0, "keep every subscriber connected this long, the updates spread over it (such as 10m)")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", 15*time.Second, "the hub's heartbeat (HEARTBEAT_INTERVAL): a stream silent for over twice as long missed one")
+	fs.Int64Var(&c.BurstMatch, "burst-match", 0, "post -publish events to this match through the scoring API at -rate, subscribe to its topic, and measure staleness")
+	fs.StringVar(&c.APIToken, "api-token", "", "API token for -burst-match (scoreboard token api), of an admin or the match's scorer")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.worker, workerFlag, false, "") // hidden: the worker process
 	if err := fs.Parse(args); err != nil {

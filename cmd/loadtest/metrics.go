@@ -21,6 +21,9 @@ type serverStats struct {
 	Subscribers *float64 `json:"hub_subscribers"`
 	OpenFDs     *float64 `json:"open_fds"`
 	CPUSeconds  *float64 `json:"cpu_seconds"` // user and system, since it started
+	// SlowDisconnects counts the subscribers the hub dropped for being
+	// too slow, since it started.
+	SlowDisconnects *float64 `json:"hub_slow_disconnects"`
 }
 
 // fields maps the metric names to s's fields.
@@ -33,6 +36,7 @@ func (s *serverStats) fields() map[string]**float64 {
 		"hub_subscribers":               &s.Subscribers,
 		"process_open_fds":              &s.OpenFDs,
 		"process_cpu_seconds_total":     &s.CPUSeconds,
+		"hub_slow_disconnects_total":    &s.SlowDisconnects,
 	}
 }
 
@@ -92,6 +96,45 @@ func perSubscriber(a, b *serverStats, n int) *serverStats {
 			*o = &v
 		}
 	}
-	out.CPUSeconds = nil // CPU is reported per phase instead
+	out.CPUSeconds, out.SlowDisconnects = nil, nil // reported per phase instead
 	return &out
+}
+
+// sumStats adds up the instances' figures; a field any instance lacks is
+// nil, and so is the sum of none.
+func sumStats(all []*serverStats) *serverStats {
+	for _, s := range all {
+		if s == nil {
+			return nil
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	var out serverStats
+	for name, o := range out.fields() {
+		var sum float64
+		ok := true
+		for _, s := range all {
+			if *s.fields()[name] == nil {
+				ok = false
+				break
+			}
+			sum += **s.fields()[name]
+		}
+		if ok {
+			v := sum
+			*o = &v
+		}
+	}
+	return &out
+}
+
+// growth is b's field minus a's, if both have it.
+func growth(a, b *serverStats, field func(*serverStats) *float64) *float64 {
+	if a == nil || b == nil || field(a) == nil || field(b) == nil {
+		return nil
+	}
+	v := *field(b) - *field(a)
+	return &v
 }

@@ -6,9 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,7 +23,8 @@ type runState struct {
 	ended     map[int]bool
 	results   map[int]*workerResult
 	progress  map[int]message
-	out       io.Writer // progress lines; nil for none
+	frozen    map[int]bool // the workers -freeze stops
+	out       io.Writer    // progress lines; nil for none
 	lastLine  time.Time
 }
 
@@ -65,6 +69,17 @@ func (st *runState) all(seen map[int]bool) bool {
 	return true
 }
 
+// allComplete reports whether every worker that is not frozen and has
+// not ended has all it expects.
+func (st *runState) allComplete() bool {
+	for i := range st.n {
+		if !st.complete[i] && !st.ended[i] && !st.frozen[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // allConnected reports whether every worker that has not ended has
 // reported its streams connected.
 func (st *runState) allConnected() bool {
@@ -96,13 +111,24 @@ func (st *runState) pump(ctx context.Context, msgs <-chan message, wake <-chan s
 
 // timeline splits -duration: the last fifth (at most 10s) is kept for
 // the final scrape and stopping the workers, so that the whole run ends
-// within -duration; connecting may take 3/4 of the rest.
+// within -duration; connecting may take 3/4 of the rest, and no more than
+// leaves -hold and -drain after it.
 type timeline struct{ connectBy, workEnd, end time.Time }
 
-func newTimeline(start time.Time, d time.Duration) timeline {
+func newTimeline(start time.Time, c *Config) timeline {
+	d := c.Duration
 	work := d - min(d/5, 10*time.Second)
-	return timeline{connectBy: start.Add(work * 3 / 4), workEnd: start.Add(work), end: start.Add(d)}
+	connect := work * 3 / 4
+	if c.Hold > 0 {
+		connect = min(connect, work-c.Hold-c.Drain)
+	}
+	return timeline{connectBy: start.Add(connect), workEnd: start.Add(work), end: start.Add(d)}
 }
+
+// thawWait is how long frozen workers may read what the hub left them,
+// once resumed, before they are stopped: enough to find their streams
+// ended when the hub dropped them.
+const thawWait = 2 * time.Second
 
 // Run runs the load test c, with workers started by spawn, writing
 // progress lines to progress (nil for none). Its error is for a run that
@@ -113,13 +139,13 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 		return nil, &usageError{err}
 	}
 	var token string
-	if c.Publish > 0 {
+	if c.Publish > 0 && c.BurstMatch == 0 {
 		var err error
 		if token, err = publisherToken(&c); err != nil {
 			return nil, err
 		}
 	}
-	tl := newTimeline(time.Now(), c.Duration)
+	tl := newTimeline(time.Now(), &c)
 	// endCtx outlives an interruption, so that the workers are stopped
 	// and the figures gathered even then, but not -duration.
 	endCtx, endCancel := context.WithDeadline(context.WithoutCancel(ctx), tl.end)
@@ -129,10 +155,19 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 	client := &http.Client{Transport: newTransport(4)}
 	defer client.CloseIdleConnections()
 	rep := newReport(&c)
-	rep.Server.Before = scrape(ctx, client, c.Metrics)
+	var bm burstMatch
+	if c.BurstMatch > 0 {
+		var err error
+		if bm, err = readMatch(ctx, &c, client); err != nil {
+			return nil, err
+		}
+		rep.Burst = &burstReport{Match: c.BurstMatch, Topic: bm.Topic, FirstSeq: bm.State.Seq}
+	}
+	inst := rep.Instances
+	scrapeAll(ctx, client, inst, func(in *instanceReport, s *serverStats) { in.Before = s })
 
 	run := nonce()
-	handles, err := startWorkers(ctx, &c, spawn, run, tl)
+	handles, err := startWorkers(ctx, &c, spawn, run, tl, bm)
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +176,35 @@ func Run(ctx context.Context, c Config, spawn spawnFunc, progress io.Writer) (*R
 		go readMessages(i, h.out, msgs)
 	}
 	st := &runState{n: len(handles), connected: map[int]message{}, complete: map[int]bool{},
-		ended: map[int]bool{}, results: map[int]*workerResult{}, progress: map[int]message{}, out: progress}
+		ended: map[int]bool{}, results: map[int]*workerResult{}, progress: map[int]message{}, out: progress,
+		frozen: map[int]bool{}}
+	for i := c.Workers; i < len(handles); i++ {
+		st.frozen[i] = true
+	}
+	// Frozen workers are resumed whatever happens, so that no stopped
+	// process outlives the run (a killed one dies stopped or not).
+	thaw := func() {
+		for i := range st.frozen {
+			handles[i].signal(syscall.SIGCONT)
+		}
+	}
+	defer thaw()
 
 	st.pump(ctx, msgs, nil, st.allConnected)
-	rep.Server.Connected = scrape(endCtx, client, c.Metrics)
+	for i := range st.frozen {
+		if err := handles[i].signal(syscall.SIGSTOP); err != nil {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("stop frozen worker %d: %v", i, err))
+		}
+	}
+	scrapeAll(endCtx, client, inst, func(in *instanceReport, s *serverStats) { in.Connected = s })
 	pub := st.publishAndDrain(ctx, &c, client, msgs, run, token)
-	rep.Server.End = scrape(endCtx, client, c.Metrics)
+	scrapeAll(endCtx, client, inst, func(in *instanceReport, s *serverStats) { in.End = s })
+	if len(st.frozen) > 0 {
+		thaw()
+		wait, cancel := context.WithTimeout(endCtx, thawWait)
+		st.pump(wait, msgs, nil, func() bool { return false })
+		cancel()
+	}
 
 	stopWorkers(endCtx, handles, st, msgs)
 	rep.fill(&c, st, pub)
@@ -163,42 +221,80 @@ func (st *runState) publishAndDrain(ctx context.Context, c *Config, client *http
 	published := make(chan struct{})
 	go func() {
 		defer close(published)
-		pub = publish(ctx, c, client, run, token)
+		start, pc := time.Now(), *c
+		if c.Hold > 0 && c.Publish > 0 {
+			pc.Rate = float64(c.Publish) / c.Hold.Seconds() // spread over the hold
+		}
+		if c.BurstMatch > 0 {
+			pub = burst(ctx, &pc, client, run)
+		} else {
+			pub = publish(ctx, &pc, client, run, token)
+		}
+		sleepUntil(ctx, start.Add(c.Hold))
 	}()
 	st.pump(ctx, msgs, published, func() bool { return isClosed(published) })
 	<-published // publish ends with ctx, if not before
 	if pub.OK > 0 || c.Publish == 0 {
 		drainCtx, drainCancel := context.WithTimeout(ctx, c.Drain)
-		st.pump(drainCtx, msgs, nil, func() bool { return st.all(st.complete) })
+		st.pump(drainCtx, msgs, nil, st.allComplete)
 		drainCancel()
 	}
 	return pub
 }
 
+// scrapeAll reads every instance's figures at once and sets them with set.
+func scrapeAll(ctx context.Context, client *http.Client, inst []*instanceReport, set func(*instanceReport, *serverStats)) {
+	var wg sync.WaitGroup
+	for _, in := range inst {
+		wg.Go(func() { set(in, scrape(ctx, client, in.Metrics)) })
+	}
+	wg.Wait()
+}
+
 // startWorkers starts c.Workers workers, each with a contiguous share of
-// the subscribers.
-func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, tl timeline) ([]*workerHandle, error) {
+// the subscribers that are not frozen, then the frozen workers (processes
+// only) with the rest.
+func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, tl timeline, bm burstMatch) ([]*workerHandle, error) {
 	topics := make([]string, c.Topics)
 	for t := range topics {
 		topics[t] = c.topic(t)
 	}
 	expected := perTopic(c.Publish, c.Topics)
+	if c.BurstMatch > 0 {
+		topics, expected = []string{bm.Topic}, []int{0}
+	}
+	live, frozen := c.Subscribers-c.frozen(), c.frozen()
+	counts := perTopic(live, c.Workers)
+	if frozen > 0 {
+		counts = append(counts, perTopic(frozen, c.frozenWorkers())...)
+	}
 	var handles []*workerHandle
+	fail := func(err error) ([]*workerHandle, error) {
+		for _, h := range handles {
+			h.kill()
+			io.Copy(io.Discard, h.out)
+			h.wait()
+		}
+		return nil, err
+	}
 	first := 0
-	for i, count := range perTopic(c.Subscribers, c.Workers) {
-		spec := workerSpec{Index: i, Hub: c.Hub, Run: run, First: first, Count: count, Topics: topics,
-			Expected: expected, ConnectRate: c.ConnectRate / float64(c.Workers), ConnectBy: tl.connectBy, Deadline: tl.end}
+	for i, count := range counts {
+		spec := workerSpec{Index: i, Hubs: c.hubs, Run: run, First: first, Count: count, Topics: topics,
+			Expected: expected, ConnectRate: c.ConnectRate * float64(count) / float64(c.Subscribers),
+			ConnectBy: tl.connectBy, Deadline: tl.end, Frozen: i >= c.Workers,
+			MissAfter: 2 * c.Heartbeat}
+		if c.BurstMatch > 0 {
+			spec.Burst, spec.ExpectSeq = true, bm.State.Seq+int64(c.Publish)
+		}
 		first += count
 		h, err := spawn(ctx, spec)
 		if err != nil {
-			for _, h := range handles {
-				h.kill()
-				io.Copy(io.Discard, h.out)
-				h.wait()
-			}
-			return nil, err
+			return fail(err)
 		}
 		handles = append(handles, h)
+		if spec.Frozen && h.signal == nil {
+			return fail(&usageError{errors.New("-freeze needs worker processes, which this run cannot start")})
+		}
 	}
 	return handles, nil
 }

@@ -41,10 +41,14 @@ type publishResult struct {
 	FirstErr string
 	StartNS  int64
 	EndNS    int64
+	// LastSeq is the newest match seq a burst recorded.
+	LastSeq int64
 }
 
-// publish sends c.Publish updates, update j to topic j mod c.Topics, at
-// c.Rate per second, one at a time, until done or ctx ends.
+// publish sends c.Publish updates, update j to topic j mod c.Topics
+// through instance j mod the instances (so that most deliveries cross
+// from one instance to another), at c.Rate per second, one at a time,
+// until done or ctx ends.
 func publish(ctx context.Context, c *Config, client *http.Client, run, token string) publishResult {
 	res := publishResult{PerTopic: make([]int, c.Topics)}
 	start := time.Now()
@@ -57,7 +61,7 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 			}
 		}
 		t := j % c.Topics
-		if err := publishOne(ctx, client, c.Hub, token, c.topic(t), run, j); err != nil {
+		if err := publishOne(ctx, client, c.hubs[j%len(c.hubs)], token, c.topic(t), run, j); err != nil {
 			res.Failed++
 			if res.FirstErr == "" {
 				res.FirstErr = err.Error()
@@ -70,15 +74,19 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 	if cut := c.Publish - res.OK - res.Failed; cut > 0 {
 		res.Failed += cut
 		if res.FirstErr == "" {
-			why := "interrupted"
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				why = fmt.Sprintf("-duration %v was over", c.Duration)
-			}
-			res.FirstErr = fmt.Sprintf("%d updates not sent: %s", cut, why)
+			res.FirstErr = fmt.Sprintf("%d updates not sent: %s", cut, stopReason(ctx, c))
 		}
 	}
 	res.EndNS = time.Now().UnixNano()
 	return res
+}
+
+// stopReason says why ctx ended.
+func stopReason(ctx context.Context, c *Config) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Sprintf("-duration %v was over", c.Duration)
+	}
+	return "interrupted"
 }
 
 // publishOne POSTs update seq; the data carries the time it was sent.

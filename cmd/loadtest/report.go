@@ -15,6 +15,11 @@ type Report struct {
 	Workers     int     `json:"workers"`
 	Publish     int     `json:"publish"`
 	Rate        float64 `json:"rate"`
+	// HoldSeconds is -hold: how long every subscriber was held while the
+	// updates were spread over it.
+	HoldSeconds float64 `json:"hold_seconds"`
+	// Instances are the hubs, each with its own figures; Server sums them.
+	Instances []*instanceReport `json:"instances"`
 	// WorkersCPUSeconds is the CPU time the worker processes used (0 when
 	// they are goroutines): on a small machine, taken from the server.
 	WorkersCPUSeconds float64 `json:"workers_cpu_seconds"`
@@ -61,22 +66,85 @@ type Report struct {
 		Seconds               float64 `json:"seconds"` // first publish to the last delivery
 		PerSecond             float64 `json:"per_second"`
 	} `json:"deliveries"`
+	// Latency is publish to receipt, of the subscribers not frozen; in a
+	// burst, the staleness of each update received.
 	Latency struct {
 		P50MS float64 `json:"p50_ms"`
 		P99MS float64 `json:"p99_ms"`
 		MaxMS float64 `json:"max_ms"`
 	} `json:"latency"`
-	Errors []string `json:"errors"`
-	OK     bool     `json:"ok"`
+	// Heartbeat is the silences of the streams not frozen: the longest,
+	// and how many were over twice the expected heartbeat.
+	Heartbeat struct {
+		ExpectedMS   float64 `json:"expected_ms"`
+		LongestGapMS float64 `json:"longest_gap_ms"`
+		Misses       int64   `json:"misses"`
+	} `json:"heartbeat"`
+	Frozen *frozenReport `json:"frozen,omitempty"`
+	Burst  *burstReport  `json:"burst,omitempty"`
+	Errors []string      `json:"errors"`
+	OK     bool          `json:"ok"`
+}
+
+// instanceReport is one hub's figures, as Server has them for all.
+type instanceReport struct {
+	Hub       string       `json:"hub"`
+	Metrics   string       `json:"metrics"`
+	Before    *serverStats `json:"before"`
+	Connected *serverStats `json:"connected"`
+	End       *serverStats `json:"end"`
+}
+
+// frozenReport is how the frozen subscribers fared.
+type frozenReport struct {
+	Subscribers int `json:"subscribers"`
+	Workers     int `json:"workers"`
+	// StreamsEnded are the frozen streams found ended once resumed: the
+	// hub dropped them. ServerDropped is the growth of the hubs'
+	// hub_slow_disconnects_total while they were frozen (all subscribers).
+	StreamsEnded  int64    `json:"streams_ended"`
+	ServerDropped *float64 `json:"server_dropped"`
+	// ServerRSSGrowth is the growth of the servers' RSS from frozen to
+	// the end of the publishing.
+	ServerRSSGrowth *float64 `json:"server_rss_growth_bytes"`
+	Received        int64    `json:"received"`
+	Duplicates      int64    `json:"duplicates"`
+}
+
+// burstReport is how a burst of match events went.
+type burstReport struct {
+	Match int64  `json:"match"`
+	Topic string `json:"topic"`
+	// FirstSeq is the match's seq before the burst, LastSeq the newest
+	// one it recorded.
+	FirstSeq int64 `json:"first_seq"`
+	LastSeq  int64 `json:"last_seq"`
+	// Behind counts the subscribers whose newest state is older than
+	// LastSeq; Skipped the states they did not get (coalesced).
+	Behind  int64 `json:"behind_subscribers"`
+	Skipped int64 `json:"skipped"`
 }
 
 func newReport(c *Config) *Report {
-	return &Report{Hub: c.Hub, Subscribers: c.Subscribers, Topics: c.Topics, Workers: c.Workers,
-		Publish: c.Publish, Rate: c.Rate, Errors: []string{}}
+	r := &Report{Hub: c.Hub, Subscribers: c.Subscribers, Topics: c.Topics, Workers: c.Workers,
+		Publish: c.Publish, Rate: c.Rate, HoldSeconds: c.Hold.Seconds(), Errors: []string{}}
+	for i, h := range c.hubs {
+		r.Instances = append(r.Instances, &instanceReport{Hub: h, Metrics: c.metrics[i]})
+	}
+	r.Heartbeat.ExpectedMS = ms(c.Heartbeat)
+	if n := c.frozen(); n > 0 {
+		r.Frozen = &frozenReport{Subscribers: n, Workers: c.frozenWorkers()}
+	}
+	return r
 }
 
 // fill computes the figures from the workers' messages and the publishing.
 func (r *Report) fill(c *Config, st *runState, pub publishResult) {
+	var before, connected, ends []*serverStats
+	for _, in := range r.Instances {
+		before, connected, ends = append(before, in.Before), append(connected, in.Connected), append(ends, in.End)
+	}
+	r.Server.Before, r.Server.Connected, r.Server.End = sumStats(before), sumStats(connected), sumStats(ends)
 	var start, end int64
 	for _, m := range st.connected {
 		r.Connect.Connected += m.Connected
@@ -102,21 +170,52 @@ func (r *Report) fill(c *Config, st *runState, pub publishResult) {
 	r.Server.PerSubscriber = perSubscriber(r.Server.Before, r.Server.Connected, r.Connect.Connected)
 	r.Server.ConnectCPUSeconds = cpuBetween(r.Server.Before, r.Server.Connected)
 	r.Server.DeliverCPUSeconds = cpuBetween(r.Server.Connected, r.Server.End)
-	r.fillDeliveries(c, st, pub)
+	live := map[int]*workerResult{}
+	for i, res := range st.results {
+		if !st.frozen[i] {
+			live[i] = res
+			continue
+		}
+		f := r.Frozen
+		f.StreamsEnded += res.Disconnects
+		f.Received += res.Received
+		f.Duplicates += res.Duplicates
+	}
+	if f := r.Frozen; f != nil {
+		f.ServerDropped = growth(r.Server.Connected, r.Server.End, func(s *serverStats) *float64 { return s.SlowDisconnects })
+		f.ServerRSSGrowth = growth(r.Server.Connected, r.Server.End, func(s *serverStats) *float64 { return s.RSSBytes })
+	}
+	r.fillDeliveries(c, live, pub)
+	if b := r.Burst; b != nil {
+		b.LastSeq = pub.LastSeq
+		var behind, got int64
+		for _, res := range live {
+			for seq, n := range res.FinalSeq {
+				got += int64(n)
+				if seq < b.LastSeq {
+					behind += int64(n)
+				}
+			}
+		}
+		b.Behind = behind + int64(c.Subscribers-c.frozen()) - got // never connected, or lost with a worker
+		b.Skipped = max(0, int64(pub.OK)*got-r.Deliveries.Received)
+	}
 	r.check(st)
 }
 
-func (r *Report) fillDeliveries(c *Config, st *runState, pub publishResult) {
+func (r *Report) fillDeliveries(c *Config, results map[int]*workerResult, pub publishResult) {
 	d := &r.Deliveries
 	d.Published, d.PublishFailed, d.PublishError = pub.OK, pub.Failed, pub.FirstErr
 	if pub.EndNS > pub.StartNS {
 		d.PublishSeconds = seconds(pub.EndNS - pub.StartNS)
 	}
-	subs := perTopic(c.Subscribers, c.Topics)
+	subs := perTopic(c.Subscribers-c.frozen(), c.Topics)
 	reported := make([]int, c.Topics) // subscribers each topic has counts for
 	var lat hist
 	var last int64
-	for _, res := range st.results {
+	for _, res := range results {
+		r.Heartbeat.LongestGapMS = max(r.Heartbeat.LongestGapMS, ms(time.Duration(res.MaxGapNS)))
+		r.Heartbeat.Misses += res.Misses
 		d.Received += res.Received
 		d.Duplicates += res.Duplicates
 		d.Unexpected += res.Unexpected
@@ -163,19 +262,37 @@ func (r *Report) check(st *runState) {
 	}
 	d := r.Deliveries
 	if d.PublishFailed > 0 {
-		bad("%d of %d updates were not published (first error: %s)", d.PublishFailed, r.Publish, d.PublishError)
+		what := "updates were not published"
+		if r.Burst != nil {
+			what = "match events were not recorded"
+		}
+		bad("%d of %d %s (first error: %s)", d.PublishFailed, r.Publish, what, d.PublishError)
 	}
 	if d.Missing > 0 {
 		bad("%d deliveries missing: %d of %d expected received; %d subscribers lack updates of their topic", d.Missing, d.Received, d.Expected, d.IncompleteSubscribers)
 	}
 	if d.Duplicates > 0 {
-		bad("%d deliveries were duplicates", d.Duplicates)
+		if r.Burst != nil {
+			bad("%d match updates were repeats or older than one already received", d.Duplicates)
+		} else {
+			bad("%d deliveries were duplicates", d.Duplicates)
+		}
 	}
 	if d.Unexpected > 0 {
 		bad("%d deliveries reached a subscriber of another topic", d.Unexpected)
 	}
 	if d.StreamsCut > 0 {
 		bad("the hub ended %d streams during the run (%s)", d.StreamsCut, d.StreamError)
+	}
+	if h := r.Heartbeat; h.Misses > 0 {
+		bad("%d heartbeats missed: streams silent for over twice the heartbeat of %.0fms (longest %.0fms; -heartbeat is the hub's HEARTBEAT_INTERVAL)",
+			h.Misses, h.ExpectedMS, h.LongestGapMS)
+	}
+	if f := r.Frozen; f != nil && f.Duplicates > 0 {
+		bad("%d deliveries to frozen subscribers were duplicates", f.Duplicates)
+	}
+	if b := r.Burst; b != nil && b.Behind > 0 {
+		bad("%d subscribers do not have the match's newest state (seq %d)", b.Behind, b.LastSeq)
 	}
 	for i := range st.n {
 		if st.results[i] == nil {
@@ -194,6 +311,17 @@ func (r *Report) print(w io.Writer) {
 	p("load", "%d subscribers over %d topics, %d worker processes; %d updates at %s", r.Subscribers, r.Topics, r.Workers, r.Publish, rateText(r.Rate))
 	p("connect", "%d connected, %d failed in %.2fs (%.0f/s); each %.1fms p50, %.1fms p99, %.1fms max (dial to first byte)",
 		r.Connect.Connected, r.Connect.Failed, r.Connect.Seconds, r.Connect.PerSecond, r.Connect.P50MS, r.Connect.P99MS, r.Connect.MaxMS)
+	if r.HoldSeconds > 0 {
+		p("hold", "every stream held %.0fs, the updates spread over it", r.HoldSeconds)
+	}
+	if len(r.Instances) > 1 {
+		for i, in := range r.Instances {
+			p(fmt.Sprintf("instance %d", i+1), "%s", in.Hub)
+			p("", "connected: %s", statsText(in.Connected))
+			p("", "end:       %s", statsText(in.End))
+		}
+		p("all", "%d instances summed:", len(r.Instances))
+	}
 	s := r.Server
 	p("server", "before:    %s", statsText(s.Before))
 	p("", "connected: %s", statsText(s.Connected))
@@ -214,7 +342,21 @@ func (r *Report) print(w io.Writer) {
 	p("deliveries", "%d received of %d expected: %d missing, %d duplicates, %d unexpected, %d streams cut, %d foreign",
 		d.Received, d.Expected, d.Missing, d.Duplicates, d.Unexpected, d.StreamsCut, d.Foreign)
 	p("", "%.2fs from the first publish to the last delivery: %.0f deliveries/s", d.Seconds, d.PerSecond)
-	p("latency", "p50 %.1fms, p99 %.1fms, max %.1fms (publish to receipt)", r.Latency.P50MS, r.Latency.P99MS, r.Latency.MaxMS)
+	what := "publish to receipt"
+	if r.Frozen != nil {
+		what += ", subscribers not frozen"
+	}
+	if b := r.Burst; b != nil {
+		what = "staleness: receipt minus the send time of the update's newest event"
+		p("burst", "match %d (%s): seq %d to %d; %d states skipped (coalesced), %d subscribers behind the newest",
+			b.Match, b.Topic, b.FirstSeq, b.LastSeq, b.Skipped, b.Behind)
+	}
+	p("latency", "p50 %.1fms, p99 %.1fms, max %.1fms (%s)", r.Latency.P50MS, r.Latency.P99MS, r.Latency.MaxMS, what)
+	p("heartbeat", "longest silence %.0fms, %d missed (over twice %.0fms)", r.Heartbeat.LongestGapMS, r.Heartbeat.Misses, r.Heartbeat.ExpectedMS)
+	if f := r.Frozen; f != nil {
+		p("frozen", "%d subscribers in %d stopped processes: %d received, %d streams found ended once resumed; the hub dropped %s slow subscribers and grew %s in RSS while they were frozen",
+			f.Subscribers, f.Workers, f.Received, f.StreamsEnded, orNA(f.ServerDropped, 1, "%.0f"), orNA(f.ServerRSSGrowth, 1.0/(1<<20), "%.1f MiB"))
+	}
 	if r.OK {
 		p("result", "OK")
 		return

@@ -21,6 +21,9 @@ type workerHandle struct {
 	// cpu is the CPU time it used, once waited for; 0 when unknown (a
 	// goroutine's is not told apart from the process's).
 	cpu func() time.Duration
+	// signal sends a signal to its process (SIGSTOP, SIGCONT); nil for a
+	// goroutine, which cannot be frozen.
+	signal func(os.Signal) error
 }
 
 // spawnFunc starts a worker on spec.
@@ -74,6 +77,7 @@ func spawnProcess(ctx context.Context, spec workerSpec) (*workerHandle, error) {
 			}
 			return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		},
+		signal: cmd.Process.Signal,
 	}, nil
 }
 

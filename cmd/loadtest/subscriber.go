@@ -27,7 +27,8 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	defer cancel()
 	late := time.AfterFunc(time.Until(wk.spec.ConnectBy), cancel)
 	dialed := time.Now()
-	body, r, err := wk.connect(ctx, wk.spec.Topics[t])
+	g := wk.spec.First + i
+	body, r, err := wk.connect(ctx, wk.spec.Hubs[hubOf(g, len(wk.spec.Topics), len(wk.spec.Hubs))], wk.spec.Topics[t])
 	if !late.Stop() { // too late, even if the stream has just opened
 		if err == nil {
 			body.Close()
@@ -45,12 +46,17 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	storeMax(&wk.lastConnect, time.Now().UnixNano())
 	wk.settle(start)
 
-	s := &subState{expected: wk.spec.Expected[t], topic: t}
+	s := &subState{expected: wk.spec.Expected[t], topic: t, last: time.Now()}
 	s.seen = make([]uint64, (s.expected+63)/64)
-	if s.expected == 0 {
+	if s.expected == 0 && !wk.spec.Burst {
 		wk.markComplete()
 	}
-	err = wk.read(r, s)
+	if wk.spec.Burst {
+		err = wk.readBurst(r, s)
+	} else {
+		err = wk.read(r, s)
+	}
+	wk.heard(s, time.Now()) // the silence until the end counts too
 	if ctx.Err() == nil {
 		// The hub ended the stream while the run still wanted it.
 		wk.disconnects.Add(1)
@@ -62,12 +68,15 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 		wk.distinct[t] = map[int]int{}
 	}
 	wk.distinct[t][s.distinct]++
+	if wk.spec.Burst {
+		wk.finalSeq[s.seq]++
+	}
 }
 
 // connect opens the stream and reads up to its first line, the comment
 // the hub sends once it has registered the subscriber.
-func (wk *worker) connect(ctx context.Context, topic string) (io.ReadCloser, *bufio.Reader, error) {
-	u, err := subscribeURL(wk.spec.Hub, topic)
+func (wk *worker) connect(ctx context.Context, hub, topic string) (io.ReadCloser, *bufio.Reader, error) {
+	u, err := subscribeURL(hub, topic)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,7 +125,11 @@ func (wk *worker) connectOnce(ctx context.Context, u string) (io.ReadCloser, *bu
 		resp.Body.Close()
 		return nil, nil, fmt.Errorf("subscribe: status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
 	}
-	r := bufio.NewReaderSize(resp.Body, 256)
+	size := 256 // longer than the load test's updates
+	if wk.spec.Burst {
+		size = 4096 // a match's compact state is under 1 KB
+	}
+	r := bufio.NewReaderSize(resp.Body, size)
 	if _, err := r.ReadSlice('\n'); err != nil {
 		resp.Body.Close()
 		return nil, nil, fmt.Errorf("subscribe: read the stream's first line: %w", err)
@@ -127,7 +140,21 @@ func (wk *worker) connectOnce(ctx context.Context, u string) (io.ReadCloser, *bu
 // subState is what one subscriber has received.
 type subState struct {
 	topic, expected, distinct int
-	seen                      []uint64 // bit j/K: update j of its topic
+	seen                      []uint64  // bit j/K: update j of its topic
+	last                      time.Time // when the stream was last heard from
+	seq                       int64     // bursts: the newest match seq received
+	complete                  bool      // bursts: seq has reached ExpectSeq
+}
+
+// heard notes that s's stream was heard from at now: the silence since
+// the last time counts as a missed heartbeat when it is over MissAfter.
+func (wk *worker) heard(s *subState, now time.Time) {
+	gap := now.Sub(s.last)
+	s.last = now
+	storeMax(&wk.maxGap, int64(gap))
+	if wk.spec.MissAfter > 0 && gap > wk.spec.MissAfter {
+		wk.misses.Add(1)
+	}
 }
 
 // read counts the events of one stream until it ends.
@@ -146,11 +173,12 @@ func (wk *worker) read(r *bufio.Reader, s *subState) error {
 		if err != nil {
 			return err
 		}
+		now := time.Now()
+		wk.heard(s, now)
 		data, ok := bytes.CutPrefix(line, []byte("data: "))
 		if !ok {
 			continue // id, comments, blank lines
 		}
-		now := time.Now()
 		p = payload{}
 		if json.Unmarshal(data, &p) != nil || p.Run != wk.spec.Run {
 			wk.foreign.Add(1)
@@ -206,6 +234,11 @@ func (wk *worker) result() *workerResult {
 		LastRecvNS:  wk.lastRecv.Load(),
 		Latency:     wk.latency.snapshot(),
 		ConnectLat:  wk.connectLat.snapshot(),
+		MaxGapNS:    wk.maxGap.Load(),
+		Misses:      wk.misses.Load(),
+	}
+	if wk.spec.Burst {
+		res.FinalSeq = wk.finalSeq
 	}
 	res.FirstErr = wk.streamErr.get()
 	return res

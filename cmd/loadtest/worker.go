@@ -15,9 +15,10 @@ import (
 
 // workerSpec is a worker's share of the subscribers, sent by the parent.
 type workerSpec struct {
-	Index int    `json:"index"`
-	Hub   string `json:"hub"`
-	Run   string `json:"run"` // the run's nonce, carried in every update
+	Index int `json:"index"`
+	// Hubs are the instances; subscriber i connects to Hubs[hubOf(i, …)].
+	Hubs []string `json:"hubs"`
+	Run  string   `json:"run"` // the run's nonce, carried in every update
 	// First is the global number of its first subscriber; subscriber i
 	// subscribes to Topics[i mod len(Topics)].
 	First  int      `json:"first"`
@@ -25,8 +26,18 @@ type workerSpec struct {
 	Topics []string `json:"topics"`
 	// Expected is how many updates each topic will get if every publish
 	// succeeds: the worker says "complete" once every subscriber has them.
-	Expected    []int   `json:"expected"`
-	ConnectRate float64 `json:"connect_rate"` // this worker's share; 0: unpaced
+	Expected []int `json:"expected"`
+	// Frozen workers are stopped while publishing: the parent reports
+	// them apart and expects them to lose updates.
+	Frozen bool `json:"frozen,omitempty"`
+	// Burst: the topic is a match's, its updates the match's states; a
+	// subscriber is complete once it has seq ExpectSeq.
+	Burst     bool  `json:"burst,omitempty"`
+	ExpectSeq int64 `json:"expect_seq,omitempty"`
+	// MissAfter is the silence (twice the hub's heartbeat) after which a
+	// stream has missed a heartbeat.
+	MissAfter   time.Duration `json:"miss_after"`
+	ConnectRate float64       `json:"connect_rate"` // this worker's share; 0: unpaced
 	// ConnectBy is when a subscriber still without its first byte counts
 	// as failed, leaving the rest of the run for publishing; Deadline is
 	// when everything stops.
@@ -61,8 +72,18 @@ type workerResult struct {
 	Disconnects int64               `json:"disconnects"`
 	FirstErr    string              `json:"first_error,omitempty"` // of a stream cut
 	LastRecvNS  int64               `json:"last_recv_ns"`
-	Latency     hist                `json:"latency"`
-	ConnectLat  hist                `json:"connect_latency"` // dial to first byte, retries included
+	// Latency is publish to receipt; in a burst, the staleness of each
+	// update received (receipt minus the send time of its newest event).
+	Latency    hist `json:"latency"`
+	ConnectLat hist `json:"connect_latency"` // dial to first byte, retries included
+	// MaxGapNS is the longest silence of any stream (between two reads,
+	// or from the last read to the end); Misses counts the silences
+	// longer than MissAfter.
+	MaxGapNS int64 `json:"max_gap_ns"`
+	Misses   int64 `json:"misses"`
+	// FinalSeq maps the newest match seq a subscriber received to how
+	// many did (bursts only).
+	FinalSeq map[int64]int `json:"final_seq,omitempty"`
 }
 
 // payload is the data of every update the load test publishes.
@@ -86,12 +107,14 @@ type worker struct {
 	unexpected, foreign atomic.Int64
 	disconnects         atomic.Int64
 	lastRecv            atomic.Int64
+	maxGap, misses      atomic.Int64
 	latency, connectLat liveHist
 	connectErr          firstError
 	streamErr           firstError
 
 	mu       sync.Mutex
 	distinct map[int]map[int]int
+	finalSeq map[int64]int
 }
 
 // runWorker opens spec's subscribers, reads their streams until ctx is
@@ -106,6 +129,7 @@ func runWorker(ctx context.Context, spec workerSpec, w io.Writer) error {
 		out:      &lineWriter{enc: json.NewEncoder(w)},
 		sem:      make(chan struct{}, maxDialsInFlight),
 		distinct: map[int]map[int]int{},
+		finalSeq: map[int64]int{},
 	}
 	defer wk.client.CloseIdleConnections()
 	start := time.Now()
