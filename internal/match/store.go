@@ -118,8 +118,9 @@ type AccountStore interface {
 	// IsAssigned reports whether the user is assigned to the match.
 	IsAssigned(ctx context.Context, matchID, userID int64) (bool, error)
 
-	// CreateSession stores s. Returns ENOTFOUND (the user), ECONFLICT (the
-	// id exists).
+	// CreateSession stores s and deletes the user's sessions that had
+	// expired by s.CreatedAt, so that expired sessions do not pile up.
+	// Returns ENOTFOUND (the user), ECONFLICT (the id exists).
 	CreateSession(ctx context.Context, s Session) error
 	// Session returns the session with id, expired or not. Returns
 	// ENOTFOUND.

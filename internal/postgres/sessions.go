@@ -21,11 +21,14 @@ func scanSession(row pgx.Row) (match.Session, error) {
 	return s, nil
 }
 
-// CreateSession stores s. Returns ENOTFOUND (the user), ECONFLICT (the id
-// exists).
+// CreateSession stores s and deletes the user's sessions that had expired
+// by s.CreatedAt. Returns ENOTFOUND (the user), ECONFLICT (the id exists).
 func (db *DB) CreateSession(ctx context.Context, s match.Session) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := checkUser(ctx, tx, s.UserID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2`, s.UserID, s.CreatedAt); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,

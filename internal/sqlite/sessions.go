@@ -22,11 +22,14 @@ func scanSession(row scanner) (match.Session, error) {
 	return s, nil
 }
 
-// CreateSession stores s. Returns ENOTFOUND (the user), ECONFLICT (the id
-// exists).
+// CreateSession stores s and deletes the user's sessions that had expired
+// by s.CreatedAt. Returns ENOTFOUND (the user), ECONFLICT (the id exists).
 func (db *DB) CreateSession(ctx context.Context, s match.Session) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := checkUser(ctx, tx, s.UserID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?`, s.UserID, micros(s.CreatedAt)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,

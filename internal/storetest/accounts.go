@@ -175,4 +175,20 @@ func testSessions(t *testing.T, s Store, ann, bob match.User) {
 	if _, err := s.Session(ctx, "bb01"); err != nil {
 		t.Errorf("another user's session after DeleteUserSessions: %v, want it kept", err)
 	}
+
+	// A login after bob's session expired deletes it, and nobody else's.
+	if err := s.CreateSession(ctx, session("aa04", ann, 13*60)); err != nil {
+		t.Fatalf("CreateSession(aa04): %v", err)
+	}
+	if err := s.CreateSession(ctx, session("bb02", bob, 13*60)); err != nil {
+		t.Fatalf("CreateSession(bb02): %v", err)
+	}
+	_, err = s.Session(ctx, "bb01")
+	wantCode(t, "Session(expired before the user's next login)", err, match.ENOTFOUND)
+	if list, err := s.UserSessions(ctx, bob.ID); err != nil || len(list) != 1 || list[0].ID != "bb02" {
+		t.Errorf("bob's sessions after a login past the expiry of the first: got %+v, %v, want only bb02", list, err)
+	}
+	if _, err := s.Session(ctx, "aa04"); err != nil {
+		t.Errorf("ann's session after bob's login: %v, want it kept", err)
+	}
 }
