@@ -3,8 +3,10 @@
 package hub_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
+	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
 // Frozen consumers: a client that subscribes and then never reads (a
@@ -86,5 +89,61 @@ func TestFrozenHijackedSubscriberIsDroppedWithBoundedBacklog(t *testing.T) {
 	if got > frozenBound {
 		t.Errorf("the frozen client read %d bytes once dropped, want at most %d: the server's send buffer is not capped", got, frozenBound)
 	}
+	goroutinesBack(t, before)
+}
+
+// A frozen HTTP/1.0 subscriber (kept on net/http: only HTTP/1.1 is
+// hijacked) is dropped by the write deadline too; served as the binary
+// serves the hub (hub.CapSendBuffers), its socket held at most the capped
+// send buffer.
+func TestFrozenNetHTTPSubscriberIsDroppedWithBoundedBacklog(t *testing.T) {
+	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 4096, WriteTimeout: frozenWriteTimeout, Heartbeat: time.Hour}, hubtest.CapSendBuffers())
+	topic := "https://example.com/frozen"
+	before := runtime.NumGoroutine()
+	_, r := rawSubscribeProto(t, th, topic, "HTTP/1.0")
+	waitFor(t, func() bool { return th.SubscriberCount() == 1 }, "the subscriber registered")
+	sent := freeze(t, th, topic, 2000)
+	got := drained(t, r)
+	t.Logf("dropped after %d updates of %d KiB; the client read %d KiB once it read again", sent, len(frozenUpdate)>>10, got>>10)
+	if got > frozenBound {
+		t.Errorf("the frozen client read %d bytes once dropped, want at most %d: the server's send buffer is not capped", got, frozenBound)
+	}
+	goroutinesBack(t, before)
+}
+
+// A frozen HTTP/2 subscriber (h2c: a stream, which cannot be hijacked)
+// is dropped by the write deadline once its stream's flow-control window
+// is spent, and its stream is ended.
+func TestFrozenHTTP2SubscriberIsDropped(t *testing.T) {
+	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 4096, WriteTimeout: frozenWriteTimeout, Heartbeat: time.Hour}, hubtest.CapSendBuffers())
+	topic := "https://example.com/frozen"
+	before := runtime.NumGoroutine()
+	tr := &http.Transport{Protocols: new(http.Protocols), HTTP2: &http.HTTP2Config{
+		MaxReceiveBufferPerConnection: 64 << 10, MaxReceiveBufferPerStream: 64 << 10}}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, th.subURL([]string{topic}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %s %d, want HTTP/2 200", resp.Proto, resp.StatusCode)
+	}
+	waitFor(t, func() bool { return th.SubscriberCount() == 1 }, "the subscriber registered")
+	sent := freeze(t, th, topic, 2000)
+	got, err := io.Copy(io.Discard, resp.Body)
+	if ctx.Err() != nil {
+		t.Fatalf("the stream still open after %s (read %d bytes, %v), want it ended by the server", streamTimeout, got, err)
+	}
+	t.Logf("dropped after %d updates of %d KiB; the client read %d KiB once it read again, then %v", sent, len(frozenUpdate)>>10, got>>10, err)
+	resp.Body.Close()
+	tr.CloseIdleConnections()
 	goroutinesBack(t, before)
 }
