@@ -102,6 +102,10 @@ func listen(addr, name string, handler http.Handler, logger *slog.Logger) (serve
 	if err != nil {
 		return served{}, fmt.Errorf("listen on %s (%s): %w", addr, name, err)
 	}
+	// Every connection's kernel send buffer is capped, so that a client
+	// that stops reading holds a bounded backlog, whichever path serves
+	// it (the hub caps the HTTP/1.1 streams it hijacks itself).
+	ln = hub.CapSendBuffers(ln)
 	return served{name: name, ln: ln, srv: &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -48,9 +48,9 @@ type testHub struct {
 }
 
 // newHub starts a hub with c (see hubtest.Start for the defaults).
-func newHub(t testing.TB, c hub.Config) *testHub {
+func newHub(t testing.TB, c hub.Config, opts ...hubtest.Option) *testHub {
 	t.Helper()
-	h := hubtest.Start(t, c)
+	h := hubtest.Start(t, c, opts...)
 	return &testHub{Hub: h.Hub, srv: h.Server, url: h.URL, pubKey: h.PublisherKey, subKey: h.SubscriberKey, history: h.History}
 }
 

@@ -112,7 +112,10 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	if err != nil {
 		return false
 	}
-	// From here the stream is ours, whatever happens.
+	// From here the stream is ours, whatever happens. Its kernel buffer
+	// is capped: what a client that stops reading costs the server until
+	// the write deadline drops it must not grow with its backlog.
+	capSendBuffer(conn)
 	hc := &hconn{c: c, s: s, conn: conn, boundary: boundary, cleanup: cleanup}
 	hc.rawWriteFn = hc.rawWrite
 	sc, ok := conn.(syscall.Conn)

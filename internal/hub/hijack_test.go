@@ -20,6 +20,13 @@ import (
 // no goroutine of its own) and reads the response's head.
 func rawSubscribe(t *testing.T, th *testHub, topic string) (net.Conn, *bufio.Reader) {
 	t.Helper()
+	return rawSubscribeProto(t, th, topic, "HTTP/1.1")
+}
+
+// rawSubscribeProto is rawSubscribe over proto: "HTTP/1.0" keeps the
+// stream on net/http (only HTTP/1.1 is hijacked).
+func rawSubscribeProto(t *testing.T, th *testHub, topic, proto string) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	u, err := url.Parse(th.url)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +37,7 @@ func rawSubscribe(t *testing.T, th *testHub, topic string) (net.Conn, *bufio.Rea
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(streamTimeout))
-	fmt.Fprintf(c, "GET %s?topic=%s HTTP/1.1\r\nHost: %s\r\n\r\n", u.Path, url.QueryEscape(topic), u.Host)
+	fmt.Fprintf(c, "GET %s?topic=%s %s\r\nHost: %s\r\n\r\n", u.Path, url.QueryEscape(topic), proto, u.Host)
 	r := bufio.NewReader(c)
 	for {
 		line, err := r.ReadString('\n')

@@ -65,22 +65,27 @@ const (
 	maxBackoff = 10 * time.Second
 )
 
-// notifyPayload is the notification of u: u in JSON when it fits, else
-// only its Seq (the listener reads the row).
-func notifyPayload(u hub.Update) string {
-	if b, err := json.Marshal(u); err == nil && len(b) <= maxNotifyPayload {
-		return string(b)
-	}
-	return fmt.Sprintf(`{"Seq":%d}`, u.Seq)
+// notified is what a notification carries of an update beside its Seq,
+// which the insert adds (the relay reads it as a hub.Update).
+type notified struct {
+	ID      string
+	Topics  []string
+	Data    string
+	Private bool
+	Type    string
+	Retry   int64
 }
 
-// notifyUpdate sends the notification of u within tx, which delivers it at
-// commit.
-func notifyUpdate(ctx context.Context, tx pgx.Tx, u hub.Update) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, notifyPayload(u)); err != nil {
-		return fmt.Errorf("notify update %s: %w", u.ID, err)
+// notifyTail is what follows `{"Seq":N` in the notification of u: the
+// rest of u in JSON when the whole fits NOTIFY's payload (N taking at
+// most 19 digits), else only "}" (the listener reads the row).
+func notifyTail(u hub.Update) string {
+	b, err := json.Marshal(notified{u.ID, u.Topics, u.Data, u.Private, u.Type, u.Retry})
+	if err != nil || len(`{"Seq":`)+19+len(b) > maxNotifyPayload {
+		return "}"
 	}
-	return nil
+	b[0] = ','
+	return string(b)
 }
 
 // relay is the store's hub.Transport: it hands every listener each update

@@ -88,7 +88,14 @@ type Hub struct {
 type Option func(*options)
 
 type options struct {
-	handler func(*hub.Hub) http.Handler
+	handler  func(*hub.Hub) http.Handler
+	capSends bool
+}
+
+// CapSendBuffers serves the hub on a listener wrapped by
+// hub.CapSendBuffers, as the binary does.
+func CapSendBuffers() Option {
+	return func(o *options) { o.capSends = true }
 }
 
 // Handler serves the hub through the handler that handler builds (the
@@ -129,6 +136,9 @@ func Start(t testing.TB, c hub.Config, opts ...Option) *Hub {
 	}
 	srv := httptest.NewUnstartedServer(handler)
 	srv.Config.Protocols = serverProtocols()
+	if o.capSends {
+		srv.Listener = hub.CapSendBuffers(srv.Listener)
+	}
 	srv.Config.RegisterOnShutdown(h.Shutdown)
 	start(srv)
 	t.Cleanup(func() {
