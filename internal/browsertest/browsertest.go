@@ -51,6 +51,9 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// The servers under test are on loopback, some with a certificate
+		// made for the test (hubtest's TLS mode), which no CA signed.
+		chromedp.Flag("ignore-certificate-errors", true),
 	}
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)

@@ -120,7 +120,12 @@ func TestFrozenHTTP2SubscriberIsDropped(t *testing.T) {
 	before := runtime.NumGoroutine()
 	tr := &http.Transport{Protocols: new(http.Protocols), HTTP2: &http.HTTP2Config{
 		MaxReceiveBufferPerConnection: 64 << 10, MaxReceiveBufferPerStream: 64 << 10}}
-	tr.Protocols.SetUnencryptedHTTP2(true)
+	if base, ok := hubtest.Client().Transport.(*http.Transport); ok && base.TLSClientConfig != nil {
+		tr.TLSClientConfig = base.TLSClientConfig.Clone() // hubtest's TLS mode: HTTP/2 over TLS
+		tr.Protocols.SetHTTP2(true)
+	} else {
+		tr.Protocols.SetUnencryptedHTTP2(true)
+	}
 	defer tr.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
 	defer cancel()

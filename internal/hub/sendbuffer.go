@@ -18,10 +18,10 @@ import "net"
 const SendBufferSize = 64 << 10
 
 // capSendBuffer sets c's send buffer to SendBufferSize when c is a TCP
-// connection (a failure leaves the kernel's default, which only costs
-// memory).
+// connection, or wraps one and has its SetWriteBuffer (a failure leaves
+// the kernel's default, which only costs memory).
 func capSendBuffer(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
+	if tc, ok := c.(interface{ SetWriteBuffer(int) error }); ok {
 		tc.SetWriteBuffer(SendBufferSize)
 	}
 }
