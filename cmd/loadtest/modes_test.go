@@ -249,7 +249,7 @@ func processesOf(t *testing.T, bin string) []string {
 func TestFreeze(t *testing.T) {
 	t.Parallel()
 	db := hubtest.SQLite(t)
-	h := hubtest.Start(t, hub.Config{History: db, AllowAnonymous: true, QueueSize: 16, Logger: quiet},
+	h := hubtest.Start(t, hub.Config{History: db, AllowAnonymous: true, Logger: quiet},
 		hubtest.Handler(func(h *hub.Hub) http.Handler {
 			return web.NewHandler(web.Deps{Store: db, Hub: h, HubStats: h.Stats, Logger: quiet})
 		}))
