@@ -57,7 +57,7 @@ func newMetrics(hubStats func() hub.Stats, store any, instance string, log *slog
 	if instance != "" {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "scoreboard_instance_info",
-			Help:        "Always 1; its instance label names this process (the id it logged at start), to tell instances apart behind a load balancer.",
+			Help:        "Always 1; its instance_id label names this process (the id it logged at start), to tell instances apart behind a load balancer.",
 			ConstLabels: prometheus.Labels{"instance_id": instance},
 		}, func() float64 { return 1 }))
 	}
