@@ -79,6 +79,7 @@ type listenWatcher struct {
 type listening struct {
 	Msg, Addr   string
 	MetricsAddr string `json:"metrics_addr"`
+	Instance    string
 }
 
 func (w *listenWatcher) Write(p []byte) (int, error) {
@@ -115,8 +116,10 @@ type server struct {
 	// MetricsURL is the base URL of the metrics listener, if
 	// SCOREBOARD_METRICS_ADDR set one.
 	MetricsURL string
-	stop       func() error // cancels the context (SIGTERM) and returns run's error
-	log        *listenWatcher
+	// Instance is the instance id the listening line names.
+	Instance string
+	stop     func() error // cancels the context (SIGTERM) and returns run's error
+	log      *listenWatcher
 }
 
 // startServe runs `scoreboard serve` until the test ends (or stop is
@@ -159,7 +162,7 @@ func startServe(t *testing.T, vars map[string]string) *server {
 		if vars["SCOREBOARD_TLS_CERT"] != "" {
 			scheme = "https://"
 		}
-		srv := &server{URL: scheme + l.Addr, stop: stop, log: stderr}
+		srv := &server{URL: scheme + l.Addr, Instance: l.Instance, stop: stop, log: stderr}
 		if l.MetricsAddr != "" {
 			srv.MetricsURL = "http://" + l.MetricsAddr
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -85,7 +86,7 @@ func serveCmd(ctx context.Context, c config, logger *slog.Logger, args []string,
 		site.srv.Handler = withoutMetrics(a.handler)
 		servers = append(servers, metrics)
 	}
-	return serveUntilDone(ctx, servers, logger, c)
+	return serveUntilDone(ctx, servers, logger, c, a.instance)
 }
 
 // served is an HTTP server and the listener it serves on.
@@ -140,6 +141,20 @@ type app struct {
 	db      store
 	hub     *hub.Hub
 	handler http.Handler
+	// instance names this process in the logs and on GET /metrics.
+	instance string
+}
+
+// instanceID returns an id for this process, to tell instances apart on
+// GET /metrics and in the logs: the host name and the pid, which the
+// operator can find the process by, and random bytes, so that a process
+// restarted with the same pid (in a container, pid 1) gets a new one.
+func instanceID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:6])
 }
 
 // servingLocker is a store that one server at a time may serve (SQLite,
@@ -175,11 +190,13 @@ func newApp(ctx context.Context, c config, logger *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, hub: h, handler: web.NewHandler(web.Deps{
+	instance := instanceID()
+	return &app{db: db, hub: h, instance: instance, handler: web.NewHandler(web.Deps{
 		Store:            db,
 		APIKey:           key,
 		Hub:              h,
 		HubStats:         h.Stats,
+		Instance:         instance,
 		HubSubscriberKey: keys.Subscriber,
 		PublicURL:        c.PublicURL,
 		Demo:             c.Demo,
@@ -239,7 +256,7 @@ func newHubConfig(c config, keys hub.Keys, db store, logger *slog.Logger) hub.Co
 // them fails), then shuts them all down: they stop accepting, the hub
 // closes its streams, and requests in flight get shutdownTimeout to
 // finish.
-func serveUntilDone(ctx context.Context, servers []served, logger *slog.Logger, c config) error {
+func serveUntilDone(ctx context.Context, servers []served, logger *slog.Logger, c config, instance string) error {
 	errc := make(chan error, len(servers))
 	for _, s := range servers {
 		go func() {
@@ -258,7 +275,7 @@ func serveUntilDone(ctx context.Context, servers []served, logger *slog.Logger, 
 	if len(servers) > 1 {
 		attrs = append(attrs, "metrics_addr", servers[1].ln.Addr().String())
 	}
-	logger.InfoContext(ctx, "listening", append(attrs, "public_url", c.PublicURL, "database", c.DB.String())...)
+	logger.InfoContext(ctx, "listening", append(attrs, "public_url", c.PublicURL, "database", c.DB.String(), "instance", instance)...)
 
 	// Before the shutdown, a server returns only on a failure.
 	var errs []error

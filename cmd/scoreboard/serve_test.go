@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -130,8 +131,10 @@ func TestServeMetricsAddr(t *testing.T) {
 	if srv.MetricsURL == "" {
 		t.Fatalf("the listening line names no metrics_addr; log:\n%s", srv.log)
 	}
-	if status, body := httpGet(t, srv.MetricsURL+"/metrics"); status != http.StatusOK || !strings.Contains(body, "\nhub_subscribers 0\n") {
-		t.Errorf("GET /metrics on the metrics listener: got %d, want 200 with hub_subscribers 0 in:\n%s", status, body)
+	// The instance id the log names at start is the one of the metrics.
+	info := fmt.Sprintf("\nscoreboard_instance_info{instance_id=%q} 1\n", srv.Instance)
+	if status, body := httpGet(t, srv.MetricsURL+"/metrics"); status != http.StatusOK || !strings.Contains(body, "\nhub_subscribers 0\n") || srv.Instance == "" || !strings.Contains(body, info) {
+		t.Errorf("GET /metrics on the metrics listener: got %d, want 200 with hub_subscribers 0 and%s(the listening line's instance) in:\n%s", status, info, body)
 	}
 	for _, u := range []string{srv.URL + "/metrics", srv.MetricsURL + "/healthz", srv.MetricsURL + "/.well-known/mercure?topic=x"} {
 		if status, _ := httpGet(t, u); status != http.StatusNotFound {

@@ -43,7 +43,7 @@ const publishWait = 5 * time.Second
 // Shutdown it drops u.
 func (h *Hub) Dispatch(u Update) {
 	select {
-	case h.pending <- u:
+	case h.pending <- received{u, time.Now()}:
 	case <-h.ctx.Done():
 	}
 }
@@ -54,20 +54,30 @@ func (h *Hub) dispatcher() {
 	defer close(h.dispatched)
 	for {
 		select {
-		case u := <-h.pending:
-			h.fanOut(u)
+		case r := <-h.pending:
+			h.fanOut(r.u, r.at)
 		case <-h.ctx.Done():
 			return
 		}
 	}
 }
 
-// fanOut delivers u to its subscribers and moves the watermark past it.
-func (h *Hub) fanOut(u Update) {
+// received is an update Dispatch queued, and when: the start of its
+// delivery latency, which so counts its wait for the dispatcher.
+type received struct {
+	u  Update
+	at time.Time
+}
+
+// fanOut delivers u, received at at, to its subscribers and moves the
+// watermark past it.
+func (h *Hub) fanOut(u Update, at time.Time) {
 	ev := newEvent(u)
+	ev.at = at
 	h.recent.add(&u, ev) // before the fan-out: a subscriber that registers meanwhile finds it in one or the other
 	n, _ := h.reg.dispatch(&u, ev)
 	h.counted(n)
+	h.stats.published.Add(1)
 	h.watermark.advance(u.Seq)
 	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
 		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)

@@ -3,6 +3,7 @@
 package hub
 
 import (
+	"cmp"
 	"net"
 	"net/http"
 	"strconv"
@@ -72,6 +73,9 @@ type hconn struct {
 	wb         []byte
 	wn         int
 	werr       error
+	// oldest is the first update of the chunk being written, for the
+	// latency once it is (see counters.wrote).
+	oldest *event
 }
 
 func newConns(h *Hub) *conns {
@@ -227,6 +231,7 @@ func (hc *hconn) work() {
 				go hc.finish(buf, n)
 				return
 			}
+			hc.c.h.stats.wrote(hc.oldest)
 			putChunk(buf)
 		}
 		hc.state.Store(0)
@@ -251,6 +256,7 @@ func (hc *hconn) finish(buf *[]byte, n int) {
 		hc.end("write: " + err.Error())
 		return
 	}
+	hc.c.h.stats.wrote(hc.oldest)
 	hc.work()
 }
 
@@ -280,12 +286,14 @@ func (hc *hconn) collect() *[]byte {
 		supersede(batch)
 	}
 	size := 0
+	hc.oldest = nil
 	for i, ev := range batch {
 		if ev == nil || ev.seq != 0 && ev.seq <= hc.boundary {
 			batch[i] = nil
 			continue
 		}
 		size += len(ev.data)
+		hc.oldest = cmp.Or(hc.oldest, ev)
 	}
 	if hc.heartbeat.Swap(false) && size == 0 {
 		size = len(comment)

@@ -157,7 +157,7 @@ type Hub struct {
 	// pending holds the committed updates the dispatcher fans out, in
 	// order; watermark is the Seq of the last it did; dispatched is closed
 	// when the dispatcher has stopped. See dispatch.go.
-	pending    chan Update
+	pending    chan received
 	watermark  watermark
 	dispatched chan struct{}
 	// recent holds the newest dispatched updates, encoded, for replays.
@@ -197,7 +197,7 @@ func New(c Config) (*Hub, error) {
 		addresses:      newAddressCounts(c.MaxSubscribersPerAddress, subscriptionsFull),
 		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
 		retained:       make(chan struct{}),
-		pending:        make(chan Update, dispatchBacklog),
+		pending:        make(chan received, dispatchBacklog),
 		dispatched:     make(chan struct{}),
 		recent:         newRecentUpdates(recentKept, recentBytes),
 		ctx:            ctx,

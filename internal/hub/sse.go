@@ -19,11 +19,14 @@ type event struct {
 	// key is the canonical topic of an update that coalesces
 	// (Update.Coalesce), "" for the others.
 	key string
+	// at is when the hub received the update, the start of the delivery
+	// latency (Stats.Latency); zero for heartbeats.
+	at time.Time
 }
 
-// newEvent encodes u.
+// newEvent encodes u, received now.
 func newEvent(u Update) *event {
-	ev := &event{seq: u.Seq, data: encodeEvent(u)}
+	ev := &event{seq: u.Seq, data: encodeEvent(u), at: time.Now()}
 	if u.Coalesce && len(u.Topics) > 0 {
 		ev.key = u.Topics[0]
 	}

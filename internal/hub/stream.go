@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -70,6 +71,7 @@ func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int6
 	if coalescing {
 		supersede(batch)
 	}
+	var oldest *event // the first written, for the latency
 	for _, ev := range batch {
 		if ev == nil || ev.seq != 0 && ev.seq <= boundary {
 			continue
@@ -77,8 +79,13 @@ func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int6
 		if err := sw.write(ev.data); err != nil {
 			return err
 		}
+		oldest = cmp.Or(oldest, ev)
 	}
-	return sw.flush()
+	if err := sw.flush(); err != nil {
+		return err
+	}
+	h.stats.wrote(oldest)
+	return nil
 }
 
 // batches are writeQueued's buffers, shared: a subscriber holds one only

@@ -126,9 +126,10 @@ func (h *Hub) subscribe(w http.ResponseWriter, r *http.Request) error {
 	return nil // the stream ran: how it ended is no error of the request
 }
 
-// logEnded logs why s's stream ended: at WARN when it could not keep up,
-// at DEBUG (if debug) otherwise.
+// logEnded counts (see counters.ended) and logs why s's stream ended: at
+// WARN when it could not keep up, at DEBUG (if debug) otherwise.
 func (h *Hub) logEnded(ctx context.Context, s *subscriber, debug bool, reason string) {
+	h.stats.ended(s.killedFor(), reason)
 	switch {
 	case s.killedFor() == tooSlowReason:
 		// worth an operator's eye: a client or its network cannot keep up
@@ -213,8 +214,10 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return 0, sw.start(header)
 	}
 	if boundary, ok, err := h.replayRecent(s, sw, lastID); ok {
+		h.stats.ringReplays.Add(1)
 		return boundary, err
 	}
+	h.stats.historyReplays.Add(1)
 	from, header, boundary, err := h.resumePoint(ctx, s, lastID)
 	if err != nil {
 		return 0, err

@@ -108,6 +108,19 @@ type relay struct {
 	down    error              // why the instance is not listening; nil when it is
 	downAt  time.Time
 	running bool
+	heard   time.Time // when the last notification arrived; zero before the first
+
+	// state is ListenerState's last reading, for the scrapes that come
+	// while a delivery holds mu (a catch-up may, for long).
+	stateMu sync.Mutex
+	state   listenerState
+}
+
+// listenerState is what ListenerState returns.
+type listenerState struct {
+	listening bool
+	last      int64
+	heard     time.Time
 }
 
 // Listen hands fn every hub update committed from now on, by this instance
@@ -309,6 +322,7 @@ func (r *relay) listenOnce(ctx context.Context, first chan struct{}) (up bool, e
 			u = hub.Update{Seq: -1}
 		}
 		err = r.locked(ctx, func(ctx context.Context) error {
+			r.heard = time.Now()
 			if u.ID == "" { // too large to carry, or unreadable: read it
 				if u.Seq >= 0 && u.Seq <= r.last {
 					return nil
@@ -344,6 +358,28 @@ func (r *relay) listening() error {
 		return nil
 	}
 	return fmt.Errorf("not listening for other instances' updates since %s: %w", r.downAt.UTC().Format(time.RFC3339), r.down)
+}
+
+// ListenerState is the state of an instance's listening connection, for
+// GET /metrics: whether it listens, the Seq of the last update the relay
+// handed to the hub (-1 when unknown), and when the last notification
+// arrived (zero before the first). A notification carries no commit time
+// (and the instances' clocks need not agree), so the lag to watch is
+// in updates: the history's newest Seq less LastSeq.
+// It never waits for a delivery in progress: it then returns its last
+// reading.
+func (db *DB) ListenerState() (listening bool, lastSeq int64, heard time.Time) {
+	r := &db.relay
+	r.stateMu.Lock()
+	defer r.stateMu.Unlock()
+	if r.mu.TryLock() {
+		r.state = listenerState{listening: r.running && r.down == nil, last: r.last, heard: r.heard}
+		if !r.running {
+			r.state.last = -1
+		}
+		r.mu.Unlock()
+	}
+	return r.state.listening, r.state.last, r.state.heard
 }
 
 // stop stops the listening goroutine, if any, and waits for it.

@@ -206,6 +206,19 @@ func (db *DB) LastUpdate(ctx context.Context) (hub.Update, error) {
 	return u, nil
 }
 
+// HistorySpan returns the seqs of the oldest and newest updates of the
+// history, both 0 when it is empty: two lookups of its primary key,
+// however long the history is (GET /metrics reads it at every scrape).
+func (db *DB) HistorySpan(ctx context.Context) (oldest, newest int64, err error) {
+	// one min and one max, each its own subquery: SQLite reads a lone min
+	// or max from the index, and would scan the table for both in one select
+	err = db.read.QueryRowContext(ctx, `SELECT coalesce((SELECT min(seq) FROM hub_updates), 0), coalesce((SELECT max(seq) FROM hub_updates), 0)`).Scan(&oldest, &newest)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read the span of the history: %w", err)
+	}
+	return oldest, newest, nil
+}
+
 // LastUpdates returns the newest stored updates, oldest first: at most n,
 // whose data add up to at most maxBytes (none when the newest alone is
 // larger). The sizes are read first, without the data.

@@ -209,16 +209,19 @@ func testHistoryTopics(t *testing.T, s Store, us []hub.Update) {
 func testPrune(t *testing.T, open Opener) {
 	ctx := testContext(t)
 	s, _, _ := openFresh(t, open)
+	checkSpan(t, s, "empty", 0, 0)
 	old := appendUpdates(t, s, 3, "old")
 	// Sleeps only separate the two batches in time; nothing is timed.
 	time.Sleep(5 * time.Millisecond)
 	cut := time.Now()
 	time.Sleep(5 * time.Millisecond)
 	recent := appendUpdates(t, s, 4, "new")
+	checkSpan(t, s, "after appending", old[0].Seq, recent[3].Seq)
 
 	if err := s.PruneUpdates(ctx, 0, cut); err != nil {
 		t.Fatalf("PruneUpdates(0, cut): %v", err)
 	}
+	checkSpan(t, s, "after pruning by age", recent[0].Seq, recent[3].Seq)
 	got, err := collect(t, s, hub.EarliestID)
 	if err != nil {
 		t.Fatalf("UpdatesAfter: %v", err)
@@ -253,6 +256,16 @@ func testPrune(t *testing.T, open Opener) {
 	}
 	if last, err := s.LastUpdate(ctx); err != nil || last.ID != "" {
 		t.Errorf("after pruning everything: got last %+v, %v, want none", last, err)
+	}
+	checkSpan(t, s, "after pruning everything", 0, 0)
+}
+
+// checkSpan checks that the history's span is oldest to newest.
+func checkSpan(t *testing.T, s Store, when string, oldest, newest int64) {
+	t.Helper()
+	o, n, err := s.HistorySpan(testContext(t))
+	if err != nil || o != oldest || n != newest {
+		t.Errorf("HistorySpan %s: got %d, %d, %v; want %d, %d", when, o, n, err, oldest, newest)
 	}
 }
 

@@ -30,6 +30,8 @@ type Store interface {
 	hub.History
 	hub.Transport
 	Secret(ctx context.Context, name string, generate func() (string, error)) (string, error)
+	// HistorySpan is what GET /metrics reads of the history.
+	HistorySpan(ctx context.Context) (oldest, newest int64, err error)
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -101,6 +101,9 @@ func newTestAPI(t *testing.T, kind string, d Deps) *testAPI {
 	if d.HubSubscriberKey == nil {
 		d.HubSubscriberKey = key
 	}
+	if d.HubStats == nil {
+		d.HubStats = h.Stats
+	}
 	if d.Logger == nil {
 		d.Logger = logger
 	}

@@ -377,24 +377,7 @@ func TestReadyWhileCutOff(t *testing.T) {
 	if code, body := ready(); code != http.StatusOK {
 		t.Fatalf("GET /readyz before the cut: got %d (%s), want 200", code, body)
 	}
-	admin, err := pgx.Connect(t.Context(), pgtest.BaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(context.Background())
-	u, _ := url.Parse(dbURL)
-	name := strings.TrimPrefix(u.Path, "/")
-	allow := func(on bool) {
-		if _, err := admin.Exec(t.Context(), fmt.Sprintf(`ALTER DATABASE %s ALLOW_CONNECTIONS %t`, pgx.Identifier{name}.Sanitize(), on)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	allow(false)
-	defer allow(true)
-	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = $1 AND application_name = 'scoreboard-listen'`, name); err != nil {
-		t.Fatal(err)
-	}
+	allow := cutListeners(t, dbURL)
 	var code int
 	var body string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -405,7 +388,7 @@ func TestReadyWhileCutOff(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not listening for other instances' updates") {
 		t.Fatalf("GET /readyz while cut off: got %d (%q), want 503 saying it is not listening", code, body)
 	}
-	allow(true)
+	allow()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if code, body = ready(); code == http.StatusOK {
 			break
@@ -414,4 +397,41 @@ func TestReadyWhileCutOff(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("GET /readyz after the cut: got %d (%q), want 200", code, body)
 	}
+}
+
+// cutListeners cuts the listening connections of the instances on the
+// database at dbURL (pg_terminate_backend) and keeps them from connecting
+// again until allow is called (or the test ends); connections open
+// already stay open.
+func cutListeners(t *testing.T, dbURL string) (allow func()) {
+	t.Helper()
+	admin, err := pgx.Connect(t.Context(), pgtest.BaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	u, _ := url.Parse(dbURL)
+	name := strings.TrimPrefix(u.Path, "/")
+	set := func(on bool) error {
+		_, err := admin.Exec(context.Background(), fmt.Sprintf(`ALTER DATABASE %s ALLOW_CONNECTIONS %t`, pgx.Identifier{name}.Sanitize(), on))
+		return err
+	}
+	if err := set(false); err != nil {
+		t.Fatal(err)
+	}
+	allowed := false
+	allow = func() {
+		if !allowed {
+			allowed = true
+			if err := set(true); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(allow)
+	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = $1 AND application_name = 'scoreboard-listen'`, name); err != nil {
+		t.Fatal(err)
+	}
+	return allow
 }

@@ -32,6 +32,9 @@ type Deps struct {
 	Hub http.Handler
 	// HubStats, if set, gives the hub's counters to GET /metrics.
 	HubStats func() hub.Stats
+	// Instance, if set, names this process on GET /metrics
+	// (scoreboard_instance_info), to tell instances apart.
+	Instance string
 	// PublicURL is the server's public base URL (no trailing slash): the
 	// base of match topics and links, and, when it is https, what makes
 	// session cookies Secure.
@@ -121,7 +124,7 @@ func newServer(d Deps) (*server, *chi.Mux) {
 		s.readyTimeout = 2 * time.Second
 	}
 	s.limiter = newInFlightLimiter(d.MaxAPIInFlight, d.MaxAPIInFlightPerAddress, d.BodyTimeout)
-	m := newMetrics(d.HubStats)
+	m := newMetrics(d.HubStats, d.Store, d.Instance, s.log)
 
 	r := chi.NewRouter()
 	// Recovery sits inside logging and metrics so that a panic is counted
