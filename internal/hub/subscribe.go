@@ -214,7 +214,6 @@ func (h *Hub) replay(ctx context.Context, s *subscriber, sw *sseWriter, lastID s
 		return 0, sw.start(header)
 	}
 	if boundary, ok, err := h.replayRecent(s, sw, lastID); ok {
-		h.stats.ringReplays.Add(1)
 		return boundary, err
 	}
 	h.stats.historyReplays.Add(1)
@@ -267,6 +266,7 @@ func (h *Hub) replayRecent(s *subscriber, sw *sseWriter, lastID string) (boundar
 	if !ok || !s.mayReceive(from.private, from.topics) {
 		return 0, false, nil
 	}
+	h.stats.ringReplays.Add(1) // before the stream starts: a client that sees it started sees it counted
 	if err := sw.start(lastID); err != nil {
 		return 0, true, err
 	}
