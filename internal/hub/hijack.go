@@ -251,7 +251,7 @@ func (hc *hconn) finish(buf *[]byte, n int) {
 	hc.work()
 }
 
-// collect drains the queue as writeQueued does and returns one HTTP
+// collect takes the queue as writeQueued does and returns one HTTP
 // chunk of what is to be written, or nil when there is nothing.
 func (hc *hconn) collect() *[]byte {
 	bp := batches.Get().(*[]*event)
@@ -260,25 +260,11 @@ func (hc *hconn) collect() *[]byte {
 		*bp = (*bp)[:0]
 		batches.Put(bp)
 	}()
-	batch := *bp
-	coalescing := false
-	for len(batch) < hc.c.h.cfg.QueueSize {
-		select {
-		case ev := <-hc.s.queue:
-			batch = append(batch, ev)
-			coalescing = coalescing || ev.key != ""
-			continue
-		default:
-		}
-		break
-	}
+	batch := hc.s.queue.take(*bp)
 	*bp = batch
-	if coalescing {
-		supersede(batch)
-	}
 	size := 0
 	for i, ev := range batch {
-		if ev == nil || ev.seq != 0 && ev.seq <= hc.boundary {
+		if ev.seq != 0 && ev.seq <= hc.boundary {
 			batch[i] = nil
 			continue
 		}

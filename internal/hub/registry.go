@@ -9,7 +9,8 @@ type subscriber struct {
 	id        string // urn:uuid:…, the {subscriber} of subscription topics
 	selectors []Selector
 	claims    Claims
-	queue     chan *event
+	queue     queue
+	limit     int           // how many events may wait in queue (Config.QueueSize)
 	done      chan struct{} // closed by kill
 	closeOnce sync.Once
 	reason    string // why done was closed; set before closing it
@@ -17,8 +18,8 @@ type subscriber struct {
 	// so that a subscriber stuck on a full socket leaves at once.
 	abort func()
 	// wake, when set, is called (under registry.mu) after an update is
-	// queued: the hijacked path has no goroutine waiting on the queue.
-	// Set under registry.mu.
+	// queued: the hijacked path schedules a writer, the net/http path
+	// signals its goroutine. Set under registry.mu.
 	wake func()
 	// mark is the generation of the last dispatch that considered this
 	// subscriber, so that one matched by several selectors gets an update
@@ -31,7 +32,7 @@ func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int
 		id:        id,
 		selectors: selectors,
 		claims:    claims,
-		queue:     make(chan *event, queueSize),
+		limit:     queueSize,
 		done:      make(chan struct{}),
 		abort:     func() {},
 	}
@@ -127,7 +128,7 @@ func (n *newest) lastFor(claims Claims) lastUpdate {
 // visit anonymous fans, even those subscribed to "*".
 //
 // One mutex guards it all; dispatch holds it while it enqueues (a
-// non-blocking send per subscriber), which serializes dispatches so that
+// non-blocking push per subscriber), which serializes dispatches so that
 // subscribers see updates in the order the hub dispatched them, and makes
 // "registered before or after an update" exact.
 type registry struct {
@@ -229,16 +230,14 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 		return false // killed, and leaving: its writer no longer reads
 	default:
 	}
-	select {
-	case s.queue <- ev:
-		if s.wake != nil {
-			s.wake()
-		}
-		return true
-	default:
+	if !s.queue.push(ev, s.limit) {
 		r.onSlow(s)
 		return false
 	}
+	if s.wake != nil {
+		s.wake()
+	}
+	return true
 }
 
 // privateReceiver reports whether a subscriber would receive a private
