@@ -66,12 +66,6 @@ type hconn struct {
 	endOnce   sync.Once
 	// cleanup is what the subscribe handler would have done on return.
 	cleanup func(reason string)
-	// rawWrite as a func, made once; wb, wn and werr are its buffer,
-	// progress and error, used by one goroutine at a time (state 1).
-	rawWriteFn func(uintptr) bool
-	wb         []byte
-	wn         int
-	werr       error
 }
 
 func newConns(h *Hub) *conns {
@@ -114,7 +108,6 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	}
 	// From here the stream is ours, whatever happens.
 	hc := &hconn{c: c, s: s, conn: conn, boundary: boundary, cleanup: cleanup}
-	hc.rawWriteFn = hc.rawWrite
 	sc, ok := conn.(syscall.Conn)
 	if ok {
 		hc.raw, err = sc.SyscallConn()
@@ -181,6 +174,7 @@ func (c *conns) schedule(hc *hconn) {
 // writer writes the scheduled connections until the hub shuts down.
 func (c *conns) writer() {
 	defer c.wg.Done()
+	w := newRawWriter()
 	for {
 		c.runMu.Lock()
 		for len(c.run) == 0 {
@@ -199,13 +193,14 @@ func (c *conns) writer() {
 			c.run = c.run[:0:0]
 		}
 		c.runMu.Unlock()
-		hc.work()
+		hc.work(w)
 	}
 }
 
 // work writes what hc's subscriber has queued (and a heartbeat when
-// due) until nothing is left; it holds hc (state 1) and gives it back.
-func (hc *hconn) work() {
+// due) with w until nothing is left; it holds hc (state 1) and gives it
+// back.
+func (hc *hconn) work(w *rawWriter) {
 	for {
 		hc.again.Store(false)
 		if reason := hc.s.killedFor(); reason != "" {
@@ -214,7 +209,7 @@ func (hc *hconn) work() {
 		}
 		buf := hc.collect()
 		if buf != nil {
-			n, err := hc.tryWrite(*buf)
+			n, err := w.try(hc.raw, *buf)
 			if err != nil {
 				putChunk(buf)
 				hc.end("write: " + err.Error())
@@ -234,7 +229,8 @@ func (hc *hconn) work() {
 }
 
 // finish writes the rest of a chunk the socket could not take at once,
-// under the write deadline, then goes on with hc.
+// under the write deadline, then hands hc, which it still holds, back to
+// the writers.
 func (hc *hconn) finish(buf *[]byte, n int) {
 	hc.conn.SetWriteDeadline(time.Now().Add(hc.c.h.cfg.WriteTimeout))
 	if reason := hc.s.killedFor(); reason != "" { // abort's deadline may precede ours
@@ -248,7 +244,7 @@ func (hc *hconn) finish(buf *[]byte, n int) {
 		hc.end("write: " + err.Error())
 		return
 	}
-	hc.work()
+	hc.c.schedule(hc)
 }
 
 // collect takes the queue as writeQueued does and returns one HTTP
@@ -304,33 +300,49 @@ func putChunk(b *[]byte) {
 	}
 }
 
-// tryWrite writes b without waiting: n is what the socket took. It
-// allocates nothing: the function given to RawConn.Write is made once.
-func (hc *hconn) tryWrite(b []byte) (n int, err error) {
-	hc.wb, hc.wn, hc.werr = b, 0, nil
-	if err := hc.raw.Write(hc.rawWriteFn); err != nil {
-		return hc.wn, err
+// rawWriter writes to hijacked sockets without waiting and without
+// allocating: each writer goroutine has one, whose function for
+// RawConn.Write is made once; b, n and err are that function's buffer,
+// progress and error.
+type rawWriter struct {
+	b   []byte
+	n   int
+	err error
+	fn  func(uintptr) bool
+}
+
+func newRawWriter() *rawWriter {
+	w := &rawWriter{}
+	w.fn = w.write
+	return w
+}
+
+// try writes b to raw without waiting: n is what the socket took.
+func (w *rawWriter) try(raw syscall.RawConn, b []byte) (n int, err error) {
+	w.b, w.n, w.err = b, 0, nil
+	if err := raw.Write(w.fn); err != nil {
+		return w.n, err
 	}
-	n, err = hc.wn, hc.werr
-	hc.wb, hc.werr = nil, nil
+	n, err = w.n, w.err
+	w.b, w.err = nil, nil
 	return n, err
 }
 
-// rawWrite is tryWrite's function: it writes hc.wb until the socket
-// takes no more, and reports it is done whatever happened.
-func (hc *hconn) rawWrite(fd uintptr) bool {
-	for hc.wn < len(hc.wb) {
-		m, e := syscall.Write(int(fd), hc.wb[hc.wn:])
+// write is try's function: it writes w.b until the socket takes no
+// more, and reports it is done whatever happened.
+func (w *rawWriter) write(fd uintptr) bool {
+	for w.n < len(w.b) {
+		m, e := syscall.Write(int(fd), w.b[w.n:])
 		if e == syscall.EINTR {
 			continue
 		}
 		if e != nil {
 			if e != syscall.EAGAIN {
-				hc.werr = e
+				w.err = e
 			}
 			break
 		}
-		hc.wn += m
+		w.n += m
 	}
 	return true
 }
@@ -350,7 +362,7 @@ func (hc *hconn) end(reason string) {
 		c.mu.Unlock()
 		if watched && hc.raw != nil {
 			hc.raw.Control(func(fd uintptr) { syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil) })
-			// not tryWrite: a writer may hold hc meanwhile (at shutdown)
+			// not a rawWriter's: a writer may hold hc meanwhile (at shutdown)
 			hc.raw.Write(func(fd uintptr) bool { syscall.Write(int(fd), lastChunk); return true })
 		}
 		hc.conn.Close()

@@ -8,7 +8,9 @@ import "sync"
 type subscriber struct {
 	id        string // urn:uuid:…, the {subscriber} of subscription topics
 	selectors []Selector
-	claims    Claims
+	// claims are the token's; all anonymous subscribers share one zero
+	// Claims, which tens of thousands of fans need not hold each.
+	claims    *Claims
 	queue     queue
 	limit     int           // how many events may wait in queue (Config.QueueSize)
 	done      chan struct{} // closed by kill
@@ -31,11 +33,23 @@ func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int
 	return &subscriber{
 		id:        id,
 		selectors: selectors,
-		claims:    claims,
+		claims:    claimsOf(claims),
 		limit:     queueSize,
 		done:      make(chan struct{}),
 		abort:     func() {},
 	}
+}
+
+// noClaims are the claims of every subscriber without a token.
+var noClaims Claims
+
+// claimsOf returns c, or noClaims when c grants nothing and has no
+// expiry.
+func claimsOf(c Claims) *Claims {
+	if len(c.Publish) == 0 && len(c.Subscribe) == 0 && c.Payload == nil && c.ExpiresAt.IsZero() {
+		return &noClaims
+	}
+	return &c
 }
 
 // kill ends the subscriber's stream and reports whether this was the
@@ -168,7 +182,7 @@ func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	if len(s.claims.Subscribe) > 0 {
 		r.private.add(s)
 	}
-	return r.newest.lastFor(s.claims), true
+	return r.newest.lastFor(*s.claims), true
 }
 
 // remove unregisters s; after it returns, no dispatch touches s.
