@@ -5,6 +5,7 @@ package hub
 import (
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,14 +41,22 @@ type conns struct {
 	closed bool
 
 	runMu sync.Mutex
-	run   []*hconn
+	run   []*hconn // scheduled: run[head:]
+	head  int
 	cond  *sync.Cond
 	stop  chan struct{}
 	wg    sync.WaitGroup
 }
 
-// writers is how many goroutines write to the hijacked connections.
-const writers = 4
+// writers is how many goroutines write to the hijacked connections: one
+// per CPU (at least two), since their writes never block; more would only
+// take turns on the same CPUs.
+var writers = max(2, runtime.GOMAXPROCS(0))
+
+// writerBatch is the most connections a writer takes at a time: one lock
+// per batch instead of one per connection while a fan-out schedules
+// thousands, yet the others' share is left for the other writers.
+const writerBatch = 64
 
 // hconn is one hijacked subscriber's connection.
 type hconn struct {
@@ -171,13 +180,15 @@ func (c *conns) schedule(hc *hconn) {
 	c.cond.Signal()
 }
 
-// writer writes the scheduled connections until the hub shuts down.
+// writer writes the scheduled connections until the hub shuts down,
+// taking a batch of them at a time (see writerBatch).
 func (c *conns) writer() {
 	defer c.wg.Done()
 	w := newRawWriter()
+	batch := make([]*hconn, 0, writerBatch)
 	for {
 		c.runMu.Lock()
-		for len(c.run) == 0 {
+		for c.head == len(c.run) {
 			select {
 			case <-c.stop:
 				c.runMu.Unlock()
@@ -186,14 +197,19 @@ func (c *conns) writer() {
 			}
 			c.cond.Wait()
 		}
-		hc := c.run[0]
-		c.run[0] = nil
-		c.run = c.run[1:]
-		if len(c.run) == 0 {
-			c.run = c.run[:0:0]
+		ready := c.run[c.head:]
+		n := min(max(1, len(ready)/writers), writerBatch, len(ready))
+		batch = append(batch[:0], ready[:n]...)
+		clear(ready[:n])
+		c.head += n
+		if c.head == len(c.run) { // keep the array: no allocation per fan-out
+			c.run, c.head = c.run[:0], 0
 		}
 		c.runMu.Unlock()
-		hc.work(w)
+		for _, hc := range batch {
+			hc.work(w)
+		}
+		clear(batch)
 	}
 }
 
