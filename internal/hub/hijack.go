@@ -40,6 +40,9 @@ type conns struct {
 	next   uint64
 	closed bool
 
+	// open counts the registered connections, which close waits for.
+	open sync.WaitGroup
+
 	runMu sync.Mutex
 	run   []*hconn // scheduled: run[head:]
 	head  int
@@ -60,10 +63,14 @@ const writerBatch = 64
 
 // hconn is one hijacked subscriber's connection.
 type hconn struct {
-	c        *conns
-	s        *subscriber
-	conn     net.Conn
-	raw      syscall.RawConn
+	c    *conns
+	s    *subscriber
+	conn net.Conn
+	raw  syscall.RawConn
+	// fd is conn's descriptor, written to directly by the goroutine that
+	// holds hc (state 1), which alone ends hc: so it is never written to
+	// once closed, and RawConn.Write's locking is spared on each write.
+	fd       int
 	tok      uint64
 	boundary int64
 	// state is 1 while the connection is scheduled or being written, so
@@ -127,6 +134,7 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	hc.tok = c.next
 	if ok && err == nil && !closed {
 		c.byTok[hc.tok] = hc
+		c.open.Add(1)
 	}
 	c.mu.Unlock()
 	hc.state.Store(1) // adopt's first run, below
@@ -134,11 +142,10 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 		hc.end("the connection cannot be hijacked")
 		return true
 	}
-	var fd int
-	hc.raw.Control(func(f uintptr) { fd = int(f) })
+	hc.raw.Control(func(f uintptr) { hc.fd = int(f) })
 	ev := syscall.EpollEvent{Events: syscall.EPOLLRDHUP | epollET}
 	ev.Fd, ev.Pad = int32(uint32(hc.tok)), int32(uint32(hc.tok>>32))
-	if err := syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_ADD, hc.fd, &ev); err != nil {
 		hc.end("watch the connection: " + err.Error())
 		return true
 	}
@@ -184,7 +191,6 @@ func (c *conns) schedule(hc *hconn) {
 // taking a batch of them at a time (see writerBatch).
 func (c *conns) writer() {
 	defer c.wg.Done()
-	w := newRawWriter()
 	batch := make([]*hconn, 0, writerBatch)
 	for {
 		c.runMu.Lock()
@@ -207,16 +213,15 @@ func (c *conns) writer() {
 		}
 		c.runMu.Unlock()
 		for _, hc := range batch {
-			hc.work(w)
+			hc.work()
 		}
 		clear(batch)
 	}
 }
 
 // work writes what hc's subscriber has queued (and a heartbeat when
-// due) with w until nothing is left; it holds hc (state 1) and gives it
-// back.
-func (hc *hconn) work(w *rawWriter) {
+// due) until nothing is left; it holds hc (state 1) and gives it back.
+func (hc *hconn) work() {
 	for {
 		hc.again.Store(false)
 		if reason := hc.s.killedFor(); reason != "" {
@@ -225,7 +230,7 @@ func (hc *hconn) work(w *rawWriter) {
 		}
 		buf := hc.collect()
 		if buf != nil {
-			n, err := w.try(hc.raw, *buf)
+			n, err := tryWrite(hc.fd, *buf)
 			if err != nil {
 				putChunk(buf)
 				hc.end("write: " + err.Error())
@@ -316,55 +321,27 @@ func putChunk(b *[]byte) {
 	}
 }
 
-// rawWriter writes to hijacked sockets without waiting and without
-// allocating: each writer goroutine has one, whose function for
-// RawConn.Write is made once; b, n and err are that function's buffer,
-// progress and error.
-type rawWriter struct {
-	b   []byte
-	n   int
-	err error
-	fn  func(uintptr) bool
-}
-
-func newRawWriter() *rawWriter {
-	w := &rawWriter{}
-	w.fn = w.write
-	return w
-}
-
-// try writes b to raw without waiting: n is what the socket took.
-func (w *rawWriter) try(raw syscall.RawConn, b []byte) (n int, err error) {
-	w.b, w.n, w.err = b, 0, nil
-	if err := raw.Write(w.fn); err != nil {
-		return w.n, err
-	}
-	n, err = w.n, w.err
-	w.b, w.err = nil, nil
-	return n, err
-}
-
-// write is try's function: it writes w.b until the socket takes no
-// more, and reports it is done whatever happened.
-func (w *rawWriter) write(fd uintptr) bool {
-	for w.n < len(w.b) {
-		m, e := syscall.Write(int(fd), w.b[w.n:])
-		if e == syscall.EINTR {
+// tryWrite writes b to fd without waiting: n is what the socket took.
+func tryWrite(fd int, b []byte) (n int, err error) {
+	for n < len(b) {
+		m, err := syscall.Write(fd, b[n:])
+		if err == syscall.EINTR {
 			continue
 		}
-		if e != nil {
-			if e != syscall.EAGAIN {
-				w.err = e
-			}
-			break
+		if err == syscall.EAGAIN {
+			return n, nil
 		}
-		w.n += m
+		if err != nil {
+			return n, err
+		}
+		n += m
 	}
-	return true
+	return n, nil
 }
 
 // end closes hc's stream once: the last chunk if the socket takes it,
-// then the connection, then the handler's cleanup.
+// then the connection, then the handler's cleanup. Only the goroutine
+// that holds hc (state 1) calls it once hc is registered (see fd).
 func (hc *hconn) end(reason string) {
 	hc.endOnce.Do(func() {
 		hc.s.kill(reason)
@@ -377,12 +354,14 @@ func (hc *hconn) end(reason string) {
 		delete(c.byTok, hc.tok)
 		c.mu.Unlock()
 		if watched && hc.raw != nil {
-			hc.raw.Control(func(fd uintptr) { syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil) })
-			// not a rawWriter's: a writer may hold hc meanwhile (at shutdown)
-			hc.raw.Write(func(fd uintptr) bool { syscall.Write(int(fd), lastChunk); return true })
+			syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, hc.fd, nil)
+			tryWrite(hc.fd, lastChunk)
 		}
 		hc.conn.Close()
 		hc.cleanup(hc.s.killedFor())
+		if watched {
+			c.open.Done()
+		}
 	})
 }
 
@@ -442,7 +421,10 @@ func (c *conns) heartbeats() {
 }
 
 // close ends every hijacked stream (the registry has killed their
-// subscribers) and stops the goroutines.
+// subscribers) and stops the goroutines. Each stream ends in the
+// goroutine that holds it, woken for that, never beside a write in
+// progress (see hconn.fd); a write under way returns at once (kill's
+// abort set a past deadline).
 func (c *conns) close() {
 	if c == nil {
 		return
@@ -455,8 +437,9 @@ func (c *conns) close() {
 	}
 	c.mu.Unlock()
 	for _, hc := range all {
-		hc.end("the hub is shutting down")
+		hc.wakeUp()
 	}
+	c.open.Wait()
 	c.runMu.Lock() // so that no writer misses the broadcast
 	close(c.stop)
 	c.runMu.Unlock()

@@ -1,6 +1,9 @@
 package hub
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // subscriber is one open stream on the delivery side: what it selects, what
 // its token lets it see, and the queue its writer drains. The protocol layer
@@ -15,7 +18,8 @@ type subscriber struct {
 	limit     int           // how many events may wait in queue (Config.QueueSize)
 	done      chan struct{} // closed by kill
 	closeOnce sync.Once
-	reason    string // why done was closed; set before closing it
+	killed    atomic.Bool // set by kill before done is closed: a cheaper test than done
+	reason    string      // why done was closed; set before killed
 	// abort unblocks a write in progress (it sets a past write deadline),
 	// so that a subscriber stuck on a full socket leaves at once.
 	abort func()
@@ -58,6 +62,7 @@ func (s *subscriber) kill(reason string) (first bool) {
 	s.closeOnce.Do(func() {
 		first = true
 		s.reason = reason
+		s.killed.Store(true)
 		close(s.done)
 		s.abort()
 	})
@@ -66,12 +71,10 @@ func (s *subscriber) kill(reason string) (first bool) {
 
 // killedFor returns why the subscriber was killed, or "" if it was not.
 func (s *subscriber) killedFor() string {
-	select {
-	case <-s.done:
-		return s.reason // written before done was closed
-	default:
+	if !s.killed.Load() {
 		return ""
 	}
+	return s.reason // written before killed
 }
 
 // mayReceive reports whether the subscriber's token lets it see an update
@@ -239,10 +242,8 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	if !s.mayReceive(u.Private, u.Topics) {
 		return false
 	}
-	select {
-	case <-s.done:
+	if s.killed.Load() {
 		return false // killed, and leaving: its writer no longer reads
-	default:
 	}
 	if !s.queue.push(ev, s.limit) {
 		r.onSlow(s)
