@@ -208,8 +208,13 @@ func (c *conns) writer() {
 		batch = append(batch[:0], ready[:n]...)
 		clear(ready[:n])
 		c.head += n
-		if c.head == len(c.run) { // keep the array: no allocation per fan-out
-			c.run, c.head = c.run[:0], 0
+		// Keep the array (no allocation per fan-out), and drop the taken
+		// part once it is half of it: a list that never empties does not
+		// grow for ever.
+		if c.head >= len(c.run)/2 {
+			m := copy(c.run, c.run[c.head:])
+			clear(c.run[m:])
+			c.run, c.head = c.run[:m], 0
 		}
 		c.runMu.Unlock()
 		for _, hc := range batch {
