@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,5 +194,77 @@ func TestStalledReaderIsDisconnectedByTheWriteDeadline(t *testing.T) {
 	}
 	if got := stalled.ended(t); len(got) >= updates {
 		t.Errorf("stalled reader: got all %d updates, want its stream cut short", updates)
+	}
+}
+
+// A subscriber that falls behind in a burst of coalescing updates (a
+// match's, which carry its whole state) skips to the newest state of the
+// topic instead of being disconnected as too slow, still gets, in order,
+// the update that does not coalesce (a Mercure publisher's), and resuming
+// from an id it got replays exactly the stored updates after it, those
+// it skipped included.
+func TestCoalescingUpdatesSkipToTheNewestAndResumeExactly(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 4, WriteTimeout: time.Minute, Heartbeat: time.Hour})
+	topic := "https://example.com/matches/7"
+	behind := subscribe(t, th.subURL([]string{topic})) // not read until the burst is over
+	ctx := context.Background()
+	store := func(data string, coalesce bool) string {
+		t.Helper()
+		u, err := th.history.AppendUpdate(ctx, hub.Update{Topics: []string{topic}, Data: data, Coalesce: coalesce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	const burst = 400 // 64 KiB each, ~26 MB: far beyond the socket buffers and the queue of 4
+	state := strings.Repeat("x", 64<<10)
+	var ids []string
+	publisher := ""
+	for i := range burst {
+		if i == burst/2 {
+			publisher = store("from a publisher", false)
+			ids = append(ids, publisher)
+		}
+		ids = append(ids, store(state, true))
+	}
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != ids[len(ids)-1] {
+		got = append(got, behind.next(t).ID)
+	}
+	if n := th.Stats().SlowDisconnects; n != 0 {
+		t.Fatalf("SlowDisconnects: got %d, want 0 (coalescing updates never fill the queue)", n)
+	}
+	if len(got) >= len(ids) {
+		t.Errorf("got all %d updates, want the superseded ones skipped", len(ids))
+	}
+	pos := map[string]int{}
+	for i, id := range ids {
+		pos[id] = i
+	}
+	for i, id := range got {
+		if i > 0 && pos[id] <= pos[got[i-1]] {
+			t.Fatalf("event #%d: got %q after %q, want ids in the order stored", i, id, got[i-1])
+		}
+	}
+	if !slices.Contains(got, publisher) {
+		t.Errorf("the publisher's update %q was skipped, want every update that does not coalesce", publisher)
+	}
+	behind.close()
+	more := []string{store("a", true), store("b", false), store("c", true)}
+	// From the last id it got: exactly what followed.
+	again := subscribe(t, th.subURL([]string{topic}, "lastEventID", got[len(got)-1]))
+	if resumed := again.readIDs(t, len(more)); !cmp.Equal(resumed, more) {
+		t.Errorf("resuming from the newest state %q: got %q, want %q", got[len(got)-1], resumed, more)
+	}
+	// From the one before: every stored update after it, skipped ones too.
+	from := got[len(got)-2]
+	want := append(slices.Clone(ids[pos[from]+1:]), more...)
+	if resumed := subscribe(t, th.subURL([]string{topic}, "lastEventID", from)).readIDs(t, len(want)); !cmp.Equal(resumed, want) {
+		t.Errorf("resuming from %q: got %d ids %q, want %d: %q", from, len(resumed), resumed, len(want), want)
+	}
+	last := store("after", true)
+	if e := again.next(t); e.ID != last {
+		t.Errorf("after the replay: got %q, want %q alone", e.ID, last)
 	}
 }

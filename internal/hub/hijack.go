@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,22 +41,37 @@ type conns struct {
 	next   uint64
 	closed bool
 
+	// open counts the registered connections, which close waits for.
+	open sync.WaitGroup
+
 	runMu sync.Mutex
-	run   []*hconn
+	run   []*hconn // scheduled: run[head:]
+	head  int
 	cond  *sync.Cond
 	stop  chan struct{}
 	wg    sync.WaitGroup
 }
 
-// writers is how many goroutines write to the hijacked connections.
-const writers = 4
+// writers is how many goroutines write to the hijacked connections: one
+// per CPU (at least two), since their writes never block; more would only
+// take turns on the same CPUs.
+var writers = max(2, runtime.GOMAXPROCS(0))
+
+// writerBatch is the most connections a writer takes at a time: one lock
+// per batch instead of one per connection while a fan-out schedules
+// thousands, yet the others' share is left for the other writers.
+const writerBatch = 64
 
 // hconn is one hijacked subscriber's connection.
 type hconn struct {
-	c        *conns
-	s        *subscriber
-	conn     net.Conn
-	raw      syscall.RawConn
+	c    *conns
+	s    *subscriber
+	conn net.Conn
+	raw  syscall.RawConn
+	// fd is conn's descriptor, written to directly by the goroutine that
+	// holds hc (state 1), which alone ends hc: so it is never written to
+	// once closed, and RawConn.Write's locking is spared on each write.
+	fd       int
 	tok      uint64
 	boundary int64
 	// state is 1 while the connection is scheduled or being written, so
@@ -67,14 +83,8 @@ type hconn struct {
 	endOnce   sync.Once
 	// cleanup is what the subscribe handler would have done on return.
 	cleanup func(reason string)
-	// rawWrite as a func, made once; wb, wn and werr are its buffer,
-	// progress and error, used by one goroutine at a time (state 1).
-	rawWriteFn func(uintptr) bool
-	wb         []byte
-	wn         int
-	werr       error
 	// oldest is the first update of the chunk being written, for the
-	// latency once it is (see counters.wrote).
+	// latency once it is (see counters.wrote); used by its holder alone.
 	oldest *event
 }
 
@@ -121,7 +131,6 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	// the write deadline drops it must not grow with its backlog.
 	capSendBuffer(conn)
 	hc := &hconn{c: c, s: s, conn: conn, boundary: boundary, cleanup: cleanup}
-	hc.rawWriteFn = hc.rawWrite
 	sc, ok := conn.(syscall.Conn)
 	if ok {
 		hc.raw, err = sc.SyscallConn()
@@ -132,6 +141,7 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	hc.tok = c.next
 	if ok && err == nil && !closed {
 		c.byTok[hc.tok] = hc
+		c.open.Add(1)
 	}
 	c.mu.Unlock()
 	hc.state.Store(1) // adopt's first run, below
@@ -139,11 +149,10 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 		hc.end("the connection cannot be hijacked")
 		return true
 	}
-	var fd int
-	hc.raw.Control(func(f uintptr) { fd = int(f) })
+	hc.raw.Control(func(f uintptr) { hc.fd = int(f) })
 	ev := syscall.EpollEvent{Events: syscall.EPOLLRDHUP | epollET}
 	ev.Fd, ev.Pad = int32(uint32(hc.tok)), int32(uint32(hc.tok>>32))
-	if err := syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_ADD, hc.fd, &ev); err != nil {
 		hc.end("watch the connection: " + err.Error())
 		return true
 	}
@@ -185,12 +194,14 @@ func (c *conns) schedule(hc *hconn) {
 	c.cond.Signal()
 }
 
-// writer writes the scheduled connections until the hub shuts down.
+// writer writes the scheduled connections until the hub shuts down,
+// taking a batch of them at a time (see writerBatch).
 func (c *conns) writer() {
 	defer c.wg.Done()
+	batch := make([]*hconn, 0, writerBatch)
 	for {
 		c.runMu.Lock()
-		for len(c.run) == 0 {
+		for c.head == len(c.run) {
 			select {
 			case <-c.stop:
 				c.runMu.Unlock()
@@ -199,14 +210,24 @@ func (c *conns) writer() {
 			}
 			c.cond.Wait()
 		}
-		hc := c.run[0]
-		c.run[0] = nil
-		c.run = c.run[1:]
-		if len(c.run) == 0 {
-			c.run = c.run[:0:0]
+		ready := c.run[c.head:]
+		n := min(max(1, len(ready)/writers), writerBatch, len(ready))
+		batch = append(batch[:0], ready[:n]...)
+		clear(ready[:n])
+		c.head += n
+		// Keep the array (no allocation per fan-out), and drop the taken
+		// part once it is half of it: a list that never empties does not
+		// grow for ever.
+		if c.head >= len(c.run)/2 {
+			m := copy(c.run, c.run[c.head:])
+			clear(c.run[m:])
+			c.run, c.head = c.run[:m], 0
 		}
 		c.runMu.Unlock()
-		hc.work()
+		for _, hc := range batch {
+			hc.work()
+		}
+		clear(batch)
 	}
 }
 
@@ -221,7 +242,7 @@ func (hc *hconn) work() {
 		}
 		buf := hc.collect()
 		if buf != nil {
-			n, err := hc.tryWrite(*buf)
+			n, err := tryWrite(hc.fd, *buf)
 			if err != nil {
 				putChunk(buf)
 				hc.end("write: " + err.Error())
@@ -242,7 +263,8 @@ func (hc *hconn) work() {
 }
 
 // finish writes the rest of a chunk the socket could not take at once,
-// under the write deadline, then goes on with hc.
+// under the write deadline, then hands hc, which it still holds, back to
+// the writers.
 func (hc *hconn) finish(buf *[]byte, n int) {
 	hc.conn.SetWriteDeadline(time.Now().Add(hc.c.h.cfg.WriteTimeout))
 	if reason := hc.s.killedFor(); reason != "" { // abort's deadline may precede ours
@@ -257,10 +279,10 @@ func (hc *hconn) finish(buf *[]byte, n int) {
 		return
 	}
 	hc.c.h.stats.wrote(hc.oldest)
-	hc.work()
+	hc.c.schedule(hc)
 }
 
-// collect drains the queue as writeQueued does and returns one HTTP
+// collect takes the queue as writeQueued does and returns one HTTP
 // chunk of what is to be written, or nil when there is nothing.
 func (hc *hconn) collect() *[]byte {
 	bp := batches.Get().(*[]*event)
@@ -269,26 +291,12 @@ func (hc *hconn) collect() *[]byte {
 		*bp = (*bp)[:0]
 		batches.Put(bp)
 	}()
-	batch := *bp
-	coalescing := false
-	for len(batch) < hc.c.h.cfg.QueueSize {
-		select {
-		case ev := <-hc.s.queue:
-			batch = append(batch, ev)
-			coalescing = coalescing || ev.key != ""
-			continue
-		default:
-		}
-		break
-	}
+	batch := hc.s.queue.take(*bp)
 	*bp = batch
-	if coalescing {
-		supersede(batch)
-	}
 	size := 0
 	hc.oldest = nil
 	for i, ev := range batch {
-		if ev == nil || ev.seq != 0 && ev.seq <= hc.boundary {
+		if ev.seq != 0 && ev.seq <= hc.boundary {
 			batch[i] = nil
 			continue
 		}
@@ -329,39 +337,27 @@ func putChunk(b *[]byte) {
 	}
 }
 
-// tryWrite writes b without waiting: n is what the socket took. It
-// allocates nothing: the function given to RawConn.Write is made once.
-func (hc *hconn) tryWrite(b []byte) (n int, err error) {
-	hc.wb, hc.wn, hc.werr = b, 0, nil
-	if err := hc.raw.Write(hc.rawWriteFn); err != nil {
-		return hc.wn, err
-	}
-	n, err = hc.wn, hc.werr
-	hc.wb, hc.werr = nil, nil
-	return n, err
-}
-
-// rawWrite is tryWrite's function: it writes hc.wb until the socket
-// takes no more, and reports it is done whatever happened.
-func (hc *hconn) rawWrite(fd uintptr) bool {
-	for hc.wn < len(hc.wb) {
-		m, e := syscall.Write(int(fd), hc.wb[hc.wn:])
-		if e == syscall.EINTR {
+// tryWrite writes b to fd without waiting: n is what the socket took.
+func tryWrite(fd int, b []byte) (n int, err error) {
+	for n < len(b) {
+		m, err := syscall.Write(fd, b[n:])
+		if err == syscall.EINTR {
 			continue
 		}
-		if e != nil {
-			if e != syscall.EAGAIN {
-				hc.werr = e
-			}
-			break
+		if err == syscall.EAGAIN {
+			return n, nil
 		}
-		hc.wn += m
+		if err != nil {
+			return n, err
+		}
+		n += m
 	}
-	return true
+	return n, nil
 }
 
 // end closes hc's stream once: the last chunk if the socket takes it,
-// then the connection, then the handler's cleanup.
+// then the connection, then the handler's cleanup. Only the goroutine
+// that holds hc (state 1) calls it once hc is registered (see fd).
 func (hc *hconn) end(reason string) {
 	hc.endOnce.Do(func() {
 		hc.s.kill(reason)
@@ -374,12 +370,14 @@ func (hc *hconn) end(reason string) {
 		delete(c.byTok, hc.tok)
 		c.mu.Unlock()
 		if watched && hc.raw != nil {
-			hc.raw.Control(func(fd uintptr) { syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil) })
-			// not tryWrite: a writer may hold hc meanwhile (at shutdown)
-			hc.raw.Write(func(fd uintptr) bool { syscall.Write(int(fd), lastChunk); return true })
+			syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, hc.fd, nil)
+			tryWrite(hc.fd, lastChunk)
 		}
 		hc.conn.Close()
 		hc.cleanup(hc.s.killedFor())
+		if watched {
+			c.open.Done()
+		}
 	})
 }
 
@@ -439,7 +437,10 @@ func (c *conns) heartbeats() {
 }
 
 // close ends every hijacked stream (the registry has killed their
-// subscribers) and stops the goroutines.
+// subscribers) and stops the goroutines. Each stream ends in the
+// goroutine that holds it, woken for that, never beside a write in
+// progress (see hconn.fd); a write under way returns at once (kill's
+// abort set a past deadline).
 func (c *conns) close() {
 	if c == nil {
 		return
@@ -452,8 +453,9 @@ func (c *conns) close() {
 	}
 	c.mu.Unlock()
 	for _, hc := range all {
-		hc.end("the hub is shutting down")
+		hc.wakeUp()
 	}
+	c.open.Wait()
 	c.runMu.Lock() // so that no writer misses the broadcast
 	close(c.stop)
 	c.runMu.Unlock()

@@ -153,3 +153,54 @@ func BenchmarkFanOutHijacked1000(b *testing.B) {
 	b.StopTimer()
 	th.Shutdown()
 }
+
+// BenchmarkIdleHijacked5000 connects 5,000 raw HTTP/1.1 subscribers,
+// which then stay idle, and reports the growth of the process's heap
+// per subscriber once they are all connected (their client side, a bare
+// net.Conn each, included): the memory an idle fan costs the server.
+// Run it with -benchtime 1x.
+func BenchmarkIdleHijacked5000(b *testing.B) {
+	const clients = 5000
+	th := newHub(b, hub.Config{AllowAnonymous: true, Heartbeat: time.Hour})
+	u, err := url.Parse(th.url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := []byte(fmt.Sprintf("GET %s?topic=%s HTTP/1.1\r\nHost: %s\r\n\r\n", u.Path, url.QueryEscape("https://scores.example.org/matches/42"), u.Host))
+	buf := make([]byte, 4096)
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		conns := make([]net.Conn, clients)
+		for j := range conns {
+			c, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns[j] = c
+			c.Write(req)
+			for got := ""; !strings.HasSuffix(got, ":\n\n\r\n"); { // the head and the opening comment
+				n, err := c.Read(buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += string(buf[:n])
+			}
+		}
+		for th.SubscriberCount() != clients { // bounded: every stream is open
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // the handlers return after the hijack
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/clients, "heap-B/subscriber")
+		b.ReportMetric(float64(after.StackInuse-before.StackInuse)/clients, "stack-B/subscriber")
+		for _, c := range conns {
+			c.Close()
+		}
+		for th.SubscriberCount() != 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package hub
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // subscriber is one open stream on the delivery side: what it selects, what
 // its token lets it see, and the queue its writer drains. The protocol layer
@@ -8,17 +11,21 @@ import "sync"
 type subscriber struct {
 	id        string // urn:uuid:…, the {subscriber} of subscription topics
 	selectors []Selector
-	claims    Claims
-	queue     chan *event
+	// claims are the token's; all anonymous subscribers share one zero
+	// Claims, which tens of thousands of fans need not hold each.
+	claims    *Claims
+	queue     queue
+	limit     int           // how many events may wait in queue (Config.QueueSize)
 	done      chan struct{} // closed by kill
 	closeOnce sync.Once
-	reason    string // why done was closed; set before closing it
+	killed    atomic.Bool // set by kill before done is closed: a cheaper test than done
+	reason    string      // why done was closed; set before killed
 	// abort unblocks a write in progress (it sets a past write deadline),
 	// so that a subscriber stuck on a full socket leaves at once.
 	abort func()
 	// wake, when set, is called (under registry.mu) after an update is
-	// queued: the hijacked path has no goroutine waiting on the queue.
-	// Set under registry.mu.
+	// queued: the hijacked path schedules a writer, the net/http path
+	// signals its goroutine. Set under registry.mu.
 	wake func()
 	// mark is the generation of the last dispatch that considered this
 	// subscriber, so that one matched by several selectors gets an update
@@ -30,11 +37,23 @@ func newSubscriber(id string, selectors []Selector, claims Claims, queueSize int
 	return &subscriber{
 		id:        id,
 		selectors: selectors,
-		claims:    claims,
-		queue:     make(chan *event, queueSize),
+		claims:    claimsOf(claims),
+		limit:     queueSize,
 		done:      make(chan struct{}),
 		abort:     func() {},
 	}
+}
+
+// noClaims are the claims of every subscriber without a token.
+var noClaims Claims
+
+// claimsOf returns c, or noClaims when c grants nothing and has no
+// expiry.
+func claimsOf(c Claims) *Claims {
+	if len(c.Publish) == 0 && len(c.Subscribe) == 0 && c.Payload == nil && c.ExpiresAt.IsZero() {
+		return &noClaims
+	}
+	return &c
 }
 
 // kill ends the subscriber's stream and reports whether this was the
@@ -43,6 +62,7 @@ func (s *subscriber) kill(reason string) (first bool) {
 	s.closeOnce.Do(func() {
 		first = true
 		s.reason = reason
+		s.killed.Store(true)
 		close(s.done)
 		s.abort()
 	})
@@ -51,12 +71,10 @@ func (s *subscriber) kill(reason string) (first bool) {
 
 // killedFor returns why the subscriber was killed, or "" if it was not.
 func (s *subscriber) killedFor() string {
-	select {
-	case <-s.done:
-		return s.reason // written before done was closed
-	default:
+	if !s.killed.Load() {
 		return ""
 	}
+	return s.reason // written before killed
 }
 
 // mayReceive reports whether the subscriber's token lets it see an update
@@ -127,7 +145,7 @@ func (n *newest) lastFor(claims Claims) lastUpdate {
 // visit anonymous fans, even those subscribed to "*".
 //
 // One mutex guards it all; dispatch holds it while it enqueues (a
-// non-blocking send per subscriber), which serializes dispatches so that
+// non-blocking push per subscriber), which serializes dispatches so that
 // subscribers see updates in the order the hub dispatched them, and makes
 // "registered before or after an update" exact.
 type registry struct {
@@ -167,7 +185,7 @@ func (r *registry) add(s *subscriber) (last lastUpdate, ok bool) {
 	if len(s.claims.Subscribe) > 0 {
 		r.private.add(s)
 	}
-	return r.newest.lastFor(s.claims), true
+	return r.newest.lastFor(*s.claims), true
 }
 
 // remove unregisters s; after it returns, no dispatch touches s.
@@ -224,21 +242,17 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	if !s.mayReceive(u.Private, u.Topics) {
 		return false
 	}
-	select {
-	case <-s.done:
+	if s.killed.Load() {
 		return false // killed, and leaving: its writer no longer reads
-	default:
 	}
-	select {
-	case s.queue <- ev:
-		if s.wake != nil {
-			s.wake()
-		}
-		return true
-	default:
+	if !s.queue.push(ev, s.limit) {
 		r.onSlow(s)
 		return false
 	}
+	if s.wake != nil {
+		s.wake()
+	}
+	return true
 }
 
 // privateReceiver reports whether a subscriber would receive a private

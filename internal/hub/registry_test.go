@@ -65,11 +65,11 @@ func TestRegistryIndex(t *testing.T) {
 		t.Errorf("dispatch: got %d deliveries, want 4", n)
 	}
 	for name, s := range map[string]*subscriber{"literal": lit, "template": tmpl, "template and literal": tmpl2, "*": all} {
-		if got := len(s.queue); got != 1 {
+		if got := s.queue.len(); got != 1 {
 			t.Errorf("%s: got %d queued, want 1", name, got)
 		}
 	}
-	if got := len(other.queue); got != 0 {
+	if got := other.queue.len(); got != 0 {
 		t.Errorf("unmatched: got %d queued, want 0", got)
 	}
 	if got := r.lastDispatched(Claims{}); got != (lastUpdate{id: "1", seq: 1}) {
@@ -116,8 +116,8 @@ func TestRegistryPrivateUpdateSkipsAnonymousSubscribers(t *testing.T) {
 	if anon.mark != 0 {
 		t.Error("the private update visited an anonymous subscriber")
 	}
-	if len(authed.queue) != 1 {
-		t.Errorf("authorized subscriber: got %d queued, want 1", len(authed.queue))
+	if n := authed.queue.len(); n != 1 {
+		t.Errorf("authorized subscriber: got %d queued, want 1", n)
 	}
 }
 

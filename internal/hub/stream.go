@@ -3,7 +3,6 @@ package hub
 import (
 	"cmp"
 	"context"
-	"slices"
 	"sync"
 	"time"
 )
@@ -19,10 +18,22 @@ func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary
 		defer t.Stop()
 		expired = t.C
 	}
+	// ready says that s may have events queued; it starts full for those
+	// queued during the replay.
+	ready := make(chan struct{}, 1)
+	ready <- struct{}{}
+	h.reg.mu.Lock()
+	s.wake = func() {
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	}
+	h.reg.mu.Unlock()
 	for {
 		select {
-		case ev := <-s.queue:
-			if err := h.writeQueued(s, sw, ev, boundary); err != nil {
+		case <-ready:
+			if err := h.writeQueued(s, sw, boundary); err != nil {
 				return "write: " + err.Error()
 			}
 		case <-heartbeat.C:
@@ -42,38 +53,27 @@ func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary
 	}
 }
 
-// writeQueued writes ev and whatever else is already queued (at most a
-// queue's worth), then flushes once: a burst costs one flush, not one per
-// update. Of the coalescing updates in the batch (see Update.Coalesce),
-// only the newest of each topic is written: a subscriber that fell behind
-// skips to the newest state, and its Last-Event-ID stays exact (what it
-// skipped precedes what it got, and is superseded by it).
-func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int64) error {
+// writeQueued writes what s has queued, then flushes once: a burst costs
+// one flush, not one per update. Updates at or below boundary, which the
+// replay sent, are skipped. A subscriber that fell behind in coalescing
+// updates (see Update.Coalesce) finds only the newest of each topic
+// queued (see queue): it skips to the newest state, and its
+// Last-Event-ID stays exact (what it skipped precedes what it got, and
+// is superseded by it).
+func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, boundary int64) error {
 	bp := batches.Get().(*[]*event)
 	defer func() {
 		clear(*bp)
 		*bp = (*bp)[:0]
 		batches.Put(bp)
 	}()
-	batch := append(*bp, ev)
-	coalescing := ev.key != ""
-	for len(batch) < h.cfg.QueueSize {
-		select {
-		case ev = <-s.queue:
-			batch = append(batch, ev)
-			coalescing = coalescing || ev.key != ""
-			continue
-		default:
-		}
-		break
-	}
-	*bp = batch
-	if coalescing {
-		supersede(batch)
+	*bp = s.queue.take(*bp)
+	if len(*bp) == 0 {
+		return nil // woken for what an earlier batch took
 	}
 	var oldest *event // the first written, for the latency
-	for _, ev := range batch {
-		if ev == nil || ev.seq != 0 && ev.seq <= boundary {
+	for _, ev := range *bp {
+		if ev.seq != 0 && ev.seq <= boundary {
 			continue
 		}
 		if err := sw.write(ev.data); err != nil {
@@ -88,23 +88,6 @@ func (h *Hub) writeQueued(s *subscriber, sw *sseWriter, ev *event, boundary int6
 	return nil
 }
 
-// batches are writeQueued's buffers, shared: a subscriber holds one only
+// batches are the writers' buffers, shared: a subscriber holds one only
 // while it writes.
 var batches = sync.Pool{New: func() any { b := make([]*event, 0, DefaultQueueSize); return &b }}
-
-// supersede sets to nil each coalescing event of batch that a later one
-// with the same key follows.
-func supersede(batch []*event) {
-	var seen []string // the keys met from the end; a burst has one or a few
-	for i := len(batch) - 1; i >= 0; i-- {
-		k := batch[i].key
-		if k == "" {
-			continue
-		}
-		if slices.Contains(seen, k) {
-			batch[i] = nil
-			continue
-		}
-		seen = append(seen, k)
-	}
-}

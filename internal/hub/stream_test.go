@@ -21,12 +21,12 @@ func TestWriteQueuedCoalesces(t *testing.T) {
 		{ID: "m3", Topics: []string{"match/1"}, Seq: 5, Coalesce: true},
 		{ID: "old", Topics: []string{"match/3"}, Seq: 0}, // not stored: never a duplicate
 	}
-	for _, u := range evs[1:] {
-		s.queue <- newEvent(u)
+	for _, u := range evs {
+		s.queue.push(newEvent(u), 16)
 	}
 	rec := httptest.NewRecorder()
 	sw := &sseWriter{w: rec, rc: http.NewResponseController(rec), timeout: time.Second}
-	if err := h.writeQueued(s, sw, newEvent(evs[0]), 0); err != nil {
+	if err := h.writeQueued(s, sw, 0); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -38,7 +38,7 @@ func TestWriteQueuedCoalesces(t *testing.T) {
 	if want := "p1 o1 m3 old"; strings.Join(got, " ") != want {
 		t.Errorf("written: got %q, want %q", got, want)
 	}
-	if len(s.queue) != 0 {
-		t.Errorf("left %d queued, want none", len(s.queue))
+	if n := s.queue.len(); n != 0 {
+		t.Errorf("left %d queued, want none", n)
 	}
 }

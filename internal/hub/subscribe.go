@@ -170,7 +170,10 @@ func (h *Hub) parseTopicSelectors(topics []string) (sels []Selector, release fun
 	if err != nil {
 		return nil, nil, err
 	}
-	release = func() { h.templates.release(templates) }
+	release = noTemplates
+	if len(templates) > 0 { // most subscriptions have none: no closure to hold for each
+		release = func() { h.templates.release(templates) }
+	}
 	sels = make([]Selector, 0, len(distinct))
 	for _, t := range distinct {
 		if i := slices.Index(templates, t); i >= 0 {
@@ -186,6 +189,9 @@ func (h *Hub) parseTopicSelectors(topics []string) (sels []Selector, release fun
 	}
 	return sels, release, nil
 }
+
+// noTemplates releases the templates of a subscription that has none.
+func noTemplates() {}
 
 // subscribePolicy authenticates subscribers. No token is anonymous (if
 // allowed); a bad token is an error even when anonymous subscribers are

@@ -31,13 +31,19 @@ type Update struct {
 	// a replay and live delivery.
 	Seq int64
 	// Coalesce says that the update carries the whole state of its
-	// canonical topic, so that a subscriber that is behind may skip it
-	// when a newer coalescing update of the same topic is queued for it
-	// too: it gets the newest state sooner, and its Last-Event-ID stays
-	// exact. The domain sets it on a match's updates (the compact state);
-	// an update a Mercure publisher sent never coalesces (every
-	// subscriber gets it in full), and the publish handler never sets it.
-	// It is not stored: a replay sends every update.
+	// canonical topic, so that a subscriber that is behind may skip it:
+	// a newer coalescing update of the same topic replaces it in the
+	// subscriber's queue while it is not written yet. The subscriber gets
+	// the newest state sooner, holds one queued update per topic however
+	// long a burst, and its Last-Event-ID stays exact (what it skipped
+	// precedes what it got; resuming replays everything after it).
+	//
+	// Which updates coalesce: a match's (the stores' writeState sets it:
+	// each carries the match's whole compact state; PostgreSQL's
+	// notifications carry the flag to the other instances). Which never
+	// do: an update a Mercure publisher sent, which every subscriber gets
+	// in full: the publish handler never sets it. It is not stored: a
+	// replay sends every update.
 	Coalesce bool
 }
 

@@ -219,7 +219,9 @@ func (db *DB) writeState(ctx context.Context, tx *sql.Tx, st match.State, events
 		string(state), st.Status, st.Seq, st.UpdateID, st.ID); err != nil {
 		return match.State{}, hub.Update{}, fmt.Errorf("store state: %w", err)
 	}
-	u, err := insertUpdate(ctx, tx, hub.Update{ID: st.UpdateID, Topics: []string{db.opts.MatchTopic(st.ID)}, Data: string(data)})
+	// A match's update carries its whole compact state, so it coalesces:
+	// a subscriber that is behind skips to the newest (hub.Update.Coalesce).
+	u, err := insertUpdate(ctx, tx, hub.Update{ID: st.UpdateID, Topics: []string{db.opts.MatchTopic(st.ID)}, Data: string(data), Coalesce: true})
 	if err != nil {
 		return match.State{}, hub.Update{}, err
 	}

@@ -326,7 +326,12 @@ func testAppendEventPublishes(t *testing.T, open Opener) {
 	if len(pubs) != 2 {
 		t.Fatalf("listeners: got %d calls, want 2 (the match's creation and the append)", len(pubs))
 	}
-	if diff := cmp.Diff(u, pubs[1]); diff != "" {
+	heard := pubs[1]
+	if !heard.Coalesce {
+		t.Error("the update the listener got: Coalesce false, want true (a match's update carries its whole state, so it coalesces)")
+	}
+	heard.Coalesce = false // not stored: the history's copy has it false
+	if diff := cmp.Diff(u, heard); diff != "" {
 		t.Errorf("the update the listener got differs from the stored one (-stored +heard):\n%s", diff)
 	}
 	mu.Lock()

@@ -302,3 +302,53 @@ func TestWidgetClockRunsInTheBrowser(t *testing.T) {
 	e.waitFor("the clock shows the adjusted time", status+` === "45+15'"`)
 	e.waitFor("the clock runs on by itself", status+` === "45+16'"`)
 }
+
+// dropSkipped is a host page script that drops from the page's streams
+// every event that names "Skipped Player", as if the hub had let the
+// page, behind, skip it for a newer state of the match (hub coalescing),
+// and counts the page's reads of a match in window.reads.
+const dropSkipped = `<script>window.reads = 0; const f = window.fetch; window.fetch = async (u, o) => {
+	if (String(u).includes("/api/v1/matches/")) reads++;
+	const r = await f(u, o);
+	if (!String(u).includes("/.well-known/mercure")) return r;
+	let buf = "";
+	const dec = new TextDecoder(), enc = new TextEncoder();
+	const body = r.body.pipeThrough(new TransformStream({ transform(chunk, c) {
+		buf += dec.decode(chunk, { stream: true });
+		const i = buf.lastIndexOf("\n\n");
+		if (i < 0) return;
+		const evs = buf.slice(0, i + 2).split(/(?<=\n\n)/).filter((e) => !e.includes("Skipped Player"));
+		buf = buf.slice(i + 2);
+		if (evs.length) c.enqueue(enc.encode(evs.join("")));
+	} }));
+	return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
+};</script>`
+
+// A widget that misses a match's update shows the newest state it gets
+// at once (the update carries the whole score, clock and status), and
+// fills the timeline's missing goal with one read of the match a few
+// seconds later, however many updates come meanwhile: a burst that makes
+// every widget skip does not make them all read the API at once.
+func TestWidgetSkipsToTheNewestStateAndReadsTheTimelineLater(t *testing.T) {
+	t.Parallel()
+	e := newBrowserEnv(t)
+	id := e.liveMatch("Lille", "Lens")
+	host := hostPages(t, "", map[string]string{"/": hostPage("en", dropSkipped+`<script async src="`+e.URL+`/widget.js"></script>`,
+		fmt.Sprintf(`<scoreboard-match match="%d"></scoreboard-match>`, id))})
+	e.navigate(host)
+	e.waitFor("the widget shows 0-0", scoresAre(id, 0, 0))
+	e.waitSubscribers(1)
+	goals := fmt.Sprintf(`document.querySelector('scoreboard-match[match="%d"]').shadowRoot.querySelectorAll(".tl .g").length`, id)
+	e.goal(id, "home", "Jonathan David")
+	e.waitFor("the first goal shows", scoresAre(id, 1, 0)+" && "+goals+" === 1")
+	reads := evalIn[int](e, "window.reads")
+	e.goal(id, "home", "Skipped Player") // its update never reaches the widget
+	e.goal(id, "away", "Wesley Saïd")
+	e.waitFor("the newest score shows before the timeline is read again", scoresAre(id, 2, 1)+" && "+goals+" === 2")
+	e.goal(id, "away", "Florian Sotoca")
+	e.waitFor("the next goal shows", scoresAre(id, 2, 2))
+	e.waitFor("the timeline, read again, has every goal", goals+" === 4")
+	if n := evalIn[int](e, "window.reads") - reads; n != 1 {
+		t.Errorf("the widget read the match %d times after the missed update, want once", n)
+	}
+}

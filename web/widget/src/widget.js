@@ -163,17 +163,25 @@ class Base extends HTMLElement {
   }
 }
 
-// next returns the state st becomes with update u, or null to ignore u,
-// or undefined when an update was missed (read the state again).
+// next returns the state st becomes with update u, or null to ignore u.
+// An update carries the match's whole compact state (score, clock,
+// status) and the events that made it. When updates were missed (the hub
+// lets a subscriber that is behind skip to a match's newest state), the
+// state is taken at once all the same, and the timeline, which lacks the
+// events in between, is marked incomplete: gap is the seq up to which it
+// is complete, until an update brings the events after it.
 function next(st, u) {
   if (u.id != st.id || u.seq < st.seq) return null;
-  const evs = (u.events || []).filter((e) => e.seq > st.seq);
-  if (evs.length && evs[0].seq > st.seq + 1) return;
+  const have = st.gap ?? st.seq;
+  const evs = (u.events || []).filter((e) => e.seq > have);
   let tl = st.timeline;
-  if (tl) {
-    for (const e of evs) tl = e.kind == "void" ? tl.filter((x) => x.seq != e.void_seq) : [...tl, e];
+  if (!tl) return { ...u };
+  for (const e of evs) {
+    if (e.kind == "void") tl = tl.filter((x) => x.seq != e.void_seq);
+    else if (!tl.some((x) => x.seq == e.seq)) tl = [...tl, e];
   }
-  return { ...u, timeline: tl };
+  const gap = evs.length ? (evs[0].seq > have + 1 ? have : undefined) : st.gap;
+  return { ...u, timeline: tl, gap };
 }
 
 const scored = (a, b) => a.home.score != b.home.score || a.away.score != b.away.score;
@@ -213,12 +221,26 @@ customElements.get("scoreboard-match") ||
 
       onUpdate(u) {
         const st = next(this.st, u);
-        if (st === undefined) return this.sync();
         if (!st) return;
         const was = this.st;
         this.st = st;
         if (scored(was, st)) this.announce(this.m, was, st);
         this.draw();
+        if (st.gap !== undefined) this.later();
+      }
+
+      // later reads the match again, once, a few seconds from now at
+      // random, for the timeline's events that skipped updates carried:
+      // the score, clock and status show at once, and a burst that made
+      // every widget skip does not make them all read the API at the same
+      // moment. At most one read is pending; none when an update filled
+      // the timeline meanwhile.
+      later() {
+        if (this.lazy) return;
+        this.lazy = setTimeout(() => {
+          this.lazy = 0;
+          if (this.isConnected && this.st.gap !== undefined) this.sync();
+        }, 2e3 + Math.random() * 4e3);
       }
 
       render() {
@@ -283,9 +305,9 @@ customElements.get("scoreboard-matches") ||
       }
 
       onUpdate(u) {
+        // The list shows no timeline: a missed update needs no read.
         for (const x of this.c.matches) {
           const st = next(x.state, u);
-          if (st === undefined) return this.sync();
           if (!st) continue;
           if (scored(x.state, st)) this.announce(x.match, x.state, st);
           x.state = st;
