@@ -12,18 +12,13 @@ import (
 	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
-// h2c is a client speaking HTTP/2 without TLS to the test servers: its
-// streams take the net/http path, where HTTP/1.1 streams are hijacked.
-var h2c = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
-	p := new(http.Protocols)
-	p.SetUnencryptedHTTP2(true)
-	return p
-}()}}
-
 // subscribeWith opens a stream with client, which must succeed, and reads
-// its first comment; hdr is header name, value pairs.
+// its first comment; hdr is header name, value pairs. The stream is plain
+// HTTP even in hubtest's TLS mode (whose servers answer it on the same
+// port): these tests pick the delivery path by the client.
 func subscribeWith(t *testing.T, client *http.Client, rawURL string, hdr ...string) *hubtest.Stream {
 	t.Helper()
+	rawURL = strings.Replace(rawURL, "https://", "http://", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -53,7 +48,7 @@ func subscribeWith(t *testing.T, client *http.Client, rawURL string, hdr ...stri
 var paths = []struct {
 	name   string
 	client *http.Client
-}{{"hijacked HTTP/1.1", http.DefaultClient}, {"net/http (h2c)", h2c}}
+}{{"hijacked HTTP/1.1", http.DefaultClient}, {"net/http (h2c)", hubtest.H2C}}
 
 // waitStats polls the hub's stats until ok holds of them, or fails.
 func waitStats(t *testing.T, th *testHub, what string, ok func(hub.Stats) bool) hub.Stats {

@@ -185,7 +185,9 @@ func serverProtocols() *http.Protocols {
 	return p
 }
 
-var h2cClient = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+// H2C is a client speaking HTTP/2 without TLS (h2c, with prior
+// knowledge) to plain http:// URLs: its streams take the net/http path.
+var H2C = &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
 	p := new(http.Protocols)
 	p.SetUnencryptedHTTP2(true)
 	return p
@@ -199,7 +201,7 @@ func Client() *http.Client {
 		return tlsClient()
 	}
 	if os.Getenv(EnvH2C) == "1" {
-		return h2cClient
+		return H2C
 	}
 	return http.DefaultClient
 }
