@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -251,7 +252,13 @@ func TestCoalescingUpdatesSkipToTheNewestAndResumeExactly(t *testing.T) {
 		t.Errorf("the publisher's update %q was skipped, want every update that does not coalesce", publisher)
 	}
 	behind.close()
+	// Three more, stored at once: live, a may be superseded by c in the
+	// dispatcher's batch (watcher gets c last either way); a resume
+	// replays all three.
+	watcher := subscribe(t, th.subURL([]string{topic}))
 	more := []string{store("a", true), store("b", false), store("c", true)}
+	for e := watcher.next(t); e.ID != more[2]; e = watcher.next(t) {
+	}
 	// From the last id it got: exactly what followed.
 	again := subscribe(t, th.subURL([]string{topic}, "lastEventID", got[len(got)-1]))
 	if resumed := again.readIDs(t, len(more)); !cmp.Equal(resumed, more) {
@@ -266,5 +273,51 @@ func TestCoalescingUpdatesSkipToTheNewestAndResumeExactly(t *testing.T) {
 	last := store("after", true)
 	if e := again.next(t); e.ID != last {
 		t.Errorf("after the replay: got %q, want %q alone", e.ID, last)
+	}
+}
+
+// A burst of one match's updates that the dispatcher finds waiting
+// together is fanned out once, its newest: a subscriber that keeps up
+// gets fewer updates than were dispatched, in order, ending with the
+// newest, and every update that does not coalesce.
+func TestBurstOfCoalescingUpdatesIsFannedOutOnce(t *testing.T) {
+	t.Parallel()
+	th := newHub(t, hub.Config{AllowAnonymous: true, Heartbeat: time.Hour})
+	topic := "https://example.com/matches/8"
+	s := subscribe(t, th.subURL([]string{topic}))
+	const burst = 100
+	before := th.Stats().Delivered
+	var ids, plain []string
+	for i := range burst {
+		u := hub.Update{ID: fmt.Sprintf("urn:burst:%d", i), Seq: int64(i + 1), Topics: []string{topic}, Data: "state", Coalesce: i%10 != 5}
+		if !u.Coalesce {
+			plain = append(plain, u.ID)
+		}
+		ids = append(ids, u.ID)
+		th.Dispatch(u)
+	}
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != ids[burst-1] {
+		got = append(got, s.next(t).ID)
+	}
+	// Dispatched in microseconds, all but the first few wait out one
+	// coalescing window together, and only the newest of them is fanned
+	// out (queued for the subscriber: Delivered).
+	if n := th.Stats().Delivered - before; n > burst/2 {
+		t.Errorf("queued %d of %d updates for the subscriber, want the superseded ones not fanned out", n, burst)
+	}
+	pos := map[string]int{}
+	for i, id := range ids {
+		pos[id] = i
+	}
+	for i := 1; i < len(got); i++ {
+		if pos[got[i]] <= pos[got[i-1]] {
+			t.Fatalf("got %q after %q, want the order dispatched", got[i], got[i-1])
+		}
+	}
+	for _, id := range plain {
+		if !slices.Contains(got, id) {
+			t.Errorf("update %q, which does not coalesce, was skipped", id)
+		}
 	}
 }

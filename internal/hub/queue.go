@@ -25,9 +25,10 @@ type queue struct {
 }
 
 // push appends ev, or replaces the queued event ev supersedes, and
-// reports whether it did; false when limit events wait already (a slow
-// consumer).
-func (q *queue) push(ev *event, limit int) bool {
+// reports whether it did (ok false when limit events wait already: a slow
+// consumer) and whether it replaced one: then the writer, woken for the
+// one replaced and yet to take it, needs no other wake.
+func (q *queue) push(ev *event, limit int) (ok, replaced bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if ev.key != "" {
@@ -37,18 +38,18 @@ func (q *queue) push(ev *event, limit int) bool {
 			if q.evs[i].key == ev.key {
 				copy(q.evs[i:], q.evs[i+1:])
 				q.evs[len(q.evs)-1] = ev
-				return true
+				return true, true
 			}
 		}
 	}
 	if len(q.evs) >= limit {
-		return false
+		return false, false
 	}
 	if q.evs == nil {
 		q.evs = q.inline[:0]
 	}
 	q.evs = append(q.evs, ev)
-	return true
+	return true, false
 }
 
 // take appends every queued event to dst, oldest first, empties the

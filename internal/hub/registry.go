@@ -245,11 +245,12 @@ func (r *registry) offer(s *subscriber, u *Update, ev *event) bool {
 	if s.killed.Load() {
 		return false // killed, and leaving: its writer no longer reads
 	}
-	if !s.queue.push(ev, s.limit) {
+	ok, replaced := s.queue.push(ev, s.limit)
+	if !ok {
 		r.onSlow(s)
 		return false
 	}
-	if s.wake != nil {
+	if s.wake != nil && !replaced {
 		s.wake()
 	}
 	return true

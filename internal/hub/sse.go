@@ -27,7 +27,7 @@ type event struct {
 // newEvent encodes u, received now.
 func newEvent(u Update) *event {
 	ev := &event{seq: u.Seq, data: encodeEvent(u), at: time.Now()}
-	if u.Coalesce && len(u.Topics) > 0 {
+	if u.Coalesce && len(u.Topics) == 1 { // several topics: other subscribers, another state each
 		ev.key = u.Topics[0]
 	}
 	return ev
