@@ -24,6 +24,8 @@ const (
 	// maxDialsInFlight bounds a worker's connections waiting for their
 	// first byte, so that a storm does not overflow the server's backlog.
 	maxDialsInFlight = 128
+	// maxSize bounds -size: the hub's default largest update is 1 MiB.
+	maxSize = 512 << 10
 )
 
 // Config is one run of the load test.
@@ -62,6 +64,9 @@ type Config struct {
 	// Freeze is the share of the subscribers (0 to 0.5) held by worker
 	// processes of their own that are stopped (SIGSTOP) while publishing.
 	Freeze float64
+	// Size pads each published update's data to about this many bytes
+	// (0: no padding, about 70 B); at most maxSize.
+	Size int
 	// Hold keeps every subscriber connected this long, the publishes spread
 	// evenly over it; 0 publishes at Rate and ends.
 	Hold time.Duration
@@ -126,6 +131,9 @@ func (c *Config) validate() error {
 	}
 	if c.Publish < 0 {
 		bad("-publish: %d is negative", c.Publish)
+	}
+	if c.Size < 0 || c.Size > maxSize {
+		bad("-size: %d; give 0 to %d bytes", c.Size, maxSize)
 	}
 	if c.Rate < 0 || c.ConnectRate < 0 {
 		bad("-rate and -connect-rate: give a positive rate, or 0 for no pacing")

@@ -53,8 +53,8 @@ func TestRunDeliversEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []Config{{JWTKey: testSecret}, {Token: token}} {
-		t.Run(fmt.Sprintf("jwt-key %v", c.JWTKey != ""), func(t *testing.T) {
+	for _, c := range []Config{{JWTKey: testSecret}, {Token: token}, {JWTKey: testSecret, Size: 8 << 10}} {
+		t.Run(fmt.Sprintf("jwt-key %v size %d", c.JWTKey != "", c.Size), func(t *testing.T) {
 			t.Parallel()
 			testRunDeliversEverything(t, c)
 		})
@@ -370,6 +370,19 @@ func TestQuantile(t *testing.T) {
 		got := s.quantile(tt.q)
 		if got < tt.want || float64(got) > float64(tt.want)*histGrowth {
 			t.Errorf("quantile(%v): got %v, want %v to %v", tt.q, got, tt.want, time.Duration(float64(tt.want)*histGrowth))
+		}
+	}
+}
+
+// -size pads the updates to about that many bytes.
+func TestPadding(t *testing.T) {
+	for _, size := range []int{0, 50, 200, 8 << 10} {
+		data, _ := json.Marshal(payload{Run: "run-1", Seq: 42, Sent: time.Now().UnixNano()})
+		if pad := padding(size, "run-1"); pad != "" {
+			data = append(append(data, '\n'), pad...)
+		}
+		if size > 100 && (len(data) < size-4 || len(data) > size+4) || size <= 100 && len(data) > 100 {
+			t.Errorf("-size %d: got %d bytes of data, want about %d", size, len(data), max(size, 70))
 		}
 	}
 }

@@ -151,6 +151,7 @@ func parseArgs(args []string, stdout io.Writer) (Config, options, error) {
 	fs.DurationVar(&c.Heartbeat, "heartbeat", 15*time.Second, "the hub's heartbeat (HEARTBEAT_INTERVAL): a stream silent for over twice as long missed one")
 	fs.Int64Var(&c.BurstMatch, "burst-match", 0, "post -publish events to this match through the scoring API at -rate, subscribe to its topic, and measure staleness")
 	fs.StringVar(&c.APIToken, "api-token", "", "API token for -burst-match (scoreboard token api), of an admin or the match's scorer")
+	fs.IntVar(&c.Size, "size", 0, "pad each update's data to about this many bytes (0: about 70)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.worker, workerFlag, false, "") // hidden: the worker process
 	if err := fs.Parse(args); err != nil {

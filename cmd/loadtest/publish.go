@@ -53,6 +53,7 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 	res := publishResult{PerTopic: make([]int, c.Topics)}
 	start := time.Now()
 	res.StartNS = start.UnixNano()
+	pad := padding(c.Size, run)
 	for j := 0; j < c.Publish && ctx.Err() == nil; j++ {
 		if c.Rate > 0 {
 			at := start.Add(time.Duration(float64(j) / c.Rate * float64(time.Second)))
@@ -61,7 +62,7 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 			}
 		}
 		t := j % c.Topics
-		if err := publishOne(ctx, client, c.hubs[j%len(c.hubs)], token, c.topic(t), run, j); err != nil {
+		if err := publishOne(ctx, client, c.hubs[j%len(c.hubs)], token, c.topic(t), run, j, pad); err != nil {
 			res.Failed++
 			if res.FirstErr == "" {
 				res.FirstErr = err.Error()
@@ -89,9 +90,13 @@ func stopReason(ctx context.Context, c *Config) string {
 	return "interrupted"
 }
 
-// publishOne POSTs update seq; the data carries the time it was sent.
-func publishOne(ctx context.Context, client *http.Client, hub, token, topic, run string, seq int) error {
+// publishOne POSTs update seq; the data carries the time it was sent
+// and, on a line of its own, pad.
+func publishOne(ctx context.Context, client *http.Client, hub, token, topic, run string, seq int, pad string) error {
 	data, _ := json.Marshal(payload{Run: run, Seq: seq, Sent: time.Now().UnixNano()})
+	if pad != "" {
+		data = append(append(data, '\n'), pad...)
+	}
 	form := url.Values{"topic": {topic}, "data": {string(data)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hub, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -109,6 +114,16 @@ func publishOne(ctx context.Context, client *http.Client, hub, token, topic, run
 		return fmt.Errorf("publish update %d: status %d: %s", seq, resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	return nil
+}
+
+// padding is the line that makes an update's data of run about size
+// bytes long ("" for 0 or less than an update without it).
+func padding(size int, run string) string {
+	bare := len(`{"run":"","seq":0,"sent_unix_nano":1000000000000000000}`+"\n"+padPrefix) + len(run)
+	if size <= bare {
+		return ""
+	}
+	return padPrefix + strings.Repeat("x", size-bare)
 }
 
 // sleepUntil waits until at; false if ctx ended first.

@@ -163,11 +163,15 @@ func (wk *worker) read(r *bufio.Reader, s *subState) error {
 	for {
 		line, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			// Longer than any line the load test publishes: skip it.
+			// Longer than any line the load test publishes but its
+			// padding (-size): skip it.
+			pad := bytes.HasPrefix(line, []byte("data: "+padPrefix))
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = r.ReadSlice('\n')
 			}
-			wk.foreign.Add(1)
+			if !pad {
+				wk.foreign.Add(1)
+			}
 			continue
 		}
 		if err != nil {
@@ -176,8 +180,8 @@ func (wk *worker) read(r *bufio.Reader, s *subState) error {
 		now := time.Now()
 		wk.heard(s, now)
 		data, ok := bytes.CutPrefix(line, []byte("data: "))
-		if !ok {
-			continue // id, comments, blank lines
+		if !ok || bytes.HasPrefix(data, []byte(padPrefix)) {
+			continue // id, comments, blank lines, padding
 		}
 		p = payload{}
 		if json.Unmarshal(data, &p) != nil || p.Run != wk.spec.Run {

@@ -93,6 +93,10 @@ type payload struct {
 	Sent int64  `json:"sent_unix_nano"`
 }
 
+// padPrefix starts the line of an update's data that pads it to -size:
+// the stream's "data: pad:xxx…" line, which subscribers skip unread.
+const padPrefix = "pad:"
+
 // worker holds one worker's subscribers.
 type worker struct {
 	spec   workerSpec
