@@ -57,15 +57,18 @@ func (h *Hub) Dispatch(u Update) {
 // one match's updates costs a fan-out per batch, not per update, which
 // is what lets 1,000 updates a second reach tens of thousands of
 // subscribers. The superseded ones still enter the ring of recent
-// updates and move the watermark: a resume from one is exact. When a
-// batch holds a coalescing update and the previous fan-out was less than
-// coalesceWindow ago, the dispatcher first waits out the window, taking
-// what comes meanwhile into the batch: a burst is fanned out at most
-// every coalesceWindow, an update that comes alone at once.
+// updates and move the watermark: a resume from one is exact. A burst is
+// when the previous batch held several updates and was fanned out less
+// than coalesceWindow ago: then a batch with a coalescing update first
+// waits out the window, taking what comes meanwhile, so that a burst is
+// fanned out at most every coalesceWindow. Outside a burst an update is
+// fanned out at once, and so is the next: a match scored by hand loses no
+// time, and each of its states reaches the subscribers that keep up.
 func (h *Hub) dispatcher() {
 	defer close(h.dispatched)
 	batch := make([]received, 0, dispatchBatch)
 	var last time.Time // of the previous fan-out
+	burst := false     // the previous batch held several updates
 	for {
 		select {
 		case r := <-h.pending:
@@ -74,10 +77,10 @@ func (h *Hub) dispatcher() {
 			return
 		}
 		batch = h.takePending(batch, time.Time{})
-		if wait := coalesceWindow - time.Since(last); wait > 0 && hasCoalescing(batch) {
+		if wait := coalesceWindow - time.Since(last); burst && wait > 0 && hasCoalescing(batch) {
 			batch = h.takePending(batch, time.Now().Add(wait))
 		}
-		last = time.Now()
+		last, burst = time.Now(), len(batch) > 1
 		for i := range batch {
 			if batch[i].u.Coalesce && supersededIn(batch[i+1:], &batch[i].u) {
 				h.skip(batch[i].u, batch[i].at)
