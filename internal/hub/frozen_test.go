@@ -74,41 +74,32 @@ func goroutinesBack(t *testing.T, before int) {
 	waitFor(t, func() bool { return runtime.NumGoroutine() <= before+2 }, fmt.Sprintf("goroutines back to %d (now %d)", before, runtime.NumGoroutine()))
 }
 
-// A frozen HTTP/1.1 subscriber (the hijacked path) is dropped by the
-// write deadline; the server's socket held at most its capped send
-// buffer of the updates it missed, and no goroutine is left for it.
-func TestFrozenHijackedSubscriberIsDroppedWithBoundedBacklog(t *testing.T) {
-	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 4096, WriteTimeout: frozenWriteTimeout, Heartbeat: time.Hour})
-	topic := "https://example.com/frozen"
-	before := runtime.NumGoroutine()
-	_, r := rawSubscribe(t, th, topic)
-	waitFor(t, func() bool { return th.SubscriberCount() == 1 }, "the subscriber registered")
-	sent := freeze(t, th, topic, 2000) // 125 MB: far beyond any buffer
-	got := drained(t, r)
-	t.Logf("dropped after %d updates of %d KiB; the client read %d KiB once it read again", sent, len(frozenUpdate)>>10, got>>10)
-	if got > frozenBound {
-		t.Errorf("the frozen client read %d bytes once dropped, want at most %d: the server's send buffer is not capped", got, frozenBound)
+// A frozen HTTP/1.1 subscriber (the hijacked path, which caps its send
+// buffer itself) and a frozen HTTP/1.0 one (kept on net/http: only
+// HTTP/1.1 is hijacked; served as the binary serves the hub, on a
+// listener of hub.CapSendBuffers) are dropped by the write deadline; the
+// server's socket held at most its capped send buffer of the updates
+// they missed, and no goroutine is left for them.
+func TestFrozenSubscriberIsDroppedWithBoundedBacklog(t *testing.T) {
+	for _, c := range []struct {
+		proto string
+		opts  []hubtest.Option
+	}{{"HTTP/1.1", nil}, {"HTTP/1.0", []hubtest.Option{hubtest.CapSendBuffers()}}} {
+		t.Run(c.proto, func(t *testing.T) {
+			th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 4096, WriteTimeout: frozenWriteTimeout, Heartbeat: time.Hour}, c.opts...)
+			topic := "https://example.com/frozen"
+			before := runtime.NumGoroutine()
+			_, r := rawSubscribeProto(t, th, topic, c.proto)
+			waitFor(t, func() bool { return th.SubscriberCount() == 1 }, "the subscriber registered")
+			sent := freeze(t, th, topic, 2000) // 125 MB: far beyond any buffer
+			got := drained(t, r)
+			t.Logf("dropped after %d updates of %d KiB; the client read %d KiB once it read again", sent, len(frozenUpdate)>>10, got>>10)
+			if got > frozenBound {
+				t.Errorf("the frozen client read %d bytes once dropped, want at most %d: the server's send buffer is not capped", got, frozenBound)
+			}
+			goroutinesBack(t, before)
+		})
 	}
-	goroutinesBack(t, before)
-}
-
-// A frozen HTTP/1.0 subscriber (kept on net/http: only HTTP/1.1 is
-// hijacked) is dropped by the write deadline too; served as the binary
-// serves the hub (hub.CapSendBuffers), its socket held at most the capped
-// send buffer.
-func TestFrozenNetHTTPSubscriberIsDroppedWithBoundedBacklog(t *testing.T) {
-	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: 4096, WriteTimeout: frozenWriteTimeout, Heartbeat: time.Hour}, hubtest.CapSendBuffers())
-	topic := "https://example.com/frozen"
-	before := runtime.NumGoroutine()
-	_, r := rawSubscribeProto(t, th, topic, "HTTP/1.0")
-	waitFor(t, func() bool { return th.SubscriberCount() == 1 }, "the subscriber registered")
-	sent := freeze(t, th, topic, 2000)
-	got := drained(t, r)
-	t.Logf("dropped after %d updates of %d KiB; the client read %d KiB once it read again", sent, len(frozenUpdate)>>10, got>>10)
-	if got > frozenBound {
-		t.Errorf("the frozen client read %d bytes once dropped, want at most %d: the server's send buffer is not capped", got, frozenBound)
-	}
-	goroutinesBack(t, before)
 }
 
 // A frozen HTTP/2 subscriber (h2c: a stream, which cannot be hijacked)

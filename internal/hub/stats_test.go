@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,36 +11,12 @@ import (
 	"github.com/scoreboard/scoreboard/internal/hub/hubtest"
 )
 
-// subscribeWith opens a stream with client, which must succeed, and reads
-// its first comment; hdr is header name, value pairs. The stream is plain
-// HTTP even in hubtest's TLS mode (whose servers answer it on the same
-// port): these tests pick the delivery path by the client.
+// subscribeWith is hubtest.SubscribeWith, over plain HTTP even in
+// hubtest's TLS mode (whose servers answer it on the same port): these
+// tests pick the delivery path by the client.
 func subscribeWith(t *testing.T, client *http.Client, rawURL string, hdr ...string) *hubtest.Stream {
 	t.Helper()
-	rawURL = strings.Replace(rawURL, "https://", "http://", 1)
-	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		cancel()
-		t.Fatalf("subscribe %s: %v", rawURL, err)
-	}
-	s := hubtest.NewStream(resp, cancel)
-	t.Cleanup(s.Close)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("subscribe %s: got status %d, want 200", rawURL, resp.StatusCode)
-	}
-	if e, err := s.ReadRaw(); err != nil || !e.Comment {
-		t.Fatalf("subscribe %s: first thing on the stream: got %+v, %v; want a comment", rawURL, e, err)
-	}
-	return s
+	return hubtest.SubscribeWith(t, client, strings.Replace(rawURL, "https://", "http://", 1), hdr...)
 }
 
 // paths are the two delivery paths and a client whose streams take each.

@@ -28,6 +28,12 @@ type Event struct {
 // pairs. The stream is closed when the test ends, or after StreamTimeout.
 func Open(t testing.TB, rawURL string, hdr ...string) *Stream {
 	t.Helper()
+	return OpenWith(t, Client(), rawURL, hdr...)
+}
+
+// OpenWith is Open with client.
+func OpenWith(t testing.TB, client *http.Client, rawURL string, hdr ...string) *Stream {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), StreamTimeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -37,7 +43,7 @@ func Open(t testing.TB, rawURL string, hdr ...string) *Stream {
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := Client().Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		cancel()
 		t.Fatalf("subscribe %s: %v", rawURL, err)
@@ -62,7 +68,13 @@ func NewStream(resp *http.Response, cancel context.CancelFunc) *Stream {
 // on reach it.
 func Subscribe(t testing.TB, rawURL string, hdr ...string) *Stream {
 	t.Helper()
-	s := Open(t, rawURL, hdr...)
+	return SubscribeWith(t, Client(), rawURL, hdr...)
+}
+
+// SubscribeWith is Subscribe with client.
+func SubscribeWith(t testing.TB, client *http.Client, rawURL string, hdr ...string) *Stream {
+	t.Helper()
+	s := OpenWith(t, client, rawURL, hdr...)
 	if s.Resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(s.Resp.Body)
 		t.Fatalf("subscribe %s: got status %d (%s), want 200", rawURL, s.Resp.StatusCode, b)
