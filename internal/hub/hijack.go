@@ -162,7 +162,7 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	c.h.reg.mu.Unlock()
 	if exp := s.claims.ExpiresAt; !exp.IsZero() {
 		hc.expiry = time.AfterFunc(time.Until(exp), func() {
-			s.kill("the token expired at " + exp.Format(time.RFC3339))
+			s.kill(tokenExpired(exp))
 		})
 	}
 	c.schedule(hc) // what was queued during the replay, or a kill meanwhile
@@ -245,7 +245,7 @@ func (hc *hconn) work() {
 			n, err := tryWrite(hc.fd, *buf)
 			if err != nil {
 				putChunk(buf)
-				hc.end("write: " + err.Error())
+				hc.end(writeFailed("updates", err))
 				return
 			}
 			if n < len(*buf) {
@@ -275,7 +275,7 @@ func (hc *hconn) finish(buf *[]byte, n int) {
 	_, err := hc.conn.Write((*buf)[n:])
 	putChunk(buf)
 	if err != nil {
-		hc.end("write: " + err.Error())
+		hc.end(writeFailed("updates", err))
 		return
 	}
 	hc.c.h.stats.wrote(hc.oldest)

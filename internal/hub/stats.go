@@ -116,15 +116,28 @@ func (c *counters) ended(killed, reason string) {
 	switch {
 	case strings.HasPrefix(reason, tokenExpiredPrefix):
 		c.expired.Add(1)
-	case strings.HasPrefix(reason, "write") || strings.HasPrefix(reason, "flush"):
-		// "write: …", "write heartbeat: …", "flush heartbeat: …" (stream.go,
-		// hijack.go)
+	case strings.HasPrefix(reason, writeFailedPrefix):
 		c.writeErrors.Add(1)
 	}
 }
 
-// tokenExpiredPrefix starts the reason of a stream whose token expired.
-const tokenExpiredPrefix = "the token expired at "
+// The reasons of the streams the hub drops, which ended counts: made
+// here, beside what reads them, so that both delivery paths say the same.
+const (
+	tokenExpiredPrefix = "the token expired at "
+	writeFailedPrefix  = "write failed: "
+)
+
+// tokenExpired is the reason of a stream whose token expired at exp.
+func tokenExpired(exp time.Time) string {
+	return tokenExpiredPrefix + exp.Format(time.RFC3339)
+}
+
+// writeFailed is the reason of a stream whose write of what (an update,
+// a heartbeat) failed with err, its deadline passed included.
+func writeFailed(what string, err error) string {
+	return writeFailedPrefix + what + ": " + err.Error()
+}
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() Stats {

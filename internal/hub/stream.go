@@ -34,17 +34,17 @@ func (h *Hub) stream(ctx context.Context, s *subscriber, sw *sseWriter, boundary
 		select {
 		case <-ready:
 			if err := h.writeQueued(s, sw, boundary); err != nil {
-				return "write: " + err.Error()
+				return writeFailed("updates", err)
 			}
 		case <-heartbeat.C:
 			if err := sw.write(comment); err != nil {
-				return "write heartbeat: " + err.Error()
+				return writeFailed("heartbeat", err)
 			}
 			if err := sw.flush(); err != nil {
-				return "flush heartbeat: " + err.Error()
+				return writeFailed("heartbeat", err)
 			}
 		case <-expired:
-			return "the token expired at " + s.claims.ExpiresAt.Format(time.RFC3339)
+			return tokenExpired(s.claims.ExpiresAt)
 		case <-s.done:
 			return s.reason
 		case <-ctx.Done():
