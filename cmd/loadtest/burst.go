@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -125,13 +124,7 @@ func burst(ctx context.Context, c *Config, client *http.Client, run string) publ
 	}
 	wg.Wait()
 	res.OK, res.Failed, res.FirstErr, res.LastSeq = int(ok.Load()), int(failed.Load()), firstErr.get(), lastSeq.Load()
-	if cut := c.Publish - res.OK - res.Failed; cut > 0 {
-		res.Failed += cut
-		if res.FirstErr == "" {
-			res.FirstErr = fmt.Sprintf("%d events not sent: %s", cut, stopReason(ctx, c))
-		}
-	}
-	res.EndNS = time.Now().UnixNano()
+	res.end(ctx, c, "events")
 	return res
 }
 
@@ -195,31 +188,18 @@ func (wk *worker) readBurst(r *bufio.Reader, s *subState) error {
 	var long []byte
 	prefix := textPrefix + wk.spec.Run + " "
 	for {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(long)+len(line) <= maxMatchLine {
-				long = append(long, line...)
-			} else {
-				long = long[:0:0] // too long: drop it, and what follows of it
-				for errors.Is(err, bufio.ErrBufferFull) {
-					_, err = r.ReadSlice('\n')
-				}
-				wk.foreign.Add(1)
-			}
-			continue
-		}
+		data, tooLong, err := readData(r, &long, maxMatchLine)
 		if err != nil {
 			return err
 		}
 		now := time.Now()
 		wk.heard(s, now)
-		if len(long) > 0 {
-			line = append(long, line...)
-			long = long[:0]
-		}
-		data, ok := bytes.CutPrefix(line, []byte("data: "))
-		if !ok {
+		if tooLong {
+			wk.foreign.Add(1)
 			continue
+		}
+		if data == nil {
+			continue // id, comments, blank lines
 		}
 		var u matchUpdate
 		if json.Unmarshal(data, &u) != nil || u.Seq <= 0 {

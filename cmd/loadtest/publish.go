@@ -72,14 +72,20 @@ func publish(ctx context.Context, c *Config, client *http.Client, run, token str
 		res.OK++
 		res.PerTopic[t]++
 	}
+	res.end(ctx, c, "updates")
+	return res
+}
+
+// end counts what was not sent of c.Publish (what: "updates", "events")
+// as failed, saying why if nothing failed before, and notes the time.
+func (res *publishResult) end(ctx context.Context, c *Config, what string) {
 	if cut := c.Publish - res.OK - res.Failed; cut > 0 {
 		res.Failed += cut
 		if res.FirstErr == "" {
-			res.FirstErr = fmt.Sprintf("%d updates not sent: %s", cut, stopReason(ctx, c))
+			res.FirstErr = fmt.Sprintf("%d %s not sent: %s", cut, what, stopReason(ctx, c))
 		}
 	}
 	res.EndNS = time.Now().UnixNano()
-	return res
 }
 
 // stopReason says why ctx ended.

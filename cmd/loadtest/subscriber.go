@@ -161,27 +161,23 @@ func (wk *worker) heard(s *subState, now time.Time) {
 func (wk *worker) read(r *bufio.Reader, s *subState) error {
 	var p payload
 	for {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// Longer than any line the load test publishes but its
-			// padding (-size): skip it.
-			pad := bytes.HasPrefix(line, []byte("data: "+padPrefix))
-			for errors.Is(err, bufio.ErrBufferFull) {
-				_, err = r.ReadSlice('\n')
-			}
-			if !pad {
-				wk.foreign.Add(1)
-			}
-			continue
-		}
+		// Nothing the load test publishes is longer than the reader's
+		// buffer but its padding (-size), which is skipped.
+		data, tooLong, err := readData(r, nil, 0)
 		if err != nil {
 			return err
 		}
 		now := time.Now()
 		wk.heard(s, now)
-		data, ok := bytes.CutPrefix(line, []byte("data: "))
-		if !ok || bytes.HasPrefix(data, []byte(padPrefix)) {
-			continue // id, comments, blank lines, padding
+		if bytes.HasPrefix(data, []byte(padPrefix)) {
+			continue
+		}
+		if tooLong {
+			wk.foreign.Add(1)
+			continue
+		}
+		if data == nil {
+			continue // id, comments, blank lines
 		}
 		p = payload{}
 		if json.Unmarshal(data, &p) != nil || p.Run != wk.spec.Run {
@@ -246,4 +242,46 @@ func (wk *worker) result() *workerResult {
 	}
 	res.FirstErr = wk.streamErr.get()
 	return res
+}
+
+// readData reads the stream's next line and returns the data of a
+// "data: " line, nil for any other line (ids, comments, blank lines). A
+// line longer than r's buffer is gathered into *long, up to max bytes;
+// one longer than that is skipped, tooLong set and data its first bytes.
+func readData(r *bufio.Reader, long *[]byte, max int) (data []byte, tooLong bool, err error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		first := bytes.Clone(line[:min(len(line), 64)])
+		var buf []byte
+		if long != nil {
+			buf = append((*long)[:0], line...)
+		}
+		tooLong = len(buf) == 0
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = r.ReadSlice('\n')
+			if !tooLong && len(buf)+len(line) <= max {
+				buf = append(buf, line...)
+			} else {
+				tooLong = true
+			}
+		}
+		if long != nil {
+			*long = buf[:0]
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if tooLong {
+			data, _ := bytes.CutPrefix(first, []byte("data: "))
+			return data, true, nil
+		}
+		line = buf
+	} else if err != nil {
+		return nil, false, err
+	}
+	data, ok := bytes.CutPrefix(line, []byte("data: "))
+	if !ok {
+		return nil, false, nil
+	}
+	return data, false, nil
 }
