@@ -76,17 +76,14 @@ func (h *Hub) dispatcher() {
 		case <-h.ctx.Done():
 			return
 		}
-		batch = h.takePending(batch, time.Time{})
+		batch = h.takeWaiting(batch)
 		if wait := coalesceWindow - time.Since(last); burst && wait > 0 && hasCoalescing(batch) {
-			batch = h.takePending(batch, time.Now().Add(wait))
+			batch = h.gather(batch, wait)
 		}
 		last, burst = time.Now(), len(batch) > 1
 		for i := range batch {
-			if batch[i].u.Coalesce && supersededIn(batch[i+1:], &batch[i].u) {
-				h.skip(batch[i].u, batch[i].at)
-				continue
-			}
-			h.fanOut(batch[i].u, batch[i].at)
+			superseded := batch[i].u.Coalesce && supersededIn(batch[i+1:], &batch[i].u)
+			h.fanOut(batch[i].u, batch[i].at, superseded)
 		}
 		clear(batch)
 	}
@@ -100,29 +97,30 @@ const dispatchBatch = 256
 // match in a burst, and 100 fan-outs a second at most for the burst.
 const coalesceWindow = 10 * time.Millisecond
 
-// takePending appends to batch what Dispatch queued, without waiting
-// (until zero) or until the deadline, up to dispatchBatch updates.
-func (h *Hub) takePending(batch []received, until time.Time) []received {
-	var timeout <-chan time.Time
-	if !until.IsZero() {
-		t := time.NewTimer(time.Until(until))
-		defer t.Stop()
-		timeout = t.C
-	}
+// takeWaiting appends to batch what Dispatch queued already, up to
+// dispatchBatch updates.
+func (h *Hub) takeWaiting(batch []received) []received {
 	for len(batch) < dispatchBatch {
-		if timeout == nil {
-			select {
-			case r := <-h.pending:
-				batch = append(batch, r)
-				continue
-			default:
-				return batch
-			}
-		}
 		select {
 		case r := <-h.pending:
 			batch = append(batch, r)
-		case <-timeout:
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// gather appends to batch what Dispatch queues for d, up to
+// dispatchBatch updates.
+func (h *Hub) gather(batch []received, d time.Duration) []received {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for len(batch) < dispatchBatch {
+		select {
+		case r := <-h.pending:
+			batch = append(batch, r)
+		case <-t.C:
 			return batch
 		case <-h.ctx.Done():
 			return batch
@@ -154,17 +152,6 @@ func supersededIn(later []received, u *Update) bool {
 	return false
 }
 
-// skip records u, superseded in its batch, as fanOut would without
-// delivering it: in the ring (a client may resume from it, having had it
-// from another instance) and past the watermark.
-func (h *Hub) skip(u Update, at time.Time) {
-	ev := newEvent(u)
-	ev.at = at
-	h.recent.add(&u, ev)
-	h.stats.published.Add(1)
-	h.watermark.advance(u.Seq)
-}
-
 // received is an update Dispatch queued, and when: the start of its
 // delivery latency, which so counts its wait for the dispatcher.
 type received struct {
@@ -172,18 +159,23 @@ type received struct {
 	at time.Time
 }
 
-// fanOut delivers u, received at at, to its subscribers and moves the
-// watermark past it.
-func (h *Hub) fanOut(u Update, at time.Time) {
+// fanOut delivers u, received at at, to its subscribers, unless a later
+// update of its batch superseded it, and moves the watermark past it.
+// Either way u enters the ring of recent updates: a client may resume
+// from it (having had it from another instance, or before the burst).
+func (h *Hub) fanOut(u Update, at time.Time, superseded bool) {
 	ev := newEvent(u)
 	ev.at = at
 	h.recent.add(&u, ev) // before the fan-out: a subscriber that registers meanwhile finds it in one or the other
-	n, _ := h.reg.dispatch(&u, ev)
-	h.counted(n)
+	n := 0
+	if !superseded {
+		n, _ = h.reg.dispatch(&u, ev)
+		h.counted(n)
+	}
 	h.stats.published.Add(1)
 	h.watermark.advance(u.Seq)
 	if h.log.Enabled(context.Background(), slog.LevelDebug) { // the arguments allocate even when disabled
-		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n)
+		h.log.Debug("hub: dispatched update", "id", u.ID, "seq", u.Seq, "topics", u.Topics, "private", u.Private, "subscribers", n, "superseded", superseded)
 	}
 }
 
