@@ -198,6 +198,7 @@ func New(c Config) (*Hub, error) {
 		addressReplays: newAddressCounts(max(1, c.MaxReplays/4), replaysFull),
 		retained:       make(chan struct{}),
 		pending:        make(chan received, dispatchBacklog),
+		stats:          counters{latency: newLatency()},
 		dispatched:     make(chan struct{}),
 		recent:         newRecentUpdates(recentKept, recentBytes),
 		ctx:            ctx,

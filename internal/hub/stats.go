@@ -4,6 +4,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Stats are the hub's counters since New, for metrics and the admin UI.
@@ -43,50 +46,29 @@ type LatencyHistogram struct {
 	Sum    float64
 }
 
-// latencyBounds are the upper bounds of the latency histogram's buckets:
-// a delivery is expected within milliseconds, and one past seconds is a
-// subscriber or a hub in trouble.
-var latencyBounds = [...]time.Duration{
-	500 * time.Microsecond, time.Millisecond, 2500 * time.Microsecond,
-	5 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond,
-	50 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond,
-	500 * time.Millisecond, time.Second, 2500 * time.Millisecond,
-	5 * time.Second, 10 * time.Second,
+// latencyBounds are the upper bounds, in seconds, of the latency
+// histogram's buckets: a delivery is expected within milliseconds, and
+// one past seconds is a subscriber or a hub in trouble.
+var latencyBounds = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// newLatency returns the histogram of the delivery latency (Prometheus's,
+// lock-free and allocation-free to observe); Stats reads it.
+func newLatency() prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hub_delivery_latency_seconds", Buckets: latencyBounds})
 }
 
-// latency is a histogram of durations made of atomic counters, so that
-// observing costs a few atomic adds and no allocation, on every writer at
-// once.
-type latency struct {
-	buckets [len(latencyBounds) + 1]atomic.Uint64 // the last is +Inf
-	count   atomic.Uint64
-	sumNs   atomic.Uint64
-}
-
-// observe records d.
-func (l *latency) observe(d time.Duration) {
-	d = max(d, 0)
-	i := 0
-	for i < len(latencyBounds) && d > latencyBounds[i] {
-		i++
+// latencySnapshot reads l as Stats has it.
+func latencySnapshot(l prometheus.Histogram) LatencyHistogram {
+	var m dto.Metric
+	if err := l.Write(&m); err != nil {
+		return LatencyHistogram{}
 	}
-	l.buckets[i].Add(1)
-	l.sumNs.Add(uint64(d))
-	l.count.Add(1)
-}
-
-// snapshot returns the histogram as Stats has it.
-func (l *latency) snapshot() LatencyHistogram {
-	s := LatencyHistogram{Bounds: make([]float64, len(latencyBounds)), Counts: make([]uint64, len(latencyBounds))}
-	var n uint64
-	for i, b := range latencyBounds {
-		n += l.buckets[i].Load()
-		s.Bounds[i], s.Counts[i] = b.Seconds(), n
+	h := m.GetHistogram()
+	s := LatencyHistogram{Count: h.GetSampleCount(), Sum: h.GetSampleSum()}
+	for _, b := range h.GetBucket() {
+		s.Bounds = append(s.Bounds, b.GetUpperBound())
+		s.Counts = append(s.Counts, b.GetCumulativeCount())
 	}
-	// count is read last: it is at least the buckets' total, so that the
-	// +Inf bucket (Count) is never below a finite one.
-	s.Sum = time.Duration(l.sumNs.Load()).Seconds()
-	s.Count = max(l.count.Load(), n)
 	return s
 }
 
@@ -95,14 +77,14 @@ type counters struct {
 	dispatched, delivered, published, slow atomic.Uint64
 	writeErrors, expired                   atomic.Uint64
 	ringReplays, historyReplays            atomic.Uint64
-	latency                                latency
+	latency                                prometheus.Histogram // newLatency
 }
 
 // wrote records the end of a write to a subscriber whose oldest update
 // was ev (nil, or a heartbeat: nothing to record).
 func (c *counters) wrote(ev *event) {
 	if ev != nil && !ev.at.IsZero() {
-		c.latency.observe(time.Since(ev.at))
+		c.latency.Observe(time.Since(ev.at).Seconds())
 	}
 }
 
@@ -151,7 +133,7 @@ func (h *Hub) Stats() Stats {
 		TokenExpiries:   h.stats.expired.Load(),
 		RingReplays:     h.stats.ringReplays.Load(),
 		HistoryReplays:  h.stats.historyReplays.Load(),
-		Latency:         h.stats.latency.snapshot(),
+		Latency:         latencySnapshot(h.stats.latency),
 	}
 }
 
