@@ -68,19 +68,20 @@ const (
 // notified is what a notification carries of an update beside its Seq,
 // which the insert adds (the relay reads it as a hub.Update).
 type notified struct {
-	ID      string
-	Topics  []string
-	Data    string
-	Private bool
-	Type    string
-	Retry   int64
+	ID       string
+	Topics   []string
+	Data     string
+	Private  bool
+	Type     string
+	Retry    int64
+	Coalesce bool
 }
 
 // notifyTail is what follows `{"Seq":N` in the notification of u: the
 // rest of u in JSON when the whole fits NOTIFY's payload (N taking at
 // most 19 digits), else only "}" (the listener reads the row).
 func notifyTail(u hub.Update) string {
-	b, err := json.Marshal(notified{u.ID, u.Topics, u.Data, u.Private, u.Type, u.Retry})
+	b, err := json.Marshal(notified{u.ID, u.Topics, u.Data, u.Private, u.Type, u.Retry, u.Coalesce})
 	if err != nil || len(`{"Seq":`)+19+len(b) > maxNotifyPayload {
 		return "}"
 	}

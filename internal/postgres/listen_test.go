@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,9 +87,9 @@ func checkSame(t *testing.T, who string, got, want []hub.Update) {
 		t.Fatalf("%s: got %d updates, want the history's %d", who, len(got), len(want))
 	}
 	for i := range want {
-		if got[i].Seq != want[i].Seq || got[i].ID != want[i].ID || got[i].Data != want[i].Data {
-			t.Fatalf("%s: update %d: got seq %d id %s (%d bytes), want seq %d id %s (%d bytes)",
-				who, i, got[i].Seq, got[i].ID, len(got[i].Data), want[i].Seq, want[i].ID, len(want[i].Data))
+		if got[i].Seq != want[i].Seq || got[i].ID != want[i].ID || got[i].Data != want[i].Data || got[i].Coalesce != want[i].Coalesce {
+			t.Fatalf("%s: update %d: got seq %d id %s (%d bytes, coalesce %v), want seq %d id %s (%d bytes, coalesce %v)",
+				who, i, got[i].Seq, got[i].ID, len(got[i].Data), got[i].Coalesce, want[i].Seq, want[i].ID, len(want[i].Data), want[i].Coalesce)
 		}
 	}
 }
@@ -160,6 +161,9 @@ func TestInstancesShareUpdates(t *testing.T) {
 	want := history(t, a)
 	if n := writers*each + 1; len(want) != n {
 		t.Fatalf("history: got %d updates, want %d", len(want), n)
+	}
+	if coalescing := slices.IndexFunc(want, func(u hub.Update) bool { return u.Coalesce }); coalescing < 0 || strings.Contains(want[coalescing].Data, "writer") {
+		t.Errorf("history: the match's update is not stored as coalescing (a publisher's never are)")
 	}
 	checkSame(t, "instance a", ra.waitFor(t, "instance a", len(want)), want)
 	checkSame(t, "instance b", rb.waitFor(t, "instance b", len(want)), want)

@@ -12,7 +12,7 @@ import (
 )
 
 // updateColumns are the columns scanUpdate reads, in its order.
-const updateColumns = `seq, id, topics, data, private, type, retry`
+const updateColumns = `seq, id, topics, data, private, type, retry, coalescing`
 
 // replayBatch is how many updates UpdatesAfter reads at a time, so that a
 // slow fn never holds a read transaction open over the whole history;
@@ -25,7 +25,7 @@ const (
 func scanUpdate(row scanner) (hub.Update, error) {
 	var u hub.Update
 	var topics string
-	if err := row.Scan(&u.Seq, &u.ID, &topics, &u.Data, &u.Private, &u.Type, &u.Retry); err != nil {
+	if err := row.Scan(&u.Seq, &u.ID, &topics, &u.Data, &u.Private, &u.Type, &u.Retry, &u.Coalesce); err != nil {
 		return hub.Update{}, err
 	}
 	if err := json.Unmarshal([]byte(topics), &u.Topics); err != nil {
@@ -66,9 +66,9 @@ func insertUpdate(ctx context.Context, tx *sql.Tx, u hub.Update) (hub.Update, er
 	if err != nil {
 		return hub.Update{}, fmt.Errorf("append update %s: encode topics: %w", u.ID, err)
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO hub_updates (id, topics, data, private, type, retry, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		u.ID, string(topics), u.Data, u.Private, u.Type, u.Retry, micros(now())).Scan(&u.Seq)
+	err = tx.QueryRowContext(ctx, `INSERT INTO hub_updates (id, topics, data, private, type, retry, created_at, coalescing)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		u.ID, string(topics), u.Data, u.Private, u.Type, u.Retry, micros(now()), u.Coalesce).Scan(&u.Seq)
 	if isUnique(err) {
 		return hub.Update{}, fmt.Errorf("append update %s: %w", u.ID, hub.ErrDuplicateID)
 	}
