@@ -11,7 +11,7 @@ import (
 // A subscriber that is behind skips the coalescing updates a newer one of
 // the same topic supersedes, and gets every other update, in order.
 func TestWriteQueuedCoalesces(t *testing.T) {
-	h := &Hub{cfg: Config{QueueSize: 16}}
+	h := &Hub{cfg: Config{QueueSize: 16}, stats: counters{latency: newLatency()}}
 	s := newSubscriber("s", nil, Claims{}, 16)
 	evs := []Update{
 		{ID: "m1", Topics: []string{"match/1"}, Seq: 1, Coalesce: true},
