@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -183,53 +182,42 @@ type matchUpdate struct {
 	} `json:"events"`
 }
 
-// readBurst counts the match updates of one stream until it ends.
-func (wk *worker) readBurst(r *bufio.Reader, s *subState) error {
-	var long []byte
+// matchState counts data, a match update received by s at now (too
+// long to be kept whole when tooLong).
+func (wk *worker) matchState(s *subState, data []byte, tooLong bool, now time.Time) {
 	prefix := textPrefix + wk.spec.Run + " "
-	for {
-		data, tooLong, err := readData(r, &long, maxMatchLine)
-		if err != nil {
-			return err
-		}
-		now := time.Now()
-		wk.heard(s, now)
-		if tooLong {
-			wk.foreign.Add(1)
-			continue
-		}
-		if data == nil {
-			continue // id, comments, blank lines
-		}
-		var u matchUpdate
-		if json.Unmarshal(data, &u) != nil || u.Seq <= 0 {
-			wk.foreign.Add(1)
-			continue
-		}
-		if u.Seq <= s.seq {
-			wk.dups.Add(1) // a match's states come in order, each once
-			continue
-		}
-		s.seq = u.Seq
-		s.distinct++
-		wk.received.Add(1)
-		storeMax(&wk.lastRecv, now.UnixNano())
-		var sent int64
-		for _, e := range u.Events {
-			if ns, ok := strings.CutPrefix(e.Text, prefix); ok {
-				if v, err := strconv.ParseInt(ns, 10, 64); err == nil {
-					sent = max(sent, v)
-				}
+	if tooLong {
+		wk.foreign.Add(1)
+		return
+	}
+	var u matchUpdate
+	if json.Unmarshal(data, &u) != nil || u.Seq <= 0 {
+		wk.foreign.Add(1)
+		return
+	}
+	if u.Seq <= s.seq {
+		wk.dups.Add(1) // a match's states come in order, each once
+		return
+	}
+	s.seq = u.Seq
+	s.distinct++
+	wk.received.Add(1)
+	storeMax(&wk.lastRecv, now.UnixNano())
+	var sent int64
+	for _, e := range u.Events {
+		if ns, ok := strings.CutPrefix(e.Text, prefix); ok {
+			if v, err := strconv.ParseInt(ns, 10, 64); err == nil {
+				sent = max(sent, v)
 			}
 		}
-		if sent > 0 {
-			wk.latency.add(now.Sub(time.Unix(0, sent)))
-		} else {
-			wk.foreign.Add(1) // someone else's event
-		}
-		if u.Seq >= wk.spec.ExpectSeq && !s.complete {
-			s.complete = true
-			wk.markComplete()
-		}
+	}
+	if sent > 0 {
+		wk.latency.add(now.Sub(time.Unix(0, sent)))
+	} else {
+		wk.foreign.Add(1) // someone else's event
+	}
+	if u.Seq >= wk.spec.ExpectSeq && !s.complete {
+		s.complete = true
+		wk.markComplete()
 	}
 }

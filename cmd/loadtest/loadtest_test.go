@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -386,34 +384,5 @@ func TestPadding(t *testing.T) {
 		if size > 100 && (len(data) < size-4 || len(data) > size+4) || size <= 100 && len(data) > 100 {
 			t.Errorf("-size %d: got %d bytes of data, want about %d", size, len(data), max(size, 70))
 		}
-	}
-}
-
-// readData returns each data line of a stream, a line longer than the
-// reader's buffer gathered up to max bytes, and past that its start alone,
-// marked too long.
-func TestReadData(t *testing.T) {
-	long := "data: " + strings.Repeat("l", 100) + "\n"
-	tooLong := "data: pad:" + strings.Repeat("x", 300) + "\n"
-	r := bufio.NewReaderSize(strings.NewReader("id: 1\ndata: short\n"+long+tooLong), 32)
-	var buf []byte
-	type line struct {
-		data    string
-		tooLong bool
-	}
-	var got []line
-	for {
-		data, tl, err := readData(r, &buf, 200)
-		if err != nil {
-			break
-		}
-		if tl {
-			data = data[:min(len(data), 4)]
-		}
-		got = append(got, line{string(data), tl})
-	}
-	want := []line{{"", false}, {"short\n", false}, {long[len("data: "):], false}, {"pad:", true}}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

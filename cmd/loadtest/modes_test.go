@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,10 +209,23 @@ func runBinary(t *testing.T, args ...string) (int, *Report, string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(args, "-json")...)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	var cmd *exec.Cmd
+	// A test beside this one that forks while the copy is being written
+	// makes its child hold the file open for writing until it execs:
+	// then starting it fails with ETXTBSY for a moment.
+	for try := 0; ; try++ {
+		cmd = exec.CommandContext(ctx, bin, append(args, "-json")...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err = cmd.Start(); !errors.Is(err, syscall.ETXTBSY) || try == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("loadtest: %v", err)
+	}
+	err = cmd.Wait()
 	code := cmd.ProcessState.ExitCode()
 	if err != nil && code <= 0 {
 		t.Fatalf("loadtest: %v\nstderr:\n%s", err, &stderr)

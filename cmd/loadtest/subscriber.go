@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -18,21 +22,19 @@ import (
 const connectAttempts = 3
 
 // subscribe connects subscriber i of the worker, waits for the stream's
-// first byte (the hub has registered it by then), then counts what
-// arrives until the stream or ctx ends.
+// first line (the hub has registered it by then), then hands the stream
+// to the worker's reader, which counts what arrives until the stream or
+// ctx ends.
 func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
-	t := (wk.spec.First + i) % len(wk.spec.Topics)
-	// The stream lives in ctx, but must have its first byte by ConnectBy.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	late := time.AfterFunc(time.Until(wk.spec.ConnectBy), cancel)
-	dialed := time.Now()
 	g := wk.spec.First + i
-	body, r, err := wk.connect(ctx, wk.spec.Hubs[hubOf(g, len(wk.spec.Topics), len(wk.spec.Hubs))], wk.spec.Topics[t])
-	if !late.Stop() { // too late, even if the stream has just opened
-		if err == nil {
-			body.Close()
-		}
+	t := g % len(wk.spec.Topics)
+	// The stream lives in ctx, but must have its first line by ConnectBy.
+	connectCtx, cancel := context.WithDeadline(ctx, wk.spec.ConnectBy)
+	defer cancel()
+	dialed := time.Now()
+	s := subState{expected: wk.spec.Expected[t], topic: t}
+	st, err := wk.connect(connectCtx, g, wk.spec.Hubs[hubOf(g, len(wk.spec.Topics), len(wk.spec.Hubs))], wk.spec.Topics[t], s)
+	if err != nil && connectCtx.Err() != nil && ctx.Err() == nil {
 		err = errNotConnected(wk.spec.ConnectBy, err)
 	}
 	<-wk.sem
@@ -40,67 +42,72 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 		wk.fail(start, err)
 		return
 	}
-	defer body.Close()
 	wk.connectLat.add(time.Since(dialed))
 	wk.connected.Add(1)
 	storeMax(&wk.lastConnect, time.Now().UnixNano())
 	wk.settle(start)
-
-	s := &subState{expected: wk.spec.Expected[t], topic: t, last: time.Now()}
-	s.seen = make([]uint64, (s.expected+63)/64)
-	if s.expected == 0 && !wk.spec.Burst {
+	st.s.last = time.Now()
+	st.s.seen = make([]uint64, (st.s.expected+63)/64)
+	if st.s.expected == 0 && !wk.spec.Burst {
 		wk.markComplete()
 	}
-	if wk.spec.Burst {
-		err = wk.readBurst(r, s)
-	} else {
-		err = wk.read(r, s)
-	}
-	wk.heard(s, time.Now()) // the silence until the end counts too
+	wk.streams.Add(1)
+	wk.read(ctx, st)
+}
+
+// ended counts st's stream as over, for err: cut by the hub when the run
+// (ctx) still wanted it.
+func (wk *worker) ended(ctx context.Context, st *stream, err error) {
+	defer wk.streams.Done()
+	wk.heard(&st.s, time.Now()) // the silence until the end counts too
 	if ctx.Err() == nil {
-		// The hub ended the stream while the run still wanted it.
 		wk.disconnects.Add(1)
-		wk.streamErr.note(fmt.Errorf("stream of subscriber %d ended early: %v", wk.spec.First+i, err))
+		if err == nil {
+			err = io.EOF
+		}
+		wk.streamErr.note(fmt.Errorf("stream of subscriber %d ended early: %v", st.n, err))
 	}
 	wk.mu.Lock()
 	defer wk.mu.Unlock()
+	t := st.s.topic
 	if wk.distinct[t] == nil {
 		wk.distinct[t] = map[int]int{}
 	}
-	wk.distinct[t][s.distinct]++
+	wk.distinct[t][st.s.distinct]++
 	if wk.spec.Burst {
-		wk.finalSeq[s.seq]++
+		wk.finalSeq[st.s.seq]++
 	}
 }
 
-// connect opens the stream and reads up to its first line, the comment
-// the hub sends once it has registered the subscriber.
-func (wk *worker) connect(ctx context.Context, hub, topic string) (io.ReadCloser, *bufio.Reader, error) {
+// connect opens the stream of subscriber n, with s its state, and reads
+// up to its first line, the comment the hub sends once it has registered
+// the subscriber.
+func (wk *worker) connect(ctx context.Context, n int, hub, topic string, s subState) (*stream, error) {
 	u, err := subscribeURL(hub, topic)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var last error
 	for attempt := 1; ; attempt++ {
-		body, r, err := wk.connectOnce(ctx, u)
+		st, err := wk.connectOnce(ctx, n, u, s)
 		if err == nil {
-			return body, r, nil
+			return st, nil
 		}
 		if ctx.Err() == nil || last == nil {
 			last = err
 		}
 		if attempt == connectAttempts || ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("%w (attempt %d of %d)", last, attempt, connectAttempts)
+			return nil, fmt.Errorf("%w (attempt %d of %d)", last, attempt, connectAttempts)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, last
+			return nil, last
 		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
 		}
 	}
 }
 
-// errNotConnected is the error of a subscriber without its first byte at
+// errNotConnected is the error of a subscriber without its first line at
 // the connect deadline; last is what its last attempt got, if anything.
 func errNotConnected(by time.Time, last error) error {
 	msg := fmt.Sprintf("no stream open by the connect deadline %s (about 3/5 of -duration)", by.Format(time.TimeOnly))
@@ -110,31 +117,95 @@ func errNotConnected(by time.Time, last error) error {
 	return errors.New(msg + "; when connections are made but never answered, the server is usually out of file descriptors (ulimit -n, see its log) or its accept backlog is full")
 }
 
-func (wk *worker) connectOnce(ctx context.Context, u string) (io.ReadCloser, *bufio.Reader, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// connectOnce dials u's host, sends the subscription request as a
+// browser's EventSource does, and reads the answer's header and the
+// stream's first line.
+func (wk *worker) connectOnce(ctx context.Context, n int, u *url.URL, s subState) (*stream, error) {
+	conn, err := wk.dialer.DialContext(ctx, "tcp", hostPort(u))
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("subscribe: %w", err)
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := wk.client.Do(req)
+	if u.Scheme == "https" {
+		conn = tls.Client(conn, &tls.Config{ServerName: u.Hostname()})
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	st, err := wk.handshake(conn, n, u, s)
+	if !stop() || err != nil {
+		conn.Close()
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	return st, nil
+}
+
+// handshake sends the request on conn and reads up to the stream's first
+// line.
+func (wk *worker) handshake(conn net.Conn, n int, u *url.URL, s subState) (*stream, error) {
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
+	if _, err := io.WriteString(conn, req); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(conn, 1024)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("subscribe: %w", err)
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		resp.Body.Close()
-		return nil, nil, fmt.Errorf("subscribe: status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
 	}
-	size := 256 // longer than the load test's updates
-	if wk.spec.Burst {
-		size = 4096 // a match's compact state is under 1 KB
+	st := wk.newStream(n, conn, slices.Contains(resp.TransferEncoding, "chunked"), s)
+	start, _ := br.Peek(br.Buffered()) // the body's first bytes
+	buf := make([]byte, 1024)
+	for b := start; ; {
+		if err := st.feed(b, time.Now()); err != nil {
+			return nil, err
+		}
+		if st.lines > 0 {
+			return st, nil
+		}
+		if st.finished {
+			return nil, errors.New("the stream ended before its first line")
+		}
+		m, err := conn.Read(buf)
+		if err != nil {
+			return nil, fmt.Errorf("read the stream's first line: %w", err)
+		}
+		b = buf[:m]
 	}
-	r := bufio.NewReaderSize(resp.Body, size)
-	if _, err := r.ReadSlice('\n'); err != nil {
-		resp.Body.Close()
-		return nil, nil, fmt.Errorf("subscribe: read the stream's first line: %w", err)
+}
+
+// hostPort is u's host with its port, the scheme's when it has none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
 	}
-	return resp.Body, r, nil
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+// readBlocking reads st's stream in this goroutine until it or ctx ends:
+// the way of a stream that the poller cannot take.
+func (wk *worker) readBlocking(ctx context.Context, st *stream) {
+	stop := context.AfterFunc(ctx, func() { st.conn.Close() })
+	defer stop()
+	buf := make([]byte, 4096)
+	var err error
+	for !st.finished && err == nil {
+		var n int
+		n, err = st.conn.Read(buf)
+		if n > 0 {
+			if ferr := st.received(buf[:n], time.Now()); ferr != nil {
+				err = ferr
+			}
+		}
+	}
+	st.conn.Close()
+	wk.ended(ctx, st, err)
 }
 
 // subState is what one subscriber has received.
@@ -157,35 +228,26 @@ func (wk *worker) heard(s *subState, now time.Time) {
 	}
 }
 
-// read counts the events of one stream until it ends.
-func (wk *worker) read(r *bufio.Reader, s *subState) error {
-	var p payload
-	for {
-		// Nothing the load test publishes is longer than the reader's
-		// buffer but its padding (-size), which is skipped.
-		data, tooLong, err := readData(r, nil, 0)
-		if err != nil {
-			return err
-		}
-		now := time.Now()
-		wk.heard(s, now)
-		if bytes.HasPrefix(data, []byte(padPrefix)) {
-			continue
-		}
-		if tooLong {
-			wk.foreign.Add(1)
-			continue
-		}
-		if data == nil {
-			continue // id, comments, blank lines
-		}
-		p = payload{}
-		if json.Unmarshal(data, &p) != nil || p.Run != wk.spec.Run {
-			wk.foreign.Add(1)
-			continue
-		}
-		wk.deliver(s, p, now)
+// line handles one line of st's stream, received at now: a data line is
+// an update, or, too long to be kept whole, padding or someone else's.
+func (wk *worker) line(st *stream, line []byte, tooLong bool, now time.Time) {
+	data, ok := bytes.CutPrefix(line, []byte("data: "))
+	if !ok {
+		return // ids, comments, blank lines
 	}
+	if st.burst {
+		wk.matchState(&st.s, data, tooLong, now)
+		return
+	}
+	if bytes.HasPrefix(data, []byte(padPrefix)) {
+		return
+	}
+	var p payload
+	if tooLong || json.Unmarshal(data, &p) != nil || p.Run != wk.spec.Run {
+		wk.foreign.Add(1)
+		return
+	}
+	wk.deliver(&st.s, p, now)
 }
 
 // deliver counts update p received by s at now.
@@ -242,46 +304,4 @@ func (wk *worker) result() *workerResult {
 	}
 	res.FirstErr = wk.streamErr.get()
 	return res
-}
-
-// readData reads the stream's next line and returns the data of a
-// "data: " line, nil for any other line (ids, comments, blank lines). A
-// line longer than r's buffer is gathered into *long, up to max bytes;
-// one longer than that is skipped, tooLong set and data its first bytes.
-func readData(r *bufio.Reader, long *[]byte, max int) (data []byte, tooLong bool, err error) {
-	line, err := r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		first := bytes.Clone(line[:min(len(line), 64)])
-		var buf []byte
-		if long != nil {
-			buf = append((*long)[:0], line...)
-		}
-		tooLong = len(buf) == 0
-		for errors.Is(err, bufio.ErrBufferFull) {
-			line, err = r.ReadSlice('\n')
-			if !tooLong && len(buf)+len(line) <= max {
-				buf = append(buf, line...)
-			} else {
-				tooLong = true
-			}
-		}
-		if long != nil {
-			*long = buf[:0]
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if tooLong {
-			data, _ := bytes.CutPrefix(first, []byte("data: "))
-			return data, true, nil
-		}
-		line = buf
-	} else if err != nil {
-		return nil, false, err
-	}
-	data, ok := bytes.CutPrefix(line, []byte("data: "))
-	if !ok {
-		return nil, false, nil
-	}
-	return data, false, nil
 }

@@ -100,8 +100,12 @@ const padPrefix = "pad:"
 // worker holds one worker's subscribers.
 type worker struct {
 	spec   workerSpec
-	client *http.Client
+	dialer *net.Dialer
 	out    *lineWriter
+	// poller reads the open streams (nil where it cannot: each stream
+	// is then read by a goroutine of its own); streams counts them.
+	poller  *poller
+	streams sync.WaitGroup
 
 	sem                 chan struct{}
 	connected, failed   atomic.Int64
@@ -129,13 +133,13 @@ func runWorker(ctx context.Context, spec workerSpec, w io.Writer) error {
 	defer cancel()
 	wk := &worker{
 		spec:     spec,
-		client:   &http.Client{Transport: newTransport(spec.Count)},
+		dialer:   &net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1, Control: loopbackOnly},
 		out:      &lineWriter{enc: json.NewEncoder(w)},
 		sem:      make(chan struct{}, maxDialsInFlight),
 		distinct: map[int]map[int]int{},
 		finalSeq: map[int64]int{},
 	}
-	defer wk.client.CloseIdleConnections()
+	wk.poller = newPoller(ctx, wk)
 	start := time.Now()
 	connectCtx, connectCancel := context.WithDeadline(ctx, spec.ConnectBy)
 	defer connectCancel()
@@ -158,13 +162,15 @@ func runWorker(ctx context.Context, spec workerSpec, w io.Writer) error {
 	progressDone := make(chan struct{})
 	go func() { defer close(progressDone); wk.progress(ctx) }()
 	wg.Wait()
+	wk.streams.Wait() // until the streams end, or ctx
 	cancel()
 	<-progressDone
+	wk.poller.close()
 	return wk.out.write(message{Kind: "result", Worker: spec.Index, Result: wk.result()})
 }
 
-// newTransport is an HTTP/1.1 transport for n long-lived streams to one
-// host, with small buffers (the events are small), dialing only loopback.
+// newTransport is an HTTP/1.1 transport for n connections to one host,
+// with small buffers, dialing only loopback.
 func newTransport(n int) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1, Control: loopbackOnly}
 	return &http.Transport{
@@ -266,15 +272,15 @@ func (f *firstError) get() string {
 }
 
 // subscribeURL is the subscription URL of topic.
-func subscribeURL(hub, topic string) (string, error) {
+func subscribeURL(hub, topic string) (*url.URL, error) {
 	u, err := url.Parse(hub)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	q := u.Query()
 	q.Add("topic", topic)
 	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return u, nil
 }
 
 // lineWriter writes messages as JSON lines, one at a time.

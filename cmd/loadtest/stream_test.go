@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chunked encodes body as HTTP/1.1 chunks of at most size bytes, with
+// the last chunk.
+func chunked(body string, size int) string {
+	var b strings.Builder
+	for len(body) > 0 {
+		n := min(size, len(body))
+		fmt.Fprintf(&b, "%x\r\n%s\r\n", n, body[:n])
+		body = body[n:]
+	}
+	return b.String() + "0\r\n\r\n"
+}
+
+// testStream is a stream of a worker that expects two updates of run
+// "r" on one topic.
+func testStream(burst bool, isChunked bool) (*worker, *stream) {
+	wk := &worker{spec: workerSpec{Run: "r", Topics: []string{"t"}, Expected: []int{2}, Burst: burst, ExpectSeq: 1 << 40}}
+	s := subState{expected: 2, seen: make([]uint64, 1), last: time.Now()}
+	return wk, wk.newStream(0, nil, isChunked, s)
+}
+
+func update(run string, seq int) string {
+	data, _ := json.Marshal(payload{Run: run, Seq: seq, Sent: time.Now().UnixNano()})
+	return "id: u" + fmt.Sprint(seq) + "\ndata: " + string(data) + "\n\n"
+}
+
+// A stream's bytes may come cut anywhere: in a chunk's size, its CRLF,
+// a line. Whatever the cuts, every update is counted once, padding
+// (a line too long to keep) is skipped and another run's update is
+// foreign.
+func TestStreamParsesWhateverTheCuts(t *testing.T) {
+	body := ":\n" + update("r", 0) + "data: pad:" + strings.Repeat("x", 3*maxLine) + "\n\n" + update("other", 5) + update("r", 1) + ": heartbeat\n"
+	for _, chunk := range []int{1, 7, 64, len(body)} {
+		wire := chunked(body, chunk)
+		for _, piece := range []int{1, 2, 3, 5, 16, 100, len(wire)} {
+			t.Run(fmt.Sprintf("chunks of %d, read %d at a time", chunk, piece), func(t *testing.T) {
+				wk, st := testStream(false, true)
+				for b := wire; len(b) > 0; {
+					n := min(piece, len(b))
+					if err := st.feed([]byte(b[:n]), time.Now()); err != nil {
+						t.Fatalf("feed: %v", err)
+					}
+					b = b[n:]
+				}
+				if got := wk.received.Load(); got != 2 {
+					t.Errorf("got %d received, want 2", got)
+				}
+				if got := wk.foreign.Load(); got != 1 {
+					t.Errorf("got %d foreign, want 1 (the other run's)", got)
+				}
+				if !st.finished {
+					t.Error("got the stream not finished after the last chunk, want finished")
+				}
+				if st.lines != 13 {
+					t.Errorf("got %d lines, want 13", st.lines)
+				}
+			})
+		}
+	}
+}
+
+// A stream that is not chunked (HTTP/1.0, or read to the connection's
+// end) is lines alone.
+func TestStreamWithoutChunks(t *testing.T) {
+	wk, st := testStream(false, false)
+	body := ":\n" + update("r", 0) + update("r", 1)
+	for i := range len(body) {
+		if err := st.feed([]byte(body[i:i+1]), time.Now()); err != nil {
+			t.Fatalf("feed: %v", err)
+		}
+	}
+	if got := wk.received.Load(); got != 2 {
+		t.Errorf("got %d received, want 2", got)
+	}
+}
+
+// A match's state is longer than a publish's lines: a burst's stream
+// keeps lines whole up to maxMatchLine, and counts longer ones foreign.
+func TestStreamKeepsLongMatchLines(t *testing.T) {
+	wk, st := testStream(true, true)
+	pad := strings.Repeat("x", 2*maxLine)
+	state := fmt.Sprintf(`{"seq":3,"pad":%q,"events":[{"text":"%sr %d"}]}`, pad, textPrefix, time.Now().UnixNano())
+	tooLong := fmt.Sprintf(`{"seq":4,"pad":%q}`, strings.Repeat("x", maxMatchLine))
+	if err := st.feed([]byte(chunked("data: "+state+"\n\ndata: "+tooLong+"\n\n", 100)), time.Now()); err != nil {
+		t.Fatalf("feed: %v", err)
+	}
+	if got := wk.received.Load(); got != 1 {
+		t.Errorf("got %d received, want 1", got)
+	}
+	if st.s.seq != 3 {
+		t.Errorf("got seq %d, want 3", st.s.seq)
+	}
+	if got := wk.foreign.Load(); got != 1 {
+		t.Errorf("got %d foreign, want 1 (the line over %d bytes)", got, maxMatchLine)
+	}
+	if cap(st.line) > keptLine {
+		t.Errorf("got a line buffer of %d bytes kept after the long lines, want at most %d", cap(st.line), keptLine)
+	}
+}
+
+// Broken chunk framing is an error, not a guess.
+func TestStreamRefusesBrokenChunks(t *testing.T) {
+	for _, wire := range []string{"zz\r\n", "\r\n", "40000001\r\n"} {
+		_, st := testStream(false, true)
+		if err := st.feed([]byte(wire), time.Now()); !errors.Is(err, errChunk) {
+			t.Errorf("%q: got %v, want %v", wire, err, errChunk)
+		}
+	}
+}
