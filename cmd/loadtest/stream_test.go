@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scoreboard/scoreboard/internal/match"
 )
 
 // chunked encodes body as HTTP/1.1 chunks of at most size bytes, with
@@ -114,6 +116,31 @@ func TestStreamRefusesBrokenChunks(t *testing.T) {
 		_, st := testStream(false, true)
 		if err := st.feed([]byte(wire), time.Now()); !errors.Is(err, errChunk) {
 			t.Errorf("%q: got %v, want %v", wire, err, errChunk)
+		}
+	}
+}
+
+// A match update is read without decoding it whole: the summary's seq,
+// not an event's, and the newest send time among this run's events.
+func TestReadMatchUpdate(t *testing.T) {
+	prefix := textPrefix + "r "
+	st := match.State{Summary: match.Summary{ID: 3, Sport: "football", Status: match.StatusLive, Seq: 42}}
+	events := []match.Event{
+		{MatchID: 3, Seq: 41, Kind: match.KindNote, EventDetail: match.EventDetail{Text: prefix + "1000"}},
+		{MatchID: 3, Seq: 42, Kind: match.KindVoid, EventDetail: match.EventDetail{VoidSeq: 41, Text: prefix + "2000"}},
+		{MatchID: 3, Seq: 40, Kind: match.KindNote, EventDetail: match.EventDetail{Text: textPrefix + "other 9000"}},
+	}
+	data, err := match.EncodeUpdate(st, events...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, sent, ok := readMatchUpdate(data, prefix)
+	if seq != 42 || sent != 2000 || !ok {
+		t.Errorf("got seq %d, sent %d, ok %v from %s; want 42, 2000, true", seq, sent, ok, data)
+	}
+	for _, bad := range []string{`"seq":3`, `{"id":1}`, `{"seq":0}`, `pad:xxxx`} {
+		if _, _, ok := readMatchUpdate([]byte(bad), prefix); ok {
+			t.Errorf("%s: got ok, want not a match update", bad)
 		}
 	}
 }
