@@ -60,8 +60,9 @@ func newLog() *Log { return &Log{sem: make(chan struct{}, 1)} }
 // reset makes log the whole of l: it derives which events count and the
 // keys' events (O(len(log))), and leaves the fold for folded to redo.
 func (l *Log) reset(log []Event) {
-	*l = Log{sem: l.sem, loaded: true, events: slices.Clip(log)}
-	l.ordered = increasing(log)
+	// Field by field: sem is read by Checkout without holding l.
+	l.loaded, l.events, l.ordered = true, slices.Clip(log), increasing(log)
+	l.by, l.keys, l.f, l.claimed, l.staged = nil, nil, nil, false, nil
 	if !l.ordered {
 		return
 	}
