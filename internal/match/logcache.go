@@ -88,8 +88,9 @@ func (l *Log) Release() {
 }
 
 // Get returns the cached log of m if it ends at m.Seq, and not while
-// another caller has it checked out. The caller must not modify it
-// (append to a clipped copy).
+// another caller has it checked out: the events alone, for a caller that
+// does not append (a store's writes use Checkout). The caller must not
+// modify it (append to a clipped copy).
 func (c *LogCache) Get(m Match) ([]Event, bool) {
 	c.mu.Lock()
 	l, ok := c.logs[m.ID]
@@ -110,7 +111,7 @@ func (c *LogCache) Get(m Match) ([]Event, bool) {
 }
 
 // Put caches log, the whole log of match id as just committed, in place of
-// what the cache had.
+// what the cache had; the next Checkout folds it when it is current.
 func (c *LogCache) Put(id int64, log []Event) {
 	l := newLog()
 	l.reset(log)
