@@ -1,6 +1,8 @@
 package match
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -65,4 +67,58 @@ func BenchmarkRecordVoid(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkVoidedNotes appends the load test's burst (notes, each voided
+// by the next event) to a log of 100 to 10,000 events: through Record on
+// the whole log, as the stores did, and through a Log, as they do, whose
+// cost must not grow with the log.
+func BenchmarkVoidedNotes(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("Record/log=%d", n), func(b *testing.B) {
+			s, l := burstLog(b, n)
+			log := slices.Clone(l.events)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				ev, _, err := Record(s.m, log, burstEvent(log), s.now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				log = append(log, ev)
+			}
+		})
+		b.Run(fmt.Sprintf("Log/log=%d", n), func(b *testing.B) {
+			s, l := burstLog(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := l.Record(s.m, burstEvent(l.events), s.now); err != nil {
+					b.Fatal(err)
+				}
+				l.Commit()
+			}
+		})
+	}
+}
+
+// burstLog returns a live football match whose log has n events, all but
+// the first a burst's.
+func burstLog(b *testing.B, n int) (*scorer, *Log) {
+	s := newScorer(b, "football").kind(KindMatchStart)
+	l := NewLog(s.m, slices.Clone(s.log))
+	for len(l.events) < n {
+		if _, _, err := l.Record(s.m, burstEvent(l.events), s.now); err != nil {
+			b.Fatal(err)
+		}
+		l.Commit()
+	}
+	return s, l
+}
+
+// burstEvent returns the burst's next event after log: a void of the last
+// event if it is a note, else a note.
+func burstEvent(log []Event) NewEvent {
+	if last := log[len(log)-1]; last.Kind == KindNote {
+		return NewEvent{Kind: KindVoid, EventDetail: EventDetail{VoidSeq: last.Seq}, IdempotencyKey: fmt.Sprintf("k%d", last.Seq+1)}
+	}
+	return NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: "burst"}, IdempotencyKey: fmt.Sprintf("k%d", len(log)+1)}
 }

@@ -1,45 +1,121 @@
 package match
 
-import "sync"
+import (
+	"context"
+	"fmt"
+	"sync"
+)
 
-// LogCache keeps the logs of the matches appended to lately, so that a
-// store's append need not read a whole log back (Record needs all of it).
-// A cached log is used only when it ends at the sequence number the
-// database holds for the match: the log is append-only, so it is then the
-// whole log, and an entry left stale by another process is never trusted.
-// The zero value is ready to use.
+// LogCache keeps the logs of the matches appended to lately, each with
+// what Record needs of it (Log), so that a store's append neither reads a
+// whole log back nor folds it. A cached log is used only when it ends at
+// the sequence number the database holds for the match (Log.Refresh): the
+// log is append-only, so it is then the whole log, and an entry left stale
+// by another process is never trusted. The zero value is ready to use.
+//
+// A store checks a match's log out before its transaction (Checkout) and
+// releases it after the commit (Log.Release), having committed its event
+// to it (Log.Commit): so the next append to the match in this process
+// waits for the log to have the event instead of finding it stale and
+// reading the whole log again. Appends to one match are serialized by the
+// database anyway; taking the log before any lock of the database's
+// leaves no way for the two to deadlock.
 type LogCache struct {
 	mu   sync.Mutex
-	logs map[int64][]Event
+	logs map[int64]*Log
 }
 
 // logCacheSize bounds the cache; a busy day has far fewer live matches.
 const logCacheSize = 256
 
-// Get returns the cached log of m if it ends at m.Seq. The caller must not
-// modify it (append to a clipped copy).
-func (c *LogCache) Get(m Match) ([]Event, bool) {
+// Checkout returns the cached log of match id, empty if none is cached,
+// for the caller's use alone until it calls Release: it waits while
+// another caller has it. It fails only when ctx ends first.
+func (c *LogCache) Checkout(ctx context.Context, id int64) (*Log, error) {
 	c.mu.Lock()
-	log, ok := c.logs[m.ID]
-	c.mu.Unlock()
-	if !ok || int64(len(log)) != m.Seq || (m.Seq > 0 && log[len(log)-1].Seq != m.Seq) {
-		return nil, false
+	l, ok := c.logs[id]
+	if !ok {
+		l = newLog()
+		c.put(id, l)
 	}
-	return log, true
+	c.mu.Unlock()
+	select {
+	case l.sem <- struct{}{}:
+		return l, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the log of match %d: %w", id, context.Cause(ctx))
+	}
 }
 
-// Put caches log, the whole log of match id as just committed.
-func (c *LogCache) Put(id int64, log []Event) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// put caches l for match id; c.mu must be held.
+func (c *LogCache) put(id int64, l *Log) {
 	if c.logs == nil {
-		c.logs = make(map[int64][]Event)
+		c.logs = make(map[int64]*Log)
 	}
 	if _, ok := c.logs[id]; !ok && len(c.logs) >= logCacheSize {
-		for k := range c.logs { // evict one at random
+		// Evict one at random. A log checked out stays its holder's; the
+		// next Checkout of that match starts afresh.
+		for k := range c.logs {
 			delete(c.logs, k)
 			break
 		}
 	}
-	c.logs[id] = log
+	c.logs[id] = l
+}
+
+// Refresh makes l, checked out, the whole log of m: it keeps l when l ends
+// at m.Seq, else it replaces it with the log read returns, the database's.
+func (l *Log) Refresh(m Match, read func() ([]Event, error)) error {
+	if l.at(m.Seq) {
+		return nil
+	}
+	log, err := read()
+	if err != nil {
+		return err
+	}
+	l.reset(log)
+	return nil
+}
+
+// Release gives l, checked out, back to its cache, dropping any event
+// Record staged that Commit did not append.
+func (l *Log) Release() {
+	l.staged = nil
+	select {
+	case <-l.sem:
+	default: // not checked out
+	}
+}
+
+// Get returns the cached log of m if it ends at m.Seq, and not while
+// another caller has it checked out: the events alone, for a caller that
+// does not append (a store's writes use Checkout). The caller must not
+// modify it (append to a clipped copy).
+func (c *LogCache) Get(m Match) ([]Event, bool) {
+	c.mu.Lock()
+	l, ok := c.logs[m.ID]
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	select {
+	case l.sem <- struct{}{}:
+	default:
+		return nil, false
+	}
+	defer l.Release()
+	if !l.at(m.Seq) {
+		return nil, false
+	}
+	return l.events[:len(l.events):len(l.events)], true
+}
+
+// Put caches log, the whole log of match id as just committed, in place of
+// what the cache had; the next Checkout folds it when it is current.
+func (c *LogCache) Put(id int64, log []Event) {
+	l := newLog()
+	l.reset(log)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.put(id, l)
 }

@@ -238,16 +238,21 @@ func (in MatchInput) Apply(p MatchPatch) MatchInput {
 // once the log has events, which were checked against its rules. Returns
 // EINVALID.
 func Edit(m Match, log []Event, in MatchInput) (Match, State, error) {
+	return edit(m, len(log) > 0, in, func(e Match) State { return Fold(e, log) })
+}
+
+// edit is Edit for a log that has events or not and folds with fold.
+func edit(m Match, events bool, in MatchInput, fold func(Match) State) (Match, State, error) {
 	e, err := NewMatch(in, m.CreatedAt)
 	if err != nil {
 		return Match{}, State{}, err
 	}
-	if e.Sport != m.Sport && len(log) > 0 {
+	if e.Sport != m.Sport && events {
 		return Match{}, State{}, Errorf(EINVALID,
 			"match %d has events recorded under the rules of %s; its sport cannot change to %s", m.ID, m.Sport, e.Sport)
 	}
 	e.ID = m.ID
-	st := Fold(e, log)
+	st := fold(e)
 	e.Status, e.Seq = st.Status, st.Seq
 	return e, st, nil
 }

@@ -11,17 +11,22 @@ func Retry(log []Event, in NewEvent) (Event, bool, error) {
 		return Event{}, false, nil
 	}
 	for _, ev := range log {
-		if ev.IdempotencyKey != in.IdempotencyKey {
-			continue
+		if ev.IdempotencyKey == in.IdempotencyKey {
+			return retried(ev, in)
 		}
-		if !SameRequest(ev, in) {
-			return Event{}, false, Errorf(ECONFLICT,
-				"idempotency key %q was already used for event %d, a different request; use a new key for a new event",
-				in.IdempotencyKey, ev.Seq)
-		}
-		return ev, true, nil
 	}
 	return Event{}, false, nil
+}
+
+// retried answers in, whose idempotency key ev was recorded with: with ev
+// when in asks for the same thing, else with ECONFLICT.
+func retried(ev Event, in NewEvent) (Event, bool, error) {
+	if !SameRequest(ev, in) {
+		return Event{}, false, Errorf(ECONFLICT,
+			"idempotency key %q was already used for event %d, a different request; use a new key for a new event",
+			in.IdempotencyKey, ev.Seq)
+	}
+	return ev, true, nil
 }
 
 // SameRequest reports whether in asks for the same thing as the stored ev,

@@ -27,11 +27,39 @@ var kinds = []EventKind{
 func Kinds() []EventKind { return slices.Clone(kinds) }
 
 // validator checks a NewEvent against the sport and the state before it.
+// st.Seq is the log's last sequence number; target tells checkVoid about
+// the event of the log that a void names.
 type validator struct {
 	sport  Sport
 	st     State
-	log    []Event
-	counts []bool
+	target func(seq int64) voidTarget
+}
+
+// voidTarget is what checkVoid needs to know of the event a void names.
+type voidTarget struct {
+	found    bool // whether the log has an event of that seq
+	kind     EventKind
+	counts   bool  // whether it still counts
+	voidedBy int64 // the last counting void that cancels it; 0 if none
+}
+
+// scanTarget looks a void's target up in log, whose events counts says
+// count, by scanning it: Record's way, which folds the log anyway.
+func scanTarget(log []Event, counts []bool) func(seq int64) voidTarget {
+	return func(seq int64) voidTarget {
+		i := slices.IndexFunc(log, func(e Event) bool { return e.Seq == seq })
+		if i < 0 {
+			return voidTarget{}
+		}
+		t := voidTarget{found: true, kind: log[i].Kind, counts: counts[i]}
+		for j := len(log) - 1; j > i && !t.counts; j-- {
+			if e := log[j]; counts[j] && e.Kind == KindVoid && e.VoidSeq == seq {
+				t.voidedBy = e.Seq
+				break
+			}
+		}
+		return t
+	}
 }
 
 func (v validator) check(in NewEvent) error {
@@ -289,30 +317,24 @@ func checkCorrection(in NewEvent) error {
 }
 
 func (v validator) checkVoid(seq int64) error {
-	var last int64
-	if len(v.log) > 0 {
-		last = v.log[len(v.log)-1].Seq
-	}
+	last := v.st.Seq
 	switch {
 	case seq <= 0:
 		return Errorf(EINVALID, "a void needs void_seq, the sequence number of the event to cancel")
 	case seq > last:
 		return Errorf(EINVALID, "there is no event %d to void; the last event is %d", seq, last)
 	}
-	i := slices.IndexFunc(v.log, func(e Event) bool { return e.Seq == seq })
-	if i < 0 {
+	t := v.target(seq)
+	switch {
+	case !t.found:
 		return Errorf(EINVALID, "there is no event %d to void", seq)
-	}
-	if v.counts[i] {
+	case t.counts:
 		return nil
+	case t.voidedBy > 0:
+		return Errorf(EINVALID, "event %d (%s) is already voided by event %d; void event %d to restore it",
+			seq, t.kind, t.voidedBy, t.voidedBy)
 	}
-	for j := len(v.log) - 1; j > i; j-- {
-		if e := v.log[j]; v.counts[j] && e.Kind == KindVoid && e.VoidSeq == seq {
-			return Errorf(EINVALID, "event %d (%s) is already voided by event %d; void event %d to restore it",
-				seq, v.log[i].Kind, e.Seq, e.Seq)
-		}
-	}
-	return Errorf(EINVALID, "event %d (%s) is already voided", seq, v.log[i].Kind)
+	return Errorf(EINVALID, "event %d (%s) is already voided", seq, t.kind)
 }
 
 func (v validator) checkMatchEnd() error {

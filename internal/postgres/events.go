@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -72,11 +71,16 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // current state (Retry set), and publishes nothing; with a different
 // request it returns ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Appended, error) {
+	log, err := db.logs.Checkout(ctx, id)
+	if err != nil {
+		return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
+	}
+	defer log.Release()
 	var a appended
-	err := db.publishTx(ctx, func(tx pgx.Tx) ([]hub.Update, error) {
+	err = db.publishTx(ctx, func(tx pgx.Tx) ([]hub.Update, error) {
 		var err error
-		a, err = db.appendTx(ctx, tx, id, in)
-		if err != nil || a.log == nil { // a retry: nothing new to publish
+		a, err = db.appendTx(ctx, tx, log, id, in)
+		if err != nil || a.Retry { // a retry: nothing new to publish
 			return nil, err
 		}
 		return []hub.Update{a.update}, nil
@@ -84,38 +88,35 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 	if err != nil {
 		return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
 	}
-	if a.log != nil {
-		db.logs.Put(id, a.log)
-	}
+	log.Commit() // the event is stored: the cached log has it from now on
 	return a.Appended, nil
 }
 
-// appended is what AppendEvent's transaction produced: log and update are
-// unset when the request was a retry answered from the log.
+// appended is what AppendEvent's transaction produced: update is unset
+// when the request was a retry answered from the log.
 type appended struct {
 	match.Appended
-	log    []match.Event // the whole log, event included
 	update hub.Update
 }
 
-// appendTx is AppendEvent's transaction.
-func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEvent) (appended, error) {
+// appendTx is AppendEvent's transaction, with log, the match's, checked
+// out.
+func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, log *match.Log, id int64, in match.NewEvent) (appended, error) {
 	m, err := lockMatch(ctx, tx, id)
 	if err != nil {
 		return appended{}, err
 	}
-	log, err := db.currentLog(ctx, tx, m)
-	if err != nil {
+	if err := db.currentLog(ctx, tx, log, m); err != nil {
 		return appended{}, err
 	}
-	if prev, ok, err := match.Retry(log, in); err != nil || ok {
+	if prev, ok, err := log.Retry(in); err != nil || ok {
 		if err != nil {
 			return appended{}, err
 		}
 		st, err := getState(ctx, tx, id)
 		return appended{Appended: match.Appended{Event: prev, State: st, Retry: true}}, err
 	}
-	ev, st, err := match.Record(m, slices.Clip(log), in, now())
+	ev, st, err := log.Record(m, in, now())
 	if err != nil {
 		return appended{}, err
 	}
@@ -128,16 +129,13 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, id int64, in match.NewEve
 	if err != nil {
 		return appended{}, err
 	}
-	return appended{Appended: match.Appended{Event: ev, State: st}, log: append(slices.Clip(log), ev), update: u}, nil
+	return appended{Appended: match.Appended{Event: ev, State: st}, update: u}, nil
 }
 
-// currentLog returns m's log, from the cache when it is current, else from
-// the database.
-func (db *DB) currentLog(ctx context.Context, tx pgx.Tx, m match.Match) ([]match.Event, error) {
-	if log, ok := db.logs.Get(m); ok {
-		return log, nil
-	}
-	return readLog(ctx, tx, m.ID)
+// currentLog makes log, checked out of the cache, m's whole log: as it is
+// when it ends at m.Seq, else as the database holds it.
+func (db *DB) currentLog(ctx context.Context, tx pgx.Tx, log *match.Log, m match.Match) error {
+	return log.Refresh(m, func() ([]match.Event, error) { return readLog(ctx, tx, m.ID) })
 }
 
 // insertEvent appends ev to its match's log.

@@ -65,18 +65,22 @@ func (db *DB) CreateMatches(ctx context.Context, ins []match.MatchInput) ([]matc
 // EINVALID, ENOTFOUND (the match, a competition or team id).
 func (db *DB) EditMatch(ctx context.Context, id int64, in match.MatchInput) (match.Match, match.State, error) {
 	in.KickOff = fromMicros(micros(in.KickOff)) // the precision stored
+	log, err := db.logs.Checkout(ctx, id)
+	if err != nil {
+		return match.Match{}, match.State{}, fmt.Errorf("edit match %d: %w", id, err)
+	}
+	defer log.Release()
 	var m match.Match
 	var st match.State
-	err := db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
+	err = db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
 		old, err := lockMatch(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
-		log, err := db.currentLog(ctx, tx, old)
-		if err != nil {
+		if err := db.currentLog(ctx, tx, log, old); err != nil {
 			return nil, fmt.Errorf("load log: %w", err)
 		}
-		if m, st, err = match.Edit(old, log, in); err != nil {
+		if m, st, err = log.Edit(old, in); err != nil {
 			return nil, err
 		}
 		if err := checkLinks(ctx, tx, m); err != nil {

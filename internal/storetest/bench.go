@@ -41,6 +41,11 @@ func Bench(b *testing.B, open BenchOpener) {
 			benchGoal(b, s, id, i)
 		}
 	})
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("AppendEvent/voided-notes/log=%d", n), func(b *testing.B) {
+			benchVoidedNotes(b, open(b), n)
+		})
+	}
 	b.Run("UpdateSize", func(b *testing.B) { benchUpdateSize(b, open(b)) })
 	b.Run("AppendEventParallel", func(b *testing.B) {
 		s := open(b)
@@ -88,6 +93,43 @@ func benchGoal(b *testing.B, s Store, id int64, i int) {
 	if err != nil {
 		b.Errorf("AppendEvent(goal %d): %v", i, err)
 	}
+}
+
+// benchVoidedNotes appends to a match whose log already holds n events
+// what the load test's burst does: notes, each voided by the next event,
+// so that the timeline stays short while the log grows. The cost of an
+// append should not grow with n.
+func benchVoidedNotes(b *testing.B, s Store, n int) {
+	id := benchMatch(b, s, 0)
+	// note is the note the next event voids; 0: the next is a note.
+	// match_start is the log's first event.
+	var note int64
+	for i := 1; i < n; i++ {
+		note = benchNoteOrVoid(b, s, id, i, note)
+	}
+	b.ReportAllocs()
+	for i := n; b.Loop() && !b.Failed(); i++ {
+		note = benchNoteOrVoid(b, s, id, i, note)
+	}
+}
+
+// benchNoteOrVoid appends the i-th event of benchVoidedNotes: a note when
+// note is 0, else a void of note. It returns the note the next event is to
+// void.
+func benchNoteOrVoid(b *testing.B, s Store, id int64, i int, note int64) int64 {
+	in := match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "burst"},
+		IdempotencyKey: fmt.Sprintf("burst-%d", i), RecordedBy: "bench@example.org"}
+	if note > 0 {
+		in.Kind, in.VoidSeq = match.KindVoid, note
+	}
+	a, err := s.AppendEvent(context.Background(), id, in)
+	if err != nil {
+		b.Fatalf("AppendEvent(%s %d): %v", in.Kind, i, err)
+	}
+	if note > 0 {
+		return 0
+	}
+	return a.Event.Seq
 }
 
 // benchUpdateSize plays a football match of 200 events and reports the

@@ -247,3 +247,54 @@ func testConcurrentScorers(t *testing.T, open Opener) {
 		t.Errorf("log after the race: got %d events (%v), want 2", len(evs), err)
 	}
 }
+
+// testTwoWriters has two stores on one database (two instances, or a
+// command beside the server) take turns on one match. Each keeps the logs
+// it appended to, and must never trust its copy once the other has
+// written: a void of the other's event, a void of that void, a retry of
+// the other's key and an edit of the teams the other made all answer as
+// if from the database's log.
+func testTwoWriters(t *testing.T, open Opener) {
+	ctx := testContext(t)
+	a, _, path := openFresh(t, open)
+	b, _ := open(t, Config{Path: path, Topic: Topic})
+	m := createMatch(t, ctx, a, input("football", 9))
+	goal := match.NewEvent{Kind: match.KindScore, EventDetail: match.EventDetail{Team: match.Home, ScoreKind: "goal"}, IdempotencyKey: "goal"}
+	renamed := input("football", 9)
+	renamed.Home.Name = "Renamed Town"
+	steps := []struct {
+		name string
+		s    Store
+		in   match.NewEvent
+		edit bool // EditMatch(renamed) instead of an append
+	}{
+		{"a starts", a, match.NewEvent{Kind: match.KindMatchStart}, false},
+		{"a notes", a, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "n"}}, false},
+		{"b scores", b, goal, false},
+		{"a voids b's goal", a, match.NewEvent{Kind: match.KindVoid, EventDetail: match.EventDetail{VoidSeq: 3}}, false},
+		{"b voids a's void", b, match.NewEvent{Kind: match.KindVoid, EventDetail: match.EventDetail{VoidSeq: 4}}, false},
+		{"a retries b's goal", a, goal, false},
+		{"b renames a team", b, match.NewEvent{}, true},
+		{"a notes after the rename", a, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "n2"}}, false},
+	}
+	for _, step := range steps {
+		var st match.State
+		if step.edit {
+			var err error
+			if _, st, err = step.s.EditMatch(ctx, m.ID, renamed); err != nil {
+				t.Fatalf("%s: EditMatch: %v", step.name, err)
+			}
+		} else {
+			_, st = appendOK(t, ctx, step.s, m.ID, step.in)
+		}
+		sn := takeSnapshot(t, ctx, a, m.ID)
+		if diff := cmp.Diff(match.Fold(sn.Match, sn.Events), st, foldOpts); diff != "" {
+			t.Fatalf("%s: the state returned is not the fold of the stored log (-fold +returned):\n%s", step.name, diff)
+		}
+	}
+	sn := takeSnapshot(t, ctx, b, m.ID)
+	if sn.State.Seq != 6 || sn.State.Home.Score != 1 || sn.State.Home.Name != "Renamed Town" {
+		t.Errorf("at the end: got seq %d, home %q %d, want seq 6, home %q 1 (the goal restored)",
+			sn.State.Seq, sn.State.Home.Name, sn.State.Home.Score, "Renamed Town")
+	}
+}

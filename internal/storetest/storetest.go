@@ -96,6 +96,7 @@ func Run(t *testing.T, open Opener, h Hooks) {
 		{"StaleSeq", testStaleSeq},
 		{"BadEvent", testBadEvent},
 		{"ConcurrentAppends", testConcurrentAppends},
+		{"TwoWriters", testTwoWriters},
 		{"Reopen", testReopen},
 		{"NotFound", testNotFound},
 		{"Users", testUsers},
