@@ -86,36 +86,3 @@ func (l *Log) Release() {
 	default: // not checked out
 	}
 }
-
-// Get returns the cached log of m if it ends at m.Seq, and not while
-// another caller has it checked out: the events alone, for a caller that
-// does not append (a store's writes use Checkout). The caller must not
-// modify it (append to a clipped copy).
-func (c *LogCache) Get(m Match) ([]Event, bool) {
-	c.mu.Lock()
-	l, ok := c.logs[m.ID]
-	c.mu.Unlock()
-	if !ok {
-		return nil, false
-	}
-	select {
-	case l.sem <- struct{}{}:
-	default:
-		return nil, false
-	}
-	defer l.Release()
-	if !l.at(m.Seq) {
-		return nil, false
-	}
-	return l.events[:len(l.events):len(l.events)], true
-}
-
-// Put caches log, the whole log of match id as just committed, in place of
-// what the cache had; the next Checkout folds it when it is current.
-func (c *LogCache) Put(id int64, log []Event) {
-	l := newLog()
-	l.reset(log)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.put(id, l)
-}
