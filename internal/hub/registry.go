@@ -85,8 +85,10 @@ func (s *subscriber) mayReceive(private bool, topics []string) bool {
 }
 
 // mayReceive reports whether a subscriber with claims may see an update
-// with topics (see subscriber.mayReceive).
-func (c Claims) mayReceive(private bool, topics []string) bool {
+// with topics (see subscriber.mayReceive). A pointer receiver: a fan-out
+// asks it of every subscriber, and a copy of the claims each time showed
+// in its profile.
+func (c *Claims) mayReceive(private bool, topics []string) bool {
 	return !private || (len(c.Subscribe) > 0 && c.CanSubscribe(topics))
 }
 
