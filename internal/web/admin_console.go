@@ -27,7 +27,7 @@ func (s *server) consolePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.canRecord(r, id); err != nil {
+	if err := s.mayRecord(r, id); err != nil {
 		return err
 	}
 	v, err := s.consoleView(r, id)

@@ -22,7 +22,7 @@ func (s *server) submitConsole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.canRecord(r, id); err != nil {
+	if err := s.mayRecord(r, id); err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {
@@ -120,7 +120,7 @@ func (s *server) confirmPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.canRecord(r, id); err != nil {
+	if err := s.mayRecord(r, id); err != nil {
 		return err
 	}
 	v, err := s.consoleView(r, id)

@@ -57,7 +57,7 @@ func (s *server) appendEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.canRecord(r, id); err != nil {
+	if err := s.mayRecord(r, id); err != nil {
 		return err
 	}
 	var in match.NewEvent

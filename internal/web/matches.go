@@ -251,6 +251,18 @@ func (s *server) editMatch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, matchDoc{Match: m, State: st, Topic: s.topic(id)})
 }
 
+// mayRecord refuses unless the current user may record events in match
+// id. An admin may in any match, and is not made to wait for a read of it
+// on every event (what records the event says when there is no such
+// match); a scorer is checked as by canRecord.
+func (s *server) mayRecord(r *http.Request, id int64) error {
+	if currentUser(r).Role == match.RoleAdmin {
+		return nil
+	}
+	_, err := s.canRecord(r, id)
+	return err
+}
+
 // canRecord returns match id for the current user to record, or refuses,
 // with EFORBIDDEN naming the match, a user who may not: a scorer an admin
 // did not assign to it. A match that does not exist is ENOTFOUND for
