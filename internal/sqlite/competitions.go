@@ -40,7 +40,7 @@ func (db *DB) CreateCompetition(ctx context.Context, in match.CompetitionInput) 
 	if err != nil {
 		return match.Competition{}, fmt.Errorf("create competition: %w", err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO competitions (slug, name, sport, season, archived, created_at)
 			VALUES (?, ?, ?, ?, 0, ?) RETURNING id`, c.Slug, c.Name, c.Sport, c.Season, micros(c.CreatedAt)).Scan(&c.ID)
 	})
@@ -109,7 +109,7 @@ func (db *DB) UpdateCompetition(ctx context.Context, c match.Competition) (match
 		return match.Competition{}, err
 	}
 	var got match.Competition
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		got, err = scanCompetition(tx.QueryRowContext(ctx, `UPDATE competitions SET name = ?, season = ?, slug = ?, archived = ?
 			WHERE id = ? RETURNING `+competitionColumns, c.Name, c.Season, c.Slug, c.Archived, c.ID))
 		return err

@@ -79,7 +79,7 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 	}
 	defer log.Release()
 	var a appended
-	err = db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
+	err = db.publishTx(ctx, func(tx *txn) ([]hub.Update, error) {
 		var err error
 		a, err = db.appendTx(ctx, tx, log, id, in)
 		if err != nil || a.Retry { // a retry: nothing new to publish
@@ -103,7 +103,7 @@ type appended struct {
 
 // appendTx is AppendEvent's transaction, with log, the match's, checked
 // out.
-func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, log *match.Log, id int64, in match.NewEvent) (appended, error) {
+func (db *DB) appendTx(ctx context.Context, tx *txn, log *match.Log, id int64, in match.NewEvent) (appended, error) {
 	m, err := lockMatch(ctx, tx, id)
 	if err != nil {
 		return appended{}, err
@@ -134,11 +134,11 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, log *match.Log, id int64
 
 // currentLog makes log, checked out of the cache, m's whole log: as it is
 // when it ends at m.Seq, else as the database holds it.
-func (db *DB) currentLog(ctx context.Context, tx *sql.Tx, log *match.Log, m match.Match) error {
+func (db *DB) currentLog(ctx context.Context, tx *txn, log *match.Log, m match.Match) error {
 	return log.Refresh(m, func() ([]match.Event, error) { return readLog(ctx, tx, m.ID) })
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, ev match.Event) error {
+func insertEvent(ctx context.Context, tx *txn, ev match.Event) error {
 	detail, err := json.Marshal(ev.EventDetail)
 	if err != nil {
 		return fmt.Errorf("encode detail: %w", err)

@@ -55,7 +55,7 @@ func (db *DB) AppendUpdate(ctx context.Context, u hub.Update) (hub.Update, error
 
 // insertUpdate is the one place that writes hub updates: AppendUpdate and
 // every match write's transaction (writeState) use it.
-func insertUpdate(ctx context.Context, tx *sql.Tx, u hub.Update) (hub.Update, error) {
+func insertUpdate(ctx context.Context, tx *txn, u hub.Update) (hub.Update, error) {
 	if u.ID == "" {
 		u.ID = hub.NewID()
 	}
@@ -274,7 +274,7 @@ func newestWithin(rows *sql.Rows, maxBytes int64) (from, to int64, err error) {
 // before before. keep <= 0 sets no bound on the count and a zero before no
 // bound on the age, so that either limit can be turned off alone.
 func (db *DB) PruneUpdates(ctx context.Context, keep int, before time.Time) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if keep > 0 {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM hub_updates WHERE seq <=
 				(SELECT seq FROM hub_updates ORDER BY seq DESC LIMIT 1 OFFSET ?)`, keep); err != nil {

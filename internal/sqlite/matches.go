@@ -37,7 +37,7 @@ func scanMatch(row scanner) (match.Match, error) {
 	return m, nil
 }
 
-// querier is a *sql.DB or *sql.Tx.
+// querier is a *sql.DB or *txn.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -63,7 +63,7 @@ func getMatch(ctx context.Context, q querier, id int64) (match.Match, error) {
 // lockMatch reads match id in the write transaction: the one writer's
 // transaction holds the database's write lock, so writes to the match are
 // serialized and each sees the log the previous one left.
-func lockMatch(ctx context.Context, tx *sql.Tx, id int64) (match.Match, error) {
+func lockMatch(ctx context.Context, tx *txn, id int64) (match.Match, error) {
 	return getMatch(ctx, tx, id)
 }
 

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/scoreboard/scoreboard/internal/hub"
@@ -19,7 +18,7 @@ func (db *DB) CreateMatch(ctx context.Context, in match.MatchInput) (match.Match
 	if err != nil {
 		return match.Match{}, fmt.Errorf("create match: %w", err)
 	}
-	err = db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
+	err = db.publishTx(ctx, func(tx *txn) ([]hub.Update, error) {
 		var u hub.Update
 		m, u, err = db.createMatch(ctx, tx, m)
 		return []hub.Update{u}, err
@@ -43,7 +42,7 @@ func (db *DB) CreateMatches(ctx context.Context, ins []match.MatchInput) ([]matc
 		}
 		ms[i] = m
 	}
-	err := db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
+	err := db.publishTx(ctx, func(tx *txn) ([]hub.Update, error) {
 		us := make([]hub.Update, len(ms))
 		for i := range ms {
 			var err error
@@ -72,7 +71,7 @@ func (db *DB) EditMatch(ctx context.Context, id int64, in match.MatchInput) (mat
 	defer log.Release()
 	var m match.Match
 	var st match.State
-	err = db.publishTx(ctx, func(tx *sql.Tx) ([]hub.Update, error) {
+	err = db.publishTx(ctx, func(tx *txn) ([]hub.Update, error) {
 		old, err := lockMatch(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -111,7 +110,7 @@ func newMatch(in match.MatchInput) (match.Match, error) {
 
 // createMatch is the transaction's part of CreateMatch: it checks m's
 // links, stores it, and stores and publishes its first state.
-func (db *DB) createMatch(ctx context.Context, tx *sql.Tx, m match.Match) (match.Match, hub.Update, error) {
+func (db *DB) createMatch(ctx context.Context, tx *txn, m match.Match) (match.Match, hub.Update, error) {
 	if err := checkLinks(ctx, tx, m); err != nil {
 		return match.Match{}, hub.Update{}, err
 	}
@@ -169,7 +168,7 @@ func nullID(id int64) any {
 
 // insertMatch stores m's fields, with an empty state that writeState
 // replaces, and returns its id.
-func insertMatch(ctx context.Context, tx *sql.Tx, m match.Match) (int64, error) {
+func insertMatch(ctx context.Context, tx *txn, m match.Match) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO matches (competition, competition_id, sport,
 		home_name, home_short_name, home_color, home_crest_url, home_team_id,
@@ -187,7 +186,7 @@ func insertMatch(ctx context.Context, tx *sql.Tx, m match.Match) (int64, error) 
 }
 
 // updateMatch stores m's fields; its state is writeState's.
-func updateMatch(ctx context.Context, tx *sql.Tx, m match.Match) error {
+func updateMatch(ctx context.Context, tx *txn, m match.Match) error {
 	_, err := tx.ExecContext(ctx, `UPDATE matches SET competition = ?, competition_id = ?, sport = ?,
 		home_name = ?, home_short_name = ?, home_color = ?, home_crest_url = ?, home_team_id = ?,
 		away_name = ?, away_short_name = ?, away_color = ?, away_crest_url = ?, away_team_id = ?,
@@ -206,7 +205,7 @@ func updateMatch(ctx context.Context, tx *sql.Tx, m match.Match) error {
 // the hub update that publishes it on the match's topic: st's summary and
 // the events that changed it (match.EncodeUpdate). It returns st with its
 // UpdateID, and the update.
-func (db *DB) writeState(ctx context.Context, tx *sql.Tx, st match.State, events ...match.Event) (match.State, hub.Update, error) {
+func (db *DB) writeState(ctx context.Context, tx *txn, st match.State, events ...match.Event) (match.State, hub.Update, error) {
 	if db.opts.MatchTopic == nil {
 		return match.State{}, hub.Update{}, fmt.Errorf("publish match %d: sqlite.Options.MatchTopic is not set", st.ID)
 	}
@@ -236,7 +235,7 @@ func (db *DB) writeState(ctx context.Context, tx *sql.Tx, st match.State, events
 // listeners, which hear the hub updates fn stored, in order, once
 // committed. When fn stores none (a retry answered from the log), it rolls
 // back: fn wrote nothing.
-func (db *DB) publishTx(ctx context.Context, fn func(tx *sql.Tx) ([]hub.Update, error)) error {
+func (db *DB) publishTx(ctx context.Context, fn func(tx *txn) ([]hub.Update, error)) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -11,7 +11,7 @@ import (
 // AssignScorer lets a user record match matchID's events; assigning twice
 // is harmless. Returns ENOTFOUND (the match or the user).
 func (db *DB) AssignScorer(ctx context.Context, matchID, userID int64) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if err := checkMatchAndUser(ctx, tx, matchID, userID); err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func checkMatch(ctx context.Context, q querier, id int64) error {
 // UnassignScorer takes that right back; unassigning someone who is not
 // assigned is harmless. Returns ENOTFOUND (the match).
 func (db *DB) UnassignScorer(ctx context.Context, matchID, userID int64) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if err := checkMatch(ctx, tx, matchID); err != nil {
 			return err
 		}

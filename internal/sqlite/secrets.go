@@ -24,7 +24,7 @@ func (db *DB) Secret(ctx context.Context, name string, generate func() (string, 
 	if err != nil {
 		return "", fmt.Errorf("generate secret %q: %w", name, err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO NOTHING`, name, gen, micros(now())); err != nil {
 			return err

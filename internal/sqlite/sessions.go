@@ -25,7 +25,7 @@ func scanSession(row scanner) (match.Session, error) {
 // CreateSession stores s and deletes the user's sessions that had expired
 // by s.CreatedAt. Returns ENOTFOUND (the user), ECONFLICT (the id exists).
 func (db *DB) CreateSession(ctx context.Context, s match.Session) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if err := checkUser(ctx, tx, s.UserID); err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (db *DB) Session(ctx context.Context, id string) (match.Session, error) {
 // DeleteSession ends a session; ending one that does not exist is
 // harmless.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 		return err
 	})
@@ -86,7 +86,7 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 // except ("" for none) and returns how many it ended.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64, except string) (int, error) {
 	var n int64
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, except)
 		if err != nil {
 			return err

@@ -49,8 +49,8 @@ type Options struct {
 
 // DB is the embedded store.
 type DB struct {
-	write     *sql.DB // one connection, BEGIN IMMEDIATE
-	read      *sql.DB
+	write     *pool // one connection, BEGIN IMMEDIATE
+	read      *pool
 	opts      Options
 	logs      match.LogCache
 	listeners hub.Listeners // every write that stores a hub update commits through it
@@ -105,7 +105,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		read.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{write: write, read: read, opts: opts, path: path}, nil
+	return &DB{write: newPool(write), read: newPool(read), opts: opts, path: path}, nil
 }
 
 // dsn builds the driver's connection string: every connection gets the
@@ -132,7 +132,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate sqlite: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys,
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write.DB, fsys,
 		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
 	if err != nil {
 		return fmt.Errorf("migrate sqlite: %w", err)
@@ -180,7 +180,7 @@ func (db *DB) Close() error {
 }
 
 // inTx runs fn in one write transaction and commits it if fn succeeds.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -36,7 +36,7 @@ func (db *DB) CreateTeam(ctx context.Context, in match.TeamInput) (match.TeamPro
 	if err != nil {
 		return match.TeamProfile{}, fmt.Errorf("create team: %w", err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO teams (name, short_name, color, crest_url, archived, created_at)
 			VALUES (?, ?, ?, ?, 0, ?) RETURNING id`, t.Name, t.ShortName, t.Color, t.CrestURL, micros(t.CreatedAt)).Scan(&t.ID)
 		if err != nil {
@@ -52,7 +52,7 @@ func (db *DB) CreateTeam(ctx context.Context, in match.TeamInput) (match.TeamPro
 
 // setTeamCompetitions replaces the competitions team t plays in with
 // t.CompetitionIDs, each of which must exist (ENOTFOUND).
-func setTeamCompetitions(ctx context.Context, tx *sql.Tx, t match.TeamProfile) error {
+func setTeamCompetitions(ctx context.Context, tx *txn, t match.TeamProfile) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM team_competitions WHERE team_id = ?`, t.ID); err != nil {
 		return fmt.Errorf("clear competitions: %w", err)
 	}
@@ -170,7 +170,7 @@ func (db *DB) UpdateTeam(ctx context.Context, t match.TeamProfile) (match.TeamPr
 		return match.TeamProfile{}, fmt.Errorf("update team %d: %w", t.ID, err)
 	}
 	var got match.TeamProfile
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE teams SET name = ?, short_name = ?, color = ?, crest_url = ?, archived = ?
 			WHERE id = ?`, v.Name, v.ShortName, v.Color, v.CrestURL, v.Archived, v.ID)
 		if err != nil {

@@ -52,7 +52,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, t match.APIToken) error {
 	if err := match.ValidateTokenName(t.Name); err != nil {
 		return fmt.Errorf("create API token: %w", err)
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if err := checkUser(ctx, tx, t.UserID); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (db *DB) APITokens(ctx context.Context, userID int64) ([]match.APIToken, er
 // first instant. Returns ENOTFOUND.
 func (db *DB) RevokeAPIToken(ctx context.Context, id string, at time.Time) (match.APIToken, error) {
 	var t match.APIToken
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		t, err = scanToken(tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?)
 			WHERE id = ? RETURNING `+tokenColumns, micros(at), id))
@@ -126,7 +126,7 @@ func (db *DB) RevokeAPIToken(ctx context.Context, id string, at time.Time) (matc
 // CreateSetupToken stores the hash of a first-run setup token that is good
 // until expiresAt. Returns ECONFLICT (the hash exists).
 func (db *DB) CreateSetupToken(ctx context.Context, hash string, expiresAt time.Time) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES (?, ?)`, hash, micros(expiresAt))
 		if isUnique(err) {
 			return match.Errorf(match.ECONFLICT, "this setup token exists already; make a new one")
@@ -145,7 +145,7 @@ func (db *DB) CreateSetupToken(ctx context.Context, hash string, expiresAt time.
 // user exists already), EINVALID.
 func (db *DB) CreateFirstAdmin(ctx context.Context, tokenHash string, in match.UserInput, now time.Time) (match.User, error) {
 	var u match.User
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var expiresAt int64
 		var usedAt sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT expires_at, used_at FROM setup_tokens WHERE hash = ?`, tokenHash).Scan(&expiresAt, &usedAt)

@@ -34,7 +34,7 @@ func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, e
 	if err != nil {
 		return match.User{}, fmt.Errorf("create user: %w", err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		u, err = insertUser(ctx, tx, u)
 		return err
 	})
@@ -46,7 +46,7 @@ func (db *DB) CreateUser(ctx context.Context, in match.UserInput) (match.User, e
 
 // insertUser stores u and returns it with its id. Returns ECONFLICT (email
 // taken).
-func insertUser(ctx context.Context, tx *sql.Tx, u match.User) (match.User, error) {
+func insertUser(ctx context.Context, tx *txn, u match.User) (match.User, error) {
 	err := tx.QueryRowContext(ctx, `INSERT INTO users (email, role, password_hash, created_at)
 		VALUES (?, ?, ?, ?) RETURNING id`, u.Email, u.Role, u.PasswordHash, micros(u.CreatedAt)).Scan(&u.ID)
 	if isUnique(err) {
@@ -129,7 +129,7 @@ func countUsers(ctx context.Context, q querier) (int, error) {
 // SetPasswordHash replaces a user's password hash (match.HashPassword).
 // Returns ENOTFOUND.
 func (db *DB) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
 		if err != nil {
 			return err
