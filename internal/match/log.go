@@ -20,9 +20,14 @@ import (
 // and stages its event; Commit, once the store has committed the event,
 // appends it.
 type Log struct {
-	sem    chan struct{} // full while checked out
-	loaded bool          // whether events is a log read (Refresh, Put, NewLog)
-	events []Event       // the whole log; Commit appends in place
+	sem chan struct{} // full while checked out
+	// queue holds the appends waiting for their turn and leading says
+	// that a caller runs them (LogCache.Append); guarded by the cache's
+	// mutex.
+	queue   []*turn
+	leading bool
+	loaded  bool    // whether events is a log read (Refresh, Put, NewLog)
+	events  []Event // the whole log; Commit appends in place
 	// ordered says that the events' seqs increase strictly, as a store's
 	// do: only then are by, keys and f kept, and a seq found without a
 	// scan. Any other log is answered by Record, Retry and Fold.

@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -32,19 +33,122 @@ const logCacheSize = 256
 // for the caller's use alone until it calls Release: it waits while
 // another caller has it. It fails only when ctx ends first.
 func (c *LogCache) Checkout(ctx context.Context, id int64) (*Log, error) {
-	c.mu.Lock()
-	l, ok := c.logs[id]
-	if !ok {
-		l = newLog()
-		c.put(id, l)
-	}
-	c.mu.Unlock()
+	l := c.entry(id)
 	select {
 	case l.sem <- struct{}{}:
 		return l, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for the log of match %d: %w", id, context.Cause(ctx))
 	}
+}
+
+// entry returns the cached log of match id, a new empty one if none is
+// cached.
+func (c *LogCache) entry(id int64) *Log {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.logs[id]
+	if !ok {
+		l = newLog()
+		c.put(id, l)
+	}
+	return l
+}
+
+// Append runs appendTo, the caller's append to match id, with the match's
+// log checked out, and returns what it returns; appendTo must Commit the
+// event it stored. The appends to one match in this process are run one
+// after another by one goroutine, the leader: the caller that finds no
+// other leading takes the log, runs every append queued, its own first
+// among them, then those queued meanwhile, and hands the lead to the
+// next caller waiting once it has run maxLeadAppends. Under load a batch
+// of appends so costs one handoff of the log between goroutines instead
+// of one each: on busy CPUs a handoff waits for the next goroutine to be
+// scheduled, and those waits, not the appends, were what bounded a
+// match's appends a second. An append whose ctx has ended before its turn
+// is not run; one that has begun runs to its end, as it would alone.
+func (c *LogCache) Append(ctx context.Context, id int64, appendTo func(*Log) (Appended, error)) (Appended, error) {
+	t := &turn{ctx: ctx, id: id, run: appendTo, done: make(chan turnResult, 1)}
+	l := c.entry(id)
+	c.mu.Lock()
+	l.queue = append(l.queue, t)
+	lead := !l.leading
+	l.leading = true
+	c.mu.Unlock()
+	if lead {
+		c.lead(l)
+	}
+	for {
+		r := <-t.done
+		if !r.lead {
+			return r.a, r.err
+		}
+		c.lead(l)
+	}
+}
+
+// maxLeadAppends bounds the appends a leader runs before it hands the
+// lead on, so that its own answer is not held back for long.
+const maxLeadAppends = 64
+
+// turn is an append waiting for its turn (see Append).
+type turn struct {
+	ctx  context.Context
+	id   int64
+	run  func(*Log) (Appended, error)
+	done chan turnResult // buffered: the append's result, or the lead
+}
+
+// turnResult is what a turn's caller gets: its append's result, or the
+// lead (lead true), with its append still queued.
+type turnResult struct {
+	a    Appended
+	err  error
+	lead bool
+}
+
+// lead runs l's queued appends with l checked out, until none is left or
+// it has run maxLeadAppends; then it hands the lead to the first waiting.
+func (c *LogCache) lead(l *Log) {
+	l.sem <- struct{}{} // as Checkout: an edit may hold the log a moment
+	defer l.Release()
+	for ran := 0; ; {
+		c.mu.Lock()
+		batch := l.queue
+		if len(batch) == 0 {
+			l.leading = false
+			c.mu.Unlock()
+			return
+		}
+		if ran >= maxLeadAppends {
+			c.mu.Unlock()
+			batch[0].done <- turnResult{lead: true} // it stays queued, and runs first
+			return
+		}
+		l.queue = nil
+		c.mu.Unlock()
+		for _, t := range batch {
+			t.done <- l.runTurn(t)
+			ran++
+		}
+	}
+}
+
+// runTurn runs t's append on l, unless its caller has gone. A panic is
+// the append's error, with its stack: the callers waiting behind it must
+// still get their turns.
+func (l *Log) runTurn(t *turn) (r turnResult) {
+	if t.ctx.Err() != nil {
+		return turnResult{err: fmt.Errorf("wait for the log of match %d: %w", t.id, context.Cause(t.ctx))}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r = turnResult{err: fmt.Errorf("append to match %d panicked: %v\n%s", t.id, p, debug.Stack())}
+		}
+	}()
+	l.staged = nil
+	a, err := t.run(l)
+	return turnResult{a: a, err: err}
 }
 
 // put caches l for match id; c.mu must be held.

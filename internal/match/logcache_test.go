@@ -5,6 +5,9 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -95,5 +98,106 @@ func TestLogCacheCheckout(t *testing.T) {
 	l.Release()
 	if l2 := <-got; l2 != l {
 		t.Errorf("Checkout after Release: got another log")
+	}
+}
+
+// TestLogCacheAppend runs appends to one match from many goroutines at
+// once: each runs once, never beside another, on the match's log, and
+// a caller that leads runs those queued behind it before it returns.
+func TestLogCacheAppend(t *testing.T) {
+	t.Parallel()
+	var c LogCache
+	ctx := t.Context()
+	var running, ran atomic.Int32
+	note := func(l *Log) (Appended, error) {
+		if running.Add(1) != 1 {
+			t.Error("got two appends running at once, want one at a time")
+		}
+		defer running.Add(-1)
+		l.events = append(l.events, Event{MatchID: 1, Seq: int64(len(l.events) + 1)})
+		return Appended{Event: l.events[len(l.events)-1]}, nil
+	}
+	count := func(l *Log) (Appended, error) { ran.Add(1); return note(l) }
+
+	// The first caller holds the log while others queue; once it goes
+	// on, it runs them all before returning.
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error)
+	go func() {
+		_, err := c.Append(ctx, 1, func(l *Log) (Appended, error) {
+			close(held)
+			<-hold
+			return count(l)
+		})
+		first <- err
+	}()
+	<-held
+	const queued = 10
+	var wg sync.WaitGroup
+	for range queued {
+		wg.Go(func() {
+			if _, err := c.Append(ctx, 1, count); err != nil {
+				t.Errorf("Append: %v", err)
+			}
+		})
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		n := len(c.logs[1].queue)
+		c.mu.Unlock()
+		if n == queued {
+			break
+		}
+	}
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatalf("first Append: %v", err)
+	}
+	if got := ran.Load(); got != queued+1 {
+		t.Errorf("got %d appends run when the leader returned, want %d: the leader runs those queued behind it", got, queued+1)
+	}
+	wg.Wait()
+
+	// Many callers at once, past maxLeadAppends: every append runs once,
+	// in some order, and every caller gets its own event.
+	const callers, each = 8, 3 * maxLeadAppends / 8
+	for range callers {
+		wg.Go(func() {
+			for range each {
+				if a, err := c.Append(ctx, 1, note); err != nil || a.Event.Seq == 0 {
+					t.Errorf("Append: got %+v, %v", a.Event, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	l, _ := c.Checkout(ctx, 1)
+	defer l.Release()
+	if want := queued + 1 + callers*each; len(l.events) != want {
+		t.Errorf("got %d events, want %d", len(l.events), want)
+	}
+}
+
+// An append whose caller has gone is not run, and one that panics is an
+// error for its caller alone: those behind it still run.
+func TestLogCacheAppendCancelledAndPanicking(t *testing.T) {
+	t.Parallel()
+	var c LogCache
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := c.Append(gone, 1, func(*Log) (Appended, error) {
+		t.Error("ran the append of a caller gone")
+		return Appended{}, nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want %v", err, context.Canceled)
+	}
+	_, err = c.Append(t.Context(), 1, func(*Log) (Appended, error) { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "panicked: boom") {
+		t.Errorf("got %v, want the panic as an error", err)
+	}
+	a, err := c.Append(t.Context(), 1, func(*Log) (Appended, error) { return Appended{Retry: true}, nil })
+	if err != nil || !a.Retry {
+		t.Errorf("the append after the panic: got %+v, %v; want it run", a, err)
 	}
 }

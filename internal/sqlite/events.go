@@ -73,25 +73,24 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // current state (Retry set), and publishes nothing; with a different
 // request it returns ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Appended, error) {
-	log, err := db.logs.Checkout(ctx, id)
-	if err != nil {
-		return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
-	}
-	defer log.Release()
-	var a appended
-	err = db.publishTx(ctx, func(tx *txn) ([]hub.Update, error) {
-		var err error
-		a, err = db.appendTx(ctx, tx, log, id, in)
-		if err != nil || a.Retry { // a retry: nothing new to publish
-			return nil, err
+	// One append to the match at a time in this process, in turns that
+	// the log cache runs (match.LogCache.Append).
+	return db.logs.Append(ctx, id, func(log *match.Log) (match.Appended, error) {
+		var a appended
+		err := db.publishTx(ctx, func(tx *txn) ([]hub.Update, error) {
+			var err error
+			a, err = db.appendTx(ctx, tx, log, id, in)
+			if err != nil || a.Retry { // a retry: nothing new to publish
+				return nil, err
+			}
+			return []hub.Update{a.update}, nil
+		})
+		if err != nil {
+			return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
 		}
-		return []hub.Update{a.update}, nil
+		log.Commit() // the event is stored: the cached log has it from now on
+		return a.Appended, nil
 	})
-	if err != nil {
-		return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
-	}
-	log.Commit() // the event is stored: the cached log has it from now on
-	return a.Appended, nil
 }
 
 // appended is what AppendEvent's transaction produced: update is unset
