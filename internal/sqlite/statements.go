@@ -92,26 +92,17 @@ func ready(st any) *sql.Stmt {
 
 // QueryRowContext runs query, prepared once.
 func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := p.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return p.DB.QueryRowContext(ctx, query, args...)
+	return queryRow(ctx, p.stmt(ctx, query), p.DB, query, args)
 }
 
 // QueryContext runs query, prepared once.
 func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := p.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return p.DB.QueryContext(ctx, query, args...)
+	return queryRows(ctx, p.stmt(ctx, query), p.DB, query, args)
 }
 
 // ExecContext runs query, prepared once.
 func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := p.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	return p.DB.ExecContext(ctx, query, args...)
+	return exec(ctx, p.stmt(ctx, query), p.DB, query, args)
 }
 
 // BeginTx starts a transaction whose queries use the pool's prepared
@@ -146,24 +137,47 @@ func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // QueryRowContext runs query, prepared once.
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return t.Tx.QueryRowContext(ctx, query, args...)
+	return queryRow(ctx, t.stmt(ctx, query), t.Tx, query, args)
 }
 
 // QueryContext runs query, prepared once.
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return t.Tx.QueryContext(ctx, query, args...)
+	return queryRows(ctx, t.stmt(ctx, query), t.Tx, query, args)
 }
 
 // ExecContext runs query, prepared once.
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.stmt(ctx, query); st != nil {
+	return exec(ctx, t.stmt(ctx, query), t.Tx, query, args)
+}
+
+// unprepared is what runs a query that has no statement prepared: a
+// *sql.DB or a *sql.Tx.
+type unprepared interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// queryRow runs query's statement st, or query through u when st is nil.
+func queryRow(ctx context.Context, st *sql.Stmt, u unprepared, query string, args []any) *sql.Row {
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return u.QueryRowContext(ctx, query, args...)
+}
+
+// queryRows is queryRow for a query of several rows.
+func queryRows(ctx context.Context, st *sql.Stmt, u unprepared, query string, args []any) (*sql.Rows, error) {
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return u.QueryContext(ctx, query, args...)
+}
+
+// exec is queryRow for a statement that returns no rows.
+func exec(ctx context.Context, st *sql.Stmt, u unprepared, query string, args []any) (sql.Result, error) {
+	if st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return t.Tx.ExecContext(ctx, query, args...)
+	return u.ExecContext(ctx, query, args...)
 }
