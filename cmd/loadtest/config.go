@@ -15,10 +15,6 @@ import (
 // Defaults and bounds of the configuration.
 const (
 	defaultHub = "http://127.0.0.1:8080/.well-known/mercure"
-	// maxPerWorker is the most subscribers a worker process holds by
-	// default: the machine caps open files at 20,000 per process, and a
-	// worker holds one socket per subscriber.
-	maxPerWorker = 5000
 	// spareFiles are the files a worker needs besides its sockets.
 	spareFiles = 100
 	// maxDialsInFlight bounds a worker's connections waiting for their
@@ -51,7 +47,7 @@ type Config struct {
 	JWTKey string
 	Token  string
 	// Workers is the number of worker processes; 0 picks enough that none
-	// holds more than maxPerWorker subscribers.
+	// holds more than its open files allow (perWorker).
 	Workers int
 	// Duration bounds the whole run.
 	Duration time.Duration
@@ -175,17 +171,29 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// checkWorkers picks the number of workers, or checks the one given,
-// for a per-process limit of open files (0: unknown, taken as 20,000).
-func (c *Config) checkWorkers(limit int, bad func(string, ...any)) {
+// perWorker is the most subscribers one worker process can hold for a
+// per-process limit of open files (0: unknown, taken as 20,000): a
+// socket each, besides its own few files. By default each worker holds
+// that many: one epoll loop reads all of a worker's streams, so fewer
+// processes cost the tool less, and every process more is one more
+// thread to schedule on the CPUs that the server uses.
+func perWorker(limit int) int {
 	if limit <= 0 {
 		limit = 20000
 	}
-	most := max(1, limit-spareFiles) // sockets one worker can hold
+	return max(1, limit-spareFiles)
+}
+
+// checkWorkers picks the number of workers, or checks the one given,
+// for a per-process limit of open files (0: unknown, taken as 20,000).
+func (c *Config) checkWorkers(limit int, bad func(string, ...any)) {
+	most := perWorker(limit)
+	if limit <= 0 {
+		limit = 20000
+	}
 	live := c.Subscribers - c.frozen()
 	if c.Workers == 0 && live > 0 {
-		per := min(maxPerWorker, most)
-		c.Workers = (live + per - 1) / per
+		c.Workers = (live + most - 1) / most
 	}
 	if c.Workers <= 0 || live <= 0 {
 		return
@@ -207,7 +215,8 @@ func (c *Config) frozen() int {
 
 // frozenWorkers is how many worker processes hold the frozen ones.
 func (c *Config) frozenWorkers() int {
-	return (c.frozen() + maxPerWorker - 1) / maxPerWorker
+	most := perWorker(openFileLimit())
+	return (c.frozen() + most - 1) / most
 }
 
 // hubOf is the instance subscriber i connects to: round-robin within each

@@ -326,9 +326,10 @@ func TestCheckWorkers(t *testing.T) {
 		wantWorkers               int
 		wantErr                   string
 	}{
-		{"picked", 15000, 0, 20000, 3, ""},
+		{"picked", 15000, 0, 20000, 1, ""},
+		{"picked for more than a process holds", 50000, 0, 20000, 3, ""},
 		{"picked for a small ulimit", 15000, 0, 1024, 17, ""},
-		{"unknown limit", 15001, 0, 0, 4, ""},
+		{"unknown limit", 19901, 0, 0, 2, ""},
 		{"one", 5000, 0, 20000, 1, ""},
 		{"given", 15000, 1, 20000, 1, ""},
 		{"no more than subscribers", 3, 8, 20000, 3, ""},

@@ -24,7 +24,8 @@ Usage:
 
 It connects -subscribers SSE subscribers spread evenly over -topics topics
 (the -topic-base followed by 1 .. K), from worker processes (this binary,
-re-executed) that hold at most 5,000 sockets each by default. Once every
+re-executed), each by default holding as many sockets as its open-file
+limit allows (ulimit -n, less 100), each read by one epoll loop. Once every
 subscriber has received its stream's first byte, it publishes -publish
 updates, update j to topic j mod K, each carrying the time it was sent, and
 waits until every subscriber has every update of its topic (or -drain has
@@ -142,7 +143,7 @@ func parseArgs(args []string, stdout io.Writer) (Config, options, error) {
 	fs.Float64Var(&c.Rate, "rate", 0, "updates per second (0: as fast as the hub accepts them, one at a time)")
 	fs.StringVar(&c.JWTKey, "jwt-key", "", "HS256 secret to sign the publisher token with (the hub's JWT_KEY)")
 	fs.StringVar(&c.Token, "token", "", "publisher JWT to use instead of signing one")
-	fs.IntVar(&c.Workers, "workers", 0, "worker processes (0: enough that none holds more than 5,000 sockets)")
+	fs.IntVar(&c.Workers, "workers", 0, "worker processes (0: as few as the open-file limit allows)")
 	fs.DurationVar(&c.Duration, "duration", 2*time.Minute, "hard bound on the whole run")
 	fs.DurationVar(&c.Drain, "drain", 10*time.Second, "how long to wait after the last publish for deliveries still on their way")
 	fs.Float64Var(&c.ConnectRate, "connect-rate", 0, "connections per second over all workers (0: as fast as possible)")
