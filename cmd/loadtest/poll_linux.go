@@ -135,11 +135,18 @@ func (p *poller) readFrom(st *stream, buf []byte) {
 	}
 }
 
-// end closes st's socket and counts its stream over.
+// end closes st's socket and counts its stream over, once: the first
+// to take it out of the poller's streams does.
 func (p *poller) end(st *stream, err error) {
 	p.mu.Lock()
-	delete(p.streams, int32(st.fd))
+	ours := p.streams[int32(st.fd)] == st // a descriptor closed may be another stream's now
+	if ours {
+		delete(p.streams, int32(st.fd))
+	}
 	p.mu.Unlock()
+	if !ours {
+		return
+	}
 	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, st.fd, nil)
 	syscall.Close(st.fd)
 	p.wk.ended(p.ctx, st, err)
