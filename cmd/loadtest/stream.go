@@ -27,7 +27,7 @@ type stream struct {
 	conn net.Conn // until the poller takes its descriptor, fd
 	fd   int
 	s    subState
-	// burst: the stream carries a match's states (see readBurst's rules).
+	// burst: the stream carries a match's states (see matchState).
 	burst bool
 	// chunked: the body is HTTP/1.1 chunks; chunk is where the parser is
 	// in them: the bytes of data still to come, or one of the states
@@ -72,8 +72,10 @@ const (
 // errChunk is a stream whose chunked framing is broken.
 var errChunk = errors.New("malformed HTTP chunk")
 
-// newStream is the stream of subscriber n, s its state.
+// newStream is the stream of subscriber n, s its state, ready for
+// updates: the read that brings the first line may bring one too.
 func (wk *worker) newStream(n int, conn net.Conn, chunked bool, s subState) *stream {
+	s.seen = make([]uint64, (s.expected+63)/64)
 	st := &stream{wk: wk, n: n, conn: conn, s: s, burst: wk.spec.Burst, chunked: chunked, chunk: chunkSize, lineMax: maxLine}
 	if st.burst {
 		st.lineMax = maxMatchLine

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +32,7 @@ func chunked(body string, size int) string {
 // "r" on one topic.
 func testStream(burst bool, isChunked bool) (*worker, *stream) {
 	wk := &worker{spec: workerSpec{Run: "r", Topics: []string{"t"}, Expected: []int{2}, Burst: burst, ExpectSeq: 1 << 40}}
-	s := subState{expected: 2, seen: make([]uint64, 1), last: time.Now()}
+	s := subState{expected: 2, last: time.Now()}
 	return wk, wk.newStream(0, nil, isChunked, s)
 }
 
@@ -142,5 +147,31 @@ func TestReadMatchUpdate(t *testing.T) {
 		if _, _, ok := readMatchUpdate([]byte(bad), prefix); ok {
 			t.Errorf("%s: got ok, want not a match update", bad)
 		}
+	}
+}
+
+// The read that brings a stream's first line may bring an update too:
+// it is counted, not lost, whatever comes with the answer's header.
+func TestHandshakeCountsWhatComesWithTheFirstLine(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	go func() {
+		defer server.Close()
+		req, err := http.ReadRequest(bufio.NewReader(server))
+		if err != nil || req.Header.Get("Accept") != "text/event-stream" {
+			t.Errorf("got request %v, %v; want a GET accepting an event stream", req, err)
+			return
+		}
+		io.WriteString(server, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"+
+			chunked(":\n\n"+update("r", 0), 16))
+	}()
+	wk, _ := testStream(false, true)
+	u, _ := url.Parse("http://127.0.0.1:1/.well-known/mercure?topic=t")
+	st, err := wk.handshake(client, 0, u, subState{expected: 2})
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if st.lines == 0 || wk.received.Load() != 1 {
+		t.Errorf("got %d lines and %d updates after the handshake, want the first line and the update", st.lines, wk.received.Load())
 	}
 }

@@ -47,7 +47,6 @@ func (wk *worker) subscribe(ctx context.Context, i int, start time.Time) {
 	storeMax(&wk.lastConnect, time.Now().UnixNano())
 	wk.settle(start)
 	st.s.last = time.Now()
-	st.s.seen = make([]uint64, (st.s.expected+63)/64)
 	if st.s.expected == 0 && !wk.spec.Burst {
 		wk.markComplete()
 	}
