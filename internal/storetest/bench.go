@@ -47,6 +47,21 @@ func Bench(b *testing.B, open BenchOpener) {
 		})
 	}
 	b.Run("UpdateSize", func(b *testing.B) { benchUpdateSize(b, open(b)) })
+	b.Run("AppendEventParallel/one-match", func(b *testing.B) {
+		// Scorers' and integrators' requests racing on one match, as in
+		// a burst: the appends to it run one at a time, and what the
+		// store spends between two of them counts.
+		s := open(b)
+		id := benchMatch(b, s, 0)
+		var n atomic.Int64
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() && !b.Failed() {
+				benchGoal(b, s, id, int(n.Add(1)))
+			}
+		})
+	})
 	b.Run("AppendEventParallel", func(b *testing.B) {
 		s := open(b)
 		var matches atomic.Int64
