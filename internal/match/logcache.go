@@ -14,13 +14,15 @@ import (
 // log is append-only, so it is then the whole log, and an entry left stale
 // by another process is never trusted. The zero value is ready to use.
 //
-// A store checks a match's log out before its transaction (Checkout) and
-// releases it after the commit (Log.Release), having committed its event
-// to it (Log.Commit): so the next append to the match in this process
-// waits for the log to have the event instead of finding it stale and
-// reading the whole log again. Appends to one match are serialized by the
-// database anyway; taking the log before any lock of the database's
-// leaves no way for the two to deadlock.
+// A store appends to a match through Append, which runs its append with
+// the match's log checked out, and edits a match with the log checked out
+// (Checkout) until it releases it (Log.Release); either way the log is
+// taken before the transaction and given back after the commit, having
+// the event committed to it (Log.Commit): so the next append to the match
+// in this process waits for the log to have the event instead of finding
+// it stale and reading the whole log again. Appends to one match are
+// serialized by the database anyway; taking the log before any lock of
+// the database's leaves no way for the two to deadlock.
 type LogCache struct {
 	mu   sync.Mutex
 	logs map[int64]*Log
