@@ -49,6 +49,11 @@ func (c *LogCache) Checkout(ctx context.Context, id int64) (*Log, error) {
 func (c *LogCache) entry(id int64) *Log {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.entryLocked(id)
+}
+
+// entryLocked is entry with c.mu held.
+func (c *LogCache) entryLocked(id int64) *Log {
 	l, ok := c.logs[id]
 	if !ok {
 		l = newLog()
@@ -58,8 +63,9 @@ func (c *LogCache) entry(id int64) *Log {
 }
 
 // Append runs appendTo, the caller's append to match id, with the match's
-// log checked out, and returns what it returns; appendTo must Commit the
-// event it stored. The appends to one match in this process are run one
+// log checked out, and returns what it returns; once appendTo returns
+// without error, the event it stored (the one Log.Record staged, if any:
+// a retry stages none) is committed to the log. The appends to one match in this process are run one
 // after another by one goroutine, the leader: the caller that finds no
 // other leading takes the log, runs every append queued, its own first
 // among them, then those queued meanwhile, and hands the lead to the
@@ -71,8 +77,8 @@ func (c *LogCache) entry(id int64) *Log {
 // is not run; one that has begun runs to its end, as it would alone.
 func (c *LogCache) Append(ctx context.Context, id int64, appendTo func(*Log) (Appended, error)) (Appended, error) {
 	t := &turn{ctx: ctx, id: id, run: appendTo, done: make(chan turnResult, 1)}
-	l := c.entry(id)
 	c.mu.Lock()
+	l := c.entryLocked(id)
 	l.queue = append(l.queue, t)
 	lead := !l.leading
 	l.leading = true
@@ -148,8 +154,11 @@ func (l *Log) runTurn(t *turn) (r turnResult) {
 			r = turnResult{err: fmt.Errorf("append to match %d panicked: %v\n%s", t.id, p, debug.Stack())}
 		}
 	}()
-	l.staged = nil
+	l.staged = nil // so that a turn that stages nothing commits nothing of an earlier one's
 	a, err := t.run(l)
+	if err == nil {
+		l.Commit() // the event is stored: the cached log has it from now on
+	}
 	return turnResult{a: a, err: err}
 }
 

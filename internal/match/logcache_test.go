@@ -201,3 +201,40 @@ func TestLogCacheAppendCancelledAndPanicking(t *testing.T) {
 		t.Errorf("the append after the panic: got %+v, %v; want it run", a, err)
 	}
 }
+
+// Append commits the event an append staged once it returns without
+// error, and nothing else: not the event of an append that failed after
+// Record, nor, on the next turn that stages none (a retry), that one.
+func TestLogCacheAppendCommits(t *testing.T) {
+	t.Parallel()
+	var c LogCache
+	m := Match{ID: 1, Sport: "football"}
+	note := NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: "n"}}
+	record := func(fail error) func(*Log) (Appended, error) {
+		return func(l *Log) (Appended, error) {
+			if err := l.Refresh(m, func() ([]Event, error) { return nil, nil }); err != nil {
+				return Appended{}, err
+			}
+			ev, st, err := l.Record(m, note, t0)
+			if err != nil {
+				return Appended{}, err
+			}
+			return Appended{Event: ev, State: st}, fail
+		}
+	}
+	if _, err := c.Append(t.Context(), 1, record(nil)); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	m.Seq = 1
+	if _, err := c.Append(t.Context(), 1, record(errors.New("the transaction failed"))); err == nil {
+		t.Fatal("Append of a failing append: got no error")
+	}
+	if _, err := c.Append(t.Context(), 1, func(*Log) (Appended, error) { return Appended{Retry: true}, nil }); err != nil {
+		t.Fatalf("Append of a retry: %v", err)
+	}
+	l, _ := c.Checkout(t.Context(), 1)
+	defer l.Release()
+	if len(l.events) != 1 || l.events[0].Seq != 1 {
+		t.Errorf("got %d events in the cached log (%+v), want the first append's alone", len(l.events), l.events)
+	}
+}

@@ -72,7 +72,8 @@ func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
 // request it returns ECONFLICT. Returns EINVALID, ENOTFOUND, ECONFLICT.
 func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (match.Appended, error) {
 	// One append to the match at a time in this process, in turns that
-	// the log cache runs (match.LogCache.Append).
+	// the log cache runs and that commit the event to the cached log
+	// once stored (match.LogCache.Append).
 	return db.logs.Append(ctx, id, func(log *match.Log) (match.Appended, error) {
 		var a appended
 		err := db.publishTx(ctx, func(tx pgx.Tx) ([]hub.Update, error) {
@@ -86,7 +87,6 @@ func (db *DB) AppendEvent(ctx context.Context, id int64, in match.NewEvent) (mat
 		if err != nil {
 			return match.Appended{}, fmt.Errorf("append event to match %d: %w", id, err)
 		}
-		log.Commit() // the event is stored: the cached log has it from now on
 		return a.Appended, nil
 	})
 }
