@@ -210,6 +210,11 @@ func TestRecordEvents(t *testing.T) {
 		reused := a.do(req{Method: "POST", Path: fmt.Sprintf("/api/v1/matches/%d/events", id), Token: admin,
 			Body: map[string]any{"kind": "score", "team": "away", "score_kind": "goal", "idempotency_key": "k2"}})
 		wantError(t, "key reused for another event", reused, http.StatusConflict, "conflict", "k2")
+		// An admin's event is not checked against a read of the match
+		// first (mayRecord): the append itself says there is none.
+		missing := a.do(req{Method: "POST", Path: "/api/v1/matches/999999/events", Token: admin,
+			Body: map[string]any{"kind": "note", "text": "nowhere"}})
+		wantError(t, "event for a match that does not exist", missing, http.StatusNotFound, "not_found", "999999")
 
 		var log eventList
 		a.do(req{Method: "GET", Path: fmt.Sprintf("/api/v1/matches/%d/events?since=1", id)}).decode(t, &log)
