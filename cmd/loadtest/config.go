@@ -178,19 +178,23 @@ func (c *Config) validate() error {
 // processes cost the tool less, and every process more is one more
 // thread to schedule on the CPUs that the server uses.
 func perWorker(limit int) int {
+	return max(1, knownLimit(limit)-spareFiles)
+}
+
+// knownLimit is limit, a per-process limit of open files, or 20,000
+// when it is unknown (0).
+func knownLimit(limit int) int {
 	if limit <= 0 {
-		limit = 20000
+		return 20000
 	}
-	return max(1, limit-spareFiles)
+	return limit
 }
 
 // checkWorkers picks the number of workers, or checks the one given,
 // for a per-process limit of open files (0: unknown, taken as 20,000).
 func (c *Config) checkWorkers(limit int, bad func(string, ...any)) {
+	limit = knownLimit(limit)
 	most := perWorker(limit)
-	if limit <= 0 {
-		limit = 20000
-	}
 	live := c.Subscribers - c.frozen()
 	if c.Workers == 0 && live > 0 {
 		c.Workers = (live + most - 1) / most

@@ -88,10 +88,13 @@ func benchmarkLoopbackFloor(b *testing.B, n int) {
 	b.ReportMetric(float64(reading.Nanoseconds())/1e3/deliveries, "read-cpu-µs/delivery")
 }
 
+// rusageThread is Linux's RUSAGE_THREAD, which package syscall lacks.
+const rusageThread = 1
+
 // threadCPU is the CPU time, user and kernel, of the calling thread.
 func threadCPU() time.Duration {
 	var ru syscall.Rusage
-	syscall.Getrusage(1, &ru) // RUSAGE_THREAD
+	syscall.Getrusage(rusageThread, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 

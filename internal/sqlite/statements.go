@@ -54,8 +54,9 @@ func (p *pool) claim(query string) bool {
 	if _, loaded := p.stmts.LoadOrStore(query, preparing); loaded {
 		return false
 	}
-	if p.prepared.Add(1) > maxStatements {
+	if p.prepared.Add(1) > maxStatements { // another claim took the last place meanwhile
 		p.stmts.Delete(query)
+		p.prepared.Add(-1)
 		return false
 	}
 	return true
@@ -83,6 +84,8 @@ func (p *pool) prepareLater(query string) {
 	}
 }
 
+// ready returns st, a value of stmts, unless it marks a statement being
+// prepared.
 func ready(st any) *sql.Stmt {
 	if s := st.(*sql.Stmt); s != preparing {
 		return s
