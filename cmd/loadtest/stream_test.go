@@ -31,7 +31,8 @@ func chunked(body string, size int) string {
 // testStream is a stream of a worker that expects two updates of run
 // "r" on one topic.
 func testStream(burst bool, isChunked bool) (*worker, *stream) {
-	wk := &worker{spec: workerSpec{Run: "r", Topics: []string{"t"}, Expected: []int{2}, Burst: burst, ExpectSeq: 1 << 40}}
+	wk := &worker{spec: workerSpec{Run: "r", Topics: []string{"t"}, Expected: []int{2}, Burst: burst, ExpectSeq: 1 << 40},
+		distinct: map[int]map[int]int{}, finalSeq: map[int64]int{}}
 	s := subState{expected: 2, last: time.Now()}
 	return wk, wk.newStream(0, nil, isChunked, s)
 }
@@ -173,5 +174,42 @@ func TestHandshakeCountsWhatComesWithTheFirstLine(t *testing.T) {
 	}
 	if st.lines == 0 || wk.received.Load() != 1 {
 		t.Errorf("got %d lines and %d updates after the handshake, want the first line and the update", st.lines, wk.received.Load())
+	}
+}
+
+// A stream the poller does not take (TLS, or off Linux) is read by a
+// goroutine through the same parser: every update counted, and a stream
+// the hub ends while the run wants it counted as cut.
+func TestReadBlocking(t *testing.T) {
+	client, server := net.Pipe()
+	go func() {
+		defer server.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(server)); err != nil {
+			t.Errorf("read the request: %v", err)
+			return
+		}
+		first := strings.TrimSuffix(chunked(":\n\n", 64), "0\r\n\r\n") // the stream goes on
+		io.WriteString(server, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"+first)
+		// The updates come after the handshake, cut across chunks, then
+		// the hub ends the stream (the last chunk).
+		io.WriteString(server, chunked(update("r", 0)+update("r", 1), 7))
+	}()
+	wk, _ := testStream(false, true)
+	u, _ := url.Parse("http://127.0.0.1:1/.well-known/mercure?topic=t")
+	st, err := wk.handshake(client, 0, u, subState{expected: 2})
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	wk.streams.Add(1)
+	wk.readBlocking(t.Context(), st)
+	wk.streams.Wait()
+	if got := wk.received.Load(); got != 2 {
+		t.Errorf("got %d updates, want 2", got)
+	}
+	if got := wk.disconnects.Load(); got != 1 {
+		t.Errorf("got %d streams counted cut, want 1: the hub ended it while the run wanted it", got)
+	}
+	if got := wk.distinct[0][2]; got != 1 {
+		t.Errorf("got %v subscribers by distinct updates, want one with 2", wk.distinct)
 	}
 }
