@@ -104,7 +104,7 @@ func BenchmarkVoidedNotes(b *testing.B) {
 // the first a burst's.
 func burstLog(b *testing.B, n int) (*scorer, *Log) {
 	s := newScorer(b, "football").kind(KindMatchStart)
-	l := NewLog(s.m, slices.Clone(s.log))
+	l := loadedLog(s.m, slices.Clone(s.log))
 	for len(l.events) < n {
 		if _, _, err := l.Record(s.m, burstEvent(l.events), s.now); err != nil {
 			b.Fatal(err)

@@ -26,7 +26,7 @@ type Log struct {
 	// mutex.
 	queue   []*turn
 	leading bool
-	loaded  bool    // whether events is a log read (Refresh, Put, NewLog)
+	loaded  bool    // whether events is a log read (Refresh, loadedLog)
 	events  []Event // the whole log; Commit appends in place
 	// ordered says that the events' seqs increase strictly, as a store's
 	// do: only then are by, keys and f kept, and a seq found without a
@@ -52,8 +52,9 @@ type staged struct {
 	by []int64 // by with ev, when ev changed more than its target (a void of a void); nil otherwise
 }
 
-// NewLog returns log (which the Log owns from now on) as a Log, for m.
-func NewLog(m Match, log []Event) *Log {
+// loadedLog returns log (which the Log owns from now on) as a Log, for m,
+// folded: what Refresh makes of a log read, for the tests and benchmarks.
+func loadedLog(m Match, log []Event) *Log {
 	l := newLog()
 	l.reset(log)
 	l.folded(m)

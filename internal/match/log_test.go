@@ -48,7 +48,7 @@ func TestLogProperty(t *testing.T) {
 		if r.IntN(2) == 0 { // start from a log read back, not only from empty
 			log = randomLog(r, m, r.IntN(40))
 		}
-		run := &logRun{t: t, r: r, m: m, log: log, l: NewLog(m, slices.Clone(log)), now: t0.Add(time.Hour),
+		run := &logRun{t: t, r: r, m: m, log: log, l: loadedLog(m, slices.Clone(log)), now: t0.Add(time.Hour),
 			sent: map[string]NewEvent{}}
 		for step := range 120 {
 			run.step(sp, step)
@@ -187,7 +187,7 @@ func TestLogRawLogs(t *testing.T) {
 		if disorder && len(log) > 1 {
 			log[0].Seq, log[1].Seq = log[1].Seq, log[0].Seq
 		}
-		l := NewLog(m, slices.Clone(log))
+		l := loadedLog(m, slices.Clone(log))
 		if got, want := l.State(m), Fold(m, log); !reflect.DeepEqual(got, want) {
 			t.Logf("State (-Fold +Log.State):\n%s", cmp.Diff(want, got))
 			return false
@@ -230,9 +230,9 @@ func (rl rawLog) scoreKind() string {
 func TestLogEdit(t *testing.T) {
 	t.Parallel()
 	s := newScorer(t, "football")
-	empty := NewLog(s.m, nil)
+	empty := loadedLog(s.m, nil)
 	s.kind(KindMatchStart).goal(Home, "goal").rec(KindCard, EventDetail{Team: Away, Card: "yellow"})
-	full := NewLog(s.m, slices.Clone(s.log))
+	full := loadedLog(s.m, slices.Clone(s.log))
 	in := func(sport, home string) MatchInput {
 		return MatchInput{Competition: "Cup", Sport: sport, Home: Team{Name: home, ShortName: "NEW", Color: "#000000"},
 			Away: s.m.Away, KickOff: t0, TimeZone: "UTC"}
@@ -278,7 +278,7 @@ func TestLogDuplicateKeys(t *testing.T) {
 		{Seq: 1, Kind: KindNote, EventDetail: EventDetail{Text: "a"}, IdempotencyKey: "k"},
 		{Seq: 2, Kind: KindNote, EventDetail: EventDetail{Text: "b"}, IdempotencyKey: "k"},
 	}
-	l := NewLog(Match{ID: 1, Sport: "football"}, log)
+	l := loadedLog(Match{ID: 1, Sport: "football"}, log)
 	for _, text := range []string{"a", "b"} {
 		in := NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: text}, IdempotencyKey: "k"}
 		wantEv, wantOK, wantErr := Retry(log, in)
