@@ -11,10 +11,11 @@ import (
 
 // poller reads a worker's plain TCP streams from one goroutine: it takes
 // each stream's socket from Go's network poller (a duplicate of its
-// descriptor; the net.Conn is closed), waits in epoll (edge-triggered, see readFrom)
-// for the sockets that have data, and reads each one's in one read(2).
-// So a delivery costs the tool one read and a share of one epoll_wait,
-// not a goroutine woken and net/http's readers.
+// descriptor; the net.Conn is closed), waits in epoll (edge-triggered,
+// see readFrom) for the sockets that have data, and reads each one until
+// it is empty, most often in one read(2). So a delivery costs the tool
+// one read and a share of one epoll_wait, not a goroutine woken and
+// net/http's readers.
 type poller struct {
 	wk   *worker
 	ctx  context.Context
