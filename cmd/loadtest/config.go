@@ -49,6 +49,12 @@ type Config struct {
 	// Workers is the number of worker processes; 0 picks enough that none
 	// holds more than its open files allow (perWorker).
 	Workers int
+	// Readers is how many goroutines of a worker read its streams, each
+	// from an epoll of its own (Linux; elsewhere a goroutine reads each
+	// stream). One costs the least CPU, which the server shares; with
+	// few subscribers per worker, a fan-out can end up waiting for that
+	// one reader while a CPU idles, and a second one per CPU takes it.
+	Readers int
 	// Duration bounds the whole run.
 	Duration time.Duration
 	// Drain is how long to wait, after the last publish, for deliveries
@@ -164,12 +170,21 @@ func (c *Config) validate() error {
 			bad("-hold %v: -duration %v leaves no time to connect; give -duration at least %v", c.Hold, c.Duration, c.Hold+c.Drain+15*time.Second)
 		}
 	}
+	if c.Readers == 0 {
+		c.Readers = 1
+	}
+	if c.Readers < 1 || c.Readers > maxReaders {
+		bad("-readers: %d is not between 1 and %d", c.Readers, maxReaders)
+	}
 	if c.Workers < 0 {
 		bad("-workers: %d is negative; give 0 to pick automatically", c.Workers)
 	}
 	c.checkWorkers(openFileLimit(), bad)
 	return errors.Join(errs...)
 }
+
+// maxReaders bounds -readers: a reader is a thread in its epoll_wait.
+const maxReaders = 64
 
 // perWorker is the most subscribers one worker process can hold for a
 // per-process limit of open files (0: unknown, taken as 20,000): a

@@ -53,8 +53,8 @@ func TestRunDeliversEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []Config{{JWTKey: testSecret}, {Token: token}, {JWTKey: testSecret, Size: 8 << 10}} {
-		t.Run(fmt.Sprintf("jwt-key %v size %d", c.JWTKey != "", c.Size), func(t *testing.T) {
+	for _, c := range []Config{{JWTKey: testSecret}, {Token: token}, {JWTKey: testSecret, Size: 8 << 10}, {JWTKey: testSecret, Readers: 3}} {
+		t.Run(fmt.Sprintf("jwt-key %v size %d readers %d", c.JWTKey != "", c.Size, c.Readers), func(t *testing.T) {
 			t.Parallel()
 			testRunDeliversEverything(t, c)
 		})
@@ -306,6 +306,8 @@ func TestValidate(t *testing.T) {
 		{"no subscribers", Config{Hub: defaultHub, Topics: 1, Duration: time.Minute}, "-subscribers: 0"},
 		{"no topics", Config{Hub: defaultHub, Subscribers: 1, Duration: time.Minute}, "-topics: 0"},
 		{"no duration", Config{Hub: defaultHub, Subscribers: 1, Topics: 1}, "-duration: 0s"},
+		{"negative readers", Config{Hub: defaultHub, Subscribers: 1, Topics: 1, JWTKey: "k", Duration: time.Minute, Readers: -1}, "-readers: -1 is not between 1 and 64"},
+		{"too many readers", Config{Hub: defaultHub, Subscribers: 1, Topics: 1, JWTKey: "k", Duration: time.Minute, Readers: 65}, "-readers: 65"},
 		{"remote metrics", Config{Hub: defaultHub, Metrics: "http://192.0.2.1/metrics", Subscribers: 1, Topics: 1, Duration: time.Minute}, "-metrics"},
 	}
 	for _, tt := range tests {

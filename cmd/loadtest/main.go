@@ -144,6 +144,7 @@ func parseArgs(args []string, stdout io.Writer) (Config, options, error) {
 	fs.StringVar(&c.JWTKey, "jwt-key", "", "HS256 secret to sign the publisher token with (the hub's JWT_KEY)")
 	fs.StringVar(&c.Token, "token", "", "publisher JWT to use instead of signing one")
 	fs.IntVar(&c.Workers, "workers", 0, "worker processes (0: as few as the open-file limit allows)")
+	fs.IntVar(&c.Readers, "readers", 1, "goroutines per worker reading its streams, each from its own epoll (Linux)")
 	fs.DurationVar(&c.Duration, "duration", 2*time.Minute, "hard bound on the whole run")
 	fs.DurationVar(&c.Drain, "drain", 10*time.Second, "how long to wait after the last publish for deliveries still on their way")
 	fs.Float64Var(&c.ConnectRate, "connect-rate", 0, "connections per second over all workers (0: as fast as possible)")

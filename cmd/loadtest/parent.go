@@ -282,7 +282,7 @@ func startWorkers(ctx context.Context, c *Config, spawn spawnFunc, run string, t
 		spec := workerSpec{Index: i, Hubs: c.hubs, Run: run, First: first, Count: count, Topics: topics,
 			Expected: expected, ConnectRate: c.ConnectRate * float64(count) / float64(c.Subscribers),
 			ConnectBy: tl.connectBy, Deadline: tl.end, Frozen: i >= c.Workers,
-			MissAfter: 2 * c.Heartbeat}
+			MissAfter: 2 * c.Heartbeat, Readers: c.Readers}
 		if c.BurstMatch > 0 {
 			spec.Burst, spec.ExpectSeq = true, bm.State.Seq+int64(c.Publish)
 		}

@@ -9,18 +9,19 @@ import (
 	"time"
 )
 
-// poller reads a worker's plain TCP streams from one goroutine: it takes
-// each stream's socket from Go's network poller (a duplicate of its
-// descriptor; the net.Conn is closed), waits in epoll (edge-triggered,
-// see readFrom) for the sockets that have data, and reads each one until
-// it is empty, most often in one read(2). So a delivery costs the tool
-// one read and a share of one epoll_wait, not a goroutine woken and
-// net/http's readers.
+// poller reads a worker's plain TCP streams from -readers goroutines,
+// each waiting on an epoll of its own: it takes each stream's
+// socket from Go's network poller (a duplicate of its descriptor; the
+// net.Conn is closed), gives it to one of the epolls, waits there
+// (edge-triggered, see readFrom) for the sockets that have data, and
+// reads each one until it is empty, most often in one read(2). So a
+// delivery costs the tool one read and a share of one epoll_wait, not a
+// goroutine woken and net/http's readers.
 type poller struct {
-	wk   *worker
-	ctx  context.Context
-	epfd int
-	done chan struct{} // closed when run has ended every stream
+	wk    *worker
+	ctx   context.Context
+	epfds []int         // one per reader; a socket is in epfds[fd % len]
+	done  chan struct{} // closed when run has ended every stream
 
 	mu      sync.Mutex
 	streams map[int32]*stream // by descriptor
@@ -33,14 +34,21 @@ const pollWait = 100 // milliseconds
 // newPoller starts the poller of wk's streams, which lives until ctx
 // ends; nil if epoll is not to be had.
 func newPoller(ctx context.Context, wk *worker) *poller {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil
+	p := &poller{wk: wk, ctx: ctx, done: make(chan struct{}), streams: map[int32]*stream{}}
+	for range max(1, wk.spec.Readers) {
+		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			p.closeEpolls()
+			return nil
+		}
+		p.epfds = append(p.epfds, epfd)
 	}
-	p := &poller{wk: wk, ctx: ctx, epfd: epfd, done: make(chan struct{}), streams: map[int32]*stream{}}
 	go p.run()
 	return p
 }
+
+// epollOf is the epoll that holds the socket fd.
+func (p *poller) epollOf(fd int) int { return p.epfds[fd%len(p.epfds)] }
 
 // add takes st's socket and reads it from then on; false when st's
 // connection is not a plain TCP one (TLS), which its own goroutine then
@@ -73,7 +81,7 @@ func (p *poller) add(st *stream) bool {
 		return true
 	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
-	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := syscall.EpollCtl(p.epollOf(fd), syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		p.end(st, err)
 	}
 	return true
@@ -88,26 +96,15 @@ func dupCloseOnExec(fd int) int {
 	return int(r)
 }
 
-// run reads the streams that have data until ctx ends, then ends every
+// run starts the readers, and once ctx has ended them, ends every
 // stream left.
 func (p *poller) run() {
 	defer close(p.done)
-	events := make([]syscall.EpollEvent, 256)
-	buf := make([]byte, 64<<10)
-	for p.ctx.Err() == nil {
-		n, err := syscall.EpollWait(p.epfd, events, pollWait)
-		if err != nil && err != syscall.EINTR {
-			break
-		}
-		for _, ev := range events[:max(n, 0)] {
-			p.mu.Lock()
-			st := p.streams[ev.Fd]
-			p.mu.Unlock()
-			if st != nil {
-				p.readFrom(st, buf)
-			}
-		}
+	var wg sync.WaitGroup
+	for _, epfd := range p.epfds {
+		wg.Go(func() { p.read(epfd) })
 	}
+	wg.Wait()
 	p.mu.Lock()
 	p.closed = true
 	left := make([]*stream, 0, len(p.streams))
@@ -117,6 +114,27 @@ func (p *poller) run() {
 	p.mu.Unlock()
 	for _, st := range left {
 		p.end(st, p.ctx.Err())
+	}
+}
+
+// read is a reader: it reads the sockets of epfd that have data until
+// ctx ends.
+func (p *poller) read(epfd int) {
+	events := make([]syscall.EpollEvent, 256)
+	buf := make([]byte, 64<<10)
+	for p.ctx.Err() == nil {
+		n, err := syscall.EpollWait(epfd, events, pollWait)
+		if err != nil && err != syscall.EINTR {
+			return
+		}
+		for _, ev := range events[:max(n, 0)] {
+			p.mu.Lock()
+			st := p.streams[ev.Fd]
+			p.mu.Unlock()
+			if st != nil {
+				p.readFrom(st, buf)
+			}
+		}
 	}
 }
 
@@ -166,16 +184,23 @@ func (p *poller) end(st *stream, err error) {
 	if !ours {
 		return
 	}
-	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, st.fd, nil)
+	syscall.EpollCtl(p.epollOf(st.fd), syscall.EPOLL_CTL_DEL, st.fd, nil)
 	syscall.Close(st.fd)
 	p.wk.ended(p.ctx, st, err)
 }
 
-// close waits for run to end and releases the epoll descriptor.
+// close waits for run to end and releases the epoll descriptors.
 func (p *poller) close() {
 	if p == nil {
 		return
 	}
 	<-p.done
-	syscall.Close(p.epfd)
+	p.closeEpolls()
+}
+
+// closeEpolls releases the epoll descriptors.
+func (p *poller) closeEpolls() {
+	for _, epfd := range p.epfds {
+		syscall.Close(epfd)
+	}
 }

@@ -50,7 +50,7 @@ func TestPollerReadsEverythingAtOnce(t *testing.T) {
 	}()
 
 	wk, _ := testStream(false, false)
-	wk.spec.Expected = []int{updates}
+	wk.spec.Expected, wk.spec.Readers = []int{updates}, 2
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ type Report struct {
 	Subscribers int     `json:"subscribers"`
 	Topics      int     `json:"topics"`
 	Workers     int     `json:"workers"`
+	Readers     int     `json:"readers"` // per worker
 	Publish     int     `json:"publish"`
 	Rate        float64 `json:"rate"`
 	// HoldSeconds is -hold: how long every subscriber was held while the
@@ -126,7 +127,7 @@ type burstReport struct {
 }
 
 func newReport(c *Config) *Report {
-	r := &Report{Hub: c.Hub, Subscribers: c.Subscribers, Topics: c.Topics, Workers: c.Workers,
+	r := &Report{Hub: c.Hub, Subscribers: c.Subscribers, Topics: c.Topics, Workers: c.Workers, Readers: c.Readers,
 		Publish: c.Publish, Rate: c.Rate, HoldSeconds: c.Hold.Seconds(), Errors: []string{}}
 	for i, h := range c.hubs {
 		r.Instances = append(r.Instances, &instanceReport{Hub: h, Metrics: c.metrics[i]})

@@ -38,6 +38,7 @@ type workerSpec struct {
 	// stream has missed a heartbeat.
 	MissAfter   time.Duration `json:"miss_after"`
 	ConnectRate float64       `json:"connect_rate"` // this worker's share; 0: unpaced
+	Readers     int           `json:"readers"`      // -readers
 	// ConnectBy is when a subscriber still without its first byte counts
 	// as failed, leaving the rest of the run for publishing; Deadline is
 	// when everything stops.
