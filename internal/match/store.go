@@ -39,9 +39,10 @@ type Store interface {
 	// that exists (those that do not are left out): what a list of
 	// matches shows, read at once and without the timelines.
 	Summaries(ctx context.Context, ids []int64) (map[int64]Summary, error)
-	// Events returns the match's whole log, voided events included, in
-	// sequence order. Returns ENOTFOUND.
-	Events(ctx context.Context, id int64) ([]Event, error)
+	// Events returns the match's log after seq since (0: the whole log),
+	// voided events included, in sequence order: a client that polls for
+	// what is new reads only that. Returns ENOTFOUND.
+	Events(ctx context.Context, id, since int64) ([]Event, error)
 	// AppendEvent validates in against the match's current state (see
 	// Record) and, in one transaction, appends the event, stores the new
 	// state and writes the hub update that publishes it. A retry with an

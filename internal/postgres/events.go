@@ -29,16 +29,16 @@ func scanEvent(row pgx.Row) (match.Event, error) {
 	return ev, nil
 }
 
-// Events returns the match's whole log, voided events included, in
-// sequence order. Returns ENOTFOUND.
-func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
-	log, err := readLog(ctx, db.pool, id)
+// Events returns the match's log after seq since (0: the whole log),
+// voided events included, in sequence order. Returns ENOTFOUND.
+func (db *DB) Events(ctx context.Context, id, since int64) ([]match.Event, error) {
+	log, err := readLog(ctx, db.pool, id, since)
 	if err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
 	if len(log) == 0 {
-		// An empty log and a missing match look alike; only the second is
-		// an error.
+		// An empty log (or nothing after since) and a missing match look
+		// alike; only the second is an error.
 		if _, err := getMatch(ctx, db.pool, id); err != nil {
 			return nil, fmt.Errorf("list events of match %d: %w", id, err)
 		}
@@ -46,9 +46,10 @@ func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
 	return log, nil
 }
 
-// readLog returns the log of match id in sequence order, never nil.
-func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM match_events WHERE match_id = $1 ORDER BY seq`, id)
+// readLog returns the log of match id after seq since (0: all of it) in
+// sequence order, never nil.
+func readLog(ctx context.Context, q querier, id, since int64) ([]match.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM match_events WHERE match_id = $1 AND seq > $2 ORDER BY seq`, id, since)
 	if err != nil {
 		return nil, fmt.Errorf("read log: %w", err)
 	}
@@ -134,7 +135,7 @@ func (db *DB) appendTx(ctx context.Context, tx pgx.Tx, log *match.Log, id int64,
 // currentLog makes log, checked out of the cache, m's whole log: as it is
 // when it ends at m.Seq, else as the database holds it.
 func (db *DB) currentLog(ctx context.Context, tx pgx.Tx, log *match.Log, m match.Match) error {
-	return log.Refresh(m, func() ([]match.Event, error) { return readLog(ctx, tx, m.ID) })
+	return log.Refresh(m, func() ([]match.Event, error) { return readLog(ctx, tx, m.ID, 0) })
 }
 
 // insertEvent appends ev to its match's log.

@@ -29,9 +29,9 @@ func scanEvent(row scanner) (match.Event, error) {
 	return ev, nil
 }
 
-// Events returns the match's whole log, voided events included, in
-// sequence order. Returns ENOTFOUND.
-func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
+// Events returns the match's log after seq since (0: the whole log),
+// voided events included, in sequence order. Returns ENOTFOUND.
+func (db *DB) Events(ctx context.Context, id, since int64) ([]match.Event, error) {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
@@ -40,15 +40,17 @@ func (db *DB) Events(ctx context.Context, id int64) ([]match.Event, error) {
 	if _, err := getMatch(ctx, tx, id); err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
-	log, err := readLog(ctx, tx, id)
+	log, err := readLog(ctx, tx, id, since)
 	if err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
 	return log, nil
 }
 
-func readLog(ctx context.Context, q querier, id int64) ([]match.Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM match_events WHERE match_id = ? ORDER BY seq`, id)
+// readLog returns the log of match id after seq since (0: all of it) in
+// sequence order, never nil.
+func readLog(ctx context.Context, q querier, id, since int64) ([]match.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM match_events WHERE match_id = ? AND seq > ? ORDER BY seq`, id, since)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +136,7 @@ func (db *DB) appendTx(ctx context.Context, tx *txn, log *match.Log, id int64, i
 // currentLog makes log, checked out of the cache, m's whole log: as it is
 // when it ends at m.Seq, else as the database holds it.
 func (db *DB) currentLog(ctx context.Context, tx *txn, log *match.Log, m match.Match) error {
-	return log.Refresh(m, func() ([]match.Event, error) { return readLog(ctx, tx, m.ID) })
+	return log.Refresh(m, func() ([]match.Event, error) { return readLog(ctx, tx, m.ID, 0) })
 }
 
 func insertEvent(ctx context.Context, tx *txn, ev match.Event) error {

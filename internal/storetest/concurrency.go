@@ -93,7 +93,7 @@ func testConcurrentRetries(t *testing.T, open Opener) {
 	if n != 1 {
 		t.Errorf("after %d concurrent attempts: %d said they recorded the event (Retry unset), want exactly 1", attempts, n)
 	}
-	stored, err := s.Events(ctx, m.ID)
+	stored, err := s.Events(ctx, m.ID, 0)
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
@@ -243,7 +243,7 @@ func testConcurrentScorers(t *testing.T, open Opener) {
 	if count[""] != 1 || count[match.ECONFLICT] != scorers-1 {
 		t.Errorf("ten scorers at seq %d: got outcomes %v, want 1 stored and %d conflicts", st.Seq, count, scorers-1)
 	}
-	if evs, err := s.Events(ctx, m.ID); err != nil || len(evs) != 2 {
+	if evs, err := s.Events(ctx, m.ID, 0); err != nil || len(evs) != 2 {
 		t.Errorf("log after the race: got %d events (%v), want 2", len(evs), err)
 	}
 }

@@ -168,6 +168,25 @@ func testVoid(t *testing.T, open Opener) {
 	if len(sn.Events) != 5 {
 		t.Errorf("Events: got %d events, want 5 (voids keep what they void)", len(sn.Events))
 	}
+	// A client that polls reads only what came after the seq it has.
+	for _, since := range []int64{0, goal.Seq, sn.State.Seq, sn.State.Seq + 10} {
+		got, err := s.Events(ctx, m.ID, since)
+		if err != nil {
+			t.Fatalf("Events(since %d): %v", since, err)
+		}
+		want := []match.Event{}
+		for _, ev := range sn.Events {
+			if ev.Seq > since {
+				want = append(want, ev)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Events(since %d): not the log after it (-want +got):\n%s", since, diff)
+		}
+	}
+	if _, err := s.Events(ctx, 424242, sn.State.Seq); match.ErrorCode(err) != match.ENOTFOUND {
+		t.Errorf("Events of a match that does not exist, after a seq: got %v, want ENOTFOUND", err)
+	}
 }
 
 // testIdempotency retries an append: the original event comes back and

@@ -374,7 +374,7 @@ func testAppendWithoutTopic(t *testing.T, open Opener) {
 	if _, _, err := s.EditMatch(ctx, m.ID, m.Input()); err == nil {
 		t.Errorf("EditMatch without a match topic: got nil error, want one")
 	}
-	if evs, err := s.Events(ctx, m.ID); err != nil || len(evs) != 0 {
+	if evs, err := s.Events(ctx, m.ID, 0); err != nil || len(evs) != 0 {
 		t.Errorf("after the refused append: got %d events (%v), want none", len(evs), err)
 	}
 }

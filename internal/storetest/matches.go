@@ -41,7 +41,7 @@ func testMatches(t *testing.T, open Opener) {
 	if diff := cmp.Diff(early, got); diff != "" {
 		t.Errorf("Match(%d) differs from what CreateMatch returned (-created +got):\n%s", early.ID, diff)
 	}
-	if evs, err := s.Events(ctx, early.ID); err != nil || evs == nil || len(evs) != 0 {
+	if evs, err := s.Events(ctx, early.ID, 0); err != nil || evs == nil || len(evs) != 0 {
 		t.Errorf("Events of a new match: got %#v, %v; want an empty log, not nil", evs, err)
 	}
 	st, err := s.State(ctx, early.ID)
@@ -170,7 +170,7 @@ func testNotFound(t *testing.T, open Opener) {
 	wantCode(t, "Match(missing)", err, match.ENOTFOUND)
 	_, err = s.State(ctx, missing)
 	wantCode(t, "State(missing)", err, match.ENOTFOUND)
-	_, err = s.Events(ctx, missing)
+	_, err = s.Events(ctx, missing, 0)
 	wantCode(t, "Events(missing)", err, match.ENOTFOUND)
 	_, err = s.AppendEvent(ctx, missing, match.NewEvent{Kind: match.KindNote, EventDetail: match.EventDetail{Text: "hello"}, IdempotencyKey: "k"})
 	wantCode(t, "AppendEvent(missing)", err, match.ENOTFOUND)

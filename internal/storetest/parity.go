@@ -116,6 +116,6 @@ func testUserMessages(t *testing.T, s Store) {
 	wantMessage(t, "User(unknown)", err, match.ENOTFOUND, "user 424242 does not exist")
 	_, err = s.Match(ctx, 424242)
 	wantMessage(t, "Match(unknown)", err, match.ENOTFOUND, "match 424242 does not exist")
-	_, err = s.Events(ctx, 424242)
+	_, err = s.Events(ctx, 424242, 0)
 	wantMessage(t, "Events(unknown)", err, match.ENOTFOUND, "match 424242 does not exist")
 }

@@ -250,7 +250,7 @@ func takeSnapshot(t *testing.T, ctx context.Context, s Store, id int64) snapshot
 	if sn.State, err = s.State(ctx, id); err != nil {
 		t.Fatalf("State(%d): %v", id, err)
 	}
-	if sn.Events, err = s.Events(ctx, id); err != nil {
+	if sn.Events, err = s.Events(ctx, id, 0); err != nil {
 		t.Fatalf("Events(%d): %v", id, err)
 	}
 	if sn.Last, err = s.LastUpdate(ctx); err != nil {

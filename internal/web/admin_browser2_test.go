@@ -43,7 +43,7 @@ func cutNetwork(t *testing.T, ctx context.Context, pattern string) {
 // countEvents counts the events of match id of kind, and those voided.
 func countEvents(t *testing.T, a *testAPI, id int64, kind match.EventKind) int {
 	t.Helper()
-	log, err := a.store.Events(t.Context(), id)
+	log, err := a.store.Events(t.Context(), id, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

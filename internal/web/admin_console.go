@@ -55,7 +55,7 @@ func (s *server) consoleView(r *http.Request, id int64) (templates.ConsoleView, 
 	if err != nil {
 		return templates.ConsoleView{}, err
 	}
-	log, err := s.store.Events(ctx, id)
+	log, err := s.store.Events(ctx, id, 0)
 	if err != nil {
 		return templates.ConsoleView{}, err
 	}

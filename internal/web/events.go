@@ -33,18 +33,14 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 			return match.Errorf(match.EINVALID, "since=%q must be a seq: a whole number from 0", raw)
 		}
 	}
-	log, err := s.store.Events(r.Context(), id)
+	log, err := s.store.Events(r.Context(), id, since)
 	if err != nil {
 		return err
 	}
-	list := eventList{Events: []match.Event{}}
-	for _, ev := range log {
-		if ev.Seq > since {
-			ev.RecordedBy = ""
-			list.Events = append(list.Events, ev)
-		}
+	for i := range log {
+		log[i].RecordedBy = ""
 	}
-	return writePublic(w, r, list)
+	return writePublic(w, r, eventList{Events: log})
 }
 
 // appendEvent serves POST /api/v1/matches/{id}/events (admins and the

@@ -185,7 +185,7 @@ func TestCrossSiteRefused(t *testing.T) {
 		want(t, tt.name, r, tt.want, msg)
 	}
 	// The refused ones did nothing: one goal was recorded.
-	if evs, err := e.db.Events(t.Context(), id); err != nil || len(evs) != 1 {
+	if evs, err := e.db.Events(t.Context(), id, 0); err != nil || len(evs) != 1 {
 		t.Errorf("events after the cross-site attempts: got %d (%v), want 1", len(evs), err)
 	}
 }
