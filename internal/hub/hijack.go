@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -16,15 +17,18 @@ import (
 
 // conns is the hijacked HTTP/1.1 delivery path. Once a subscriber's
 // replay is over, its connection is taken from net/http (which then
-// forgets it, and ends its two goroutines), and no goroutine waits on it
-// while it is idle:
+// forgets it, and ends its two goroutines) and from Go's network poller
+// (the hub keeps a duplicate of its descriptor and closes the net.Conn,
+// whose state and addresses it no longer holds), and no goroutine waits
+// on it, idle or not:
 //   - a dispatch that queues an update wakes the subscriber, and one of
 //     a few writer goroutines drains its queue into one non-blocking
-//     write(2) of one HTTP chunk; only a write the socket cannot take at
-//     once gets a goroutine of its own, which finishes it under the write
-//     deadline;
-//   - one goroutine waits in epoll for the clients that hang up (the
-//     connections are registered for EPOLLRDHUP only);
+//     write(2) of one HTTP chunk; a chunk the socket cannot take at once
+//     waits, without a goroutine, for the socket to have room
+//     (EPOLLOUT), under the write deadline (a timer);
+//   - one goroutine waits in epoll for the clients that hang up and for
+//     the sockets that have room again (edge-triggered, so an idle
+//     connection never wakes it);
 //   - one ticker marks every connection for a heartbeat;
 //   - a token's expiry is a timer (time.AfterFunc), not a goroutine.
 //
@@ -64,23 +68,33 @@ const writerBatch = 64
 
 // hconn is one hijacked subscriber's connection.
 type hconn struct {
-	c    *conns
-	s    *subscriber
-	conn net.Conn
-	raw  syscall.RawConn
-	// fd is conn's descriptor, written to directly by the goroutine that
-	// holds hc (state 1), which alone ends hc: so it is never written to
-	// once closed, and RawConn.Write's locking is spared on each write.
+	c *conns
+	s *subscriber
+	// fd is the connection's socket, the hub's own duplicate: written to
+	// by the goroutine that holds hc (state 1), which alone ends hc, so it
+	// is never written to once closed.
 	fd       int
 	tok      uint64
 	boundary int64
-	// state is 1 while the connection is scheduled or being written, so
-	// that one goroutine at a time writes it; again records a wake meanwhile.
+	// state is 1 while the connection is scheduled, being written or
+	// stalled, so that one goroutine at a time writes it; again records
+	// a wake meanwhile.
 	state     atomic.Int32
 	again     atomic.Bool
 	heartbeat atomic.Bool
-	expiry    *time.Timer
-	endOnce   sync.Once
+	// pending is the chunk being written, sent bytes of it so far; used
+	// by hc's holder alone.
+	pending *[]byte
+	sent    int
+	// stalled is set while pending waits for room in the socket: hc is
+	// held (state 1) by no goroutine, until resume, called on EPOLLOUT, on
+	// a kill or at the write deadline, schedules it again. Guarded by
+	// stallMu, which orders a stall against the EPOLLOUT that ends it.
+	stallMu  sync.Mutex
+	stalled  bool
+	deadline *time.Timer // the write deadline of pending, once it stalled
+	expiry   *time.Timer
+	endOnce  sync.Once
 	// cleanup is what the subscribe handler would have done on return.
 	cleanup func(reason string)
 	// oldest is the first update of the chunk being written, for the
@@ -130,27 +144,23 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 	// is capped: what a client that stops reading costs the server until
 	// the write deadline drops it must not grow with its backlog.
 	capSendBuffer(conn)
-	hc := &hconn{c: c, s: s, conn: conn, boundary: boundary, cleanup: cleanup}
-	sc, ok := conn.(syscall.Conn)
-	if ok {
-		hc.raw, err = sc.SyscallConn()
-	}
+	hc := &hconn{c: c, s: s, fd: socketOf(conn), boundary: boundary, cleanup: cleanup}
+	conn.Close() // the socket lives on in hc.fd, if it could be had
 	c.mu.Lock()
 	closed := c.closed
 	c.next++
 	hc.tok = c.next
-	if ok && err == nil && !closed {
+	if hc.fd >= 0 && !closed {
 		c.byTok[hc.tok] = hc
 		c.open.Add(1)
 	}
 	c.mu.Unlock()
 	hc.state.Store(1) // adopt's first run, below
-	if !ok || err != nil || closed {
+	if hc.fd < 0 || closed {
 		hc.end("the connection cannot be hijacked")
 		return true
 	}
-	hc.raw.Control(func(f uintptr) { hc.fd = int(f) })
-	ev := syscall.EpollEvent{Events: syscall.EPOLLRDHUP | epollET}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLRDHUP | syscall.EPOLLOUT | epollET}
 	ev.Fd, ev.Pad = int32(uint32(hc.tok)), int32(uint32(hc.tok>>32))
 	if err := syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_ADD, hc.fd, &ev); err != nil {
 		hc.end("watch the connection: " + err.Error())
@@ -172,11 +182,41 @@ func (c *conns) adopt(w http.ResponseWriter, r *http.Request, s *subscriber, bou
 // epollET is EPOLLET as the uint32 of EpollEvent.Events.
 const epollET = 1 << 31
 
-// abort is kill's: it unblocks a write in progress (finish) with a past
-// deadline, and schedules hc, which then ends.
+// socketOf returns a close-on-exec duplicate of conn's descriptor, which
+// shares its socket (non-blocking, as Go made it), or -1.
+func socketOf(conn net.Conn) int {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) {
+		if r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, f, syscall.F_DUPFD_CLOEXEC, 0); errno == 0 {
+			fd = int(r)
+		}
+	})
+	return fd
+}
+
+// abort is kill's: it schedules hc, stalled or not, which then ends.
 func (hc *hconn) abort() {
-	hc.conn.SetWriteDeadline(time.Unix(1, 0))
 	hc.wakeUp()
+	hc.resume()
+}
+
+// resume schedules hc if it is stalled.
+func (hc *hconn) resume() {
+	hc.stallMu.Lock()
+	stalled := hc.stalled
+	hc.stalled = false
+	hc.stallMu.Unlock()
+	if stalled {
+		hc.c.schedule(hc)
+	}
 }
 
 // wakeUp schedules hc to be written, unless it is already.
@@ -232,7 +272,8 @@ func (c *conns) writer() {
 }
 
 // work writes what hc's subscriber has queued (and a heartbeat when
-// due) until nothing is left; it holds hc (state 1) and gives it back.
+// due) until nothing is left, or until the socket is full; it holds hc
+// (state 1) and gives it back, or leaves it stalled.
 func (hc *hconn) work() {
 	for {
 		hc.again.Store(false)
@@ -240,20 +281,11 @@ func (hc *hconn) work() {
 			hc.end(reason)
 			return
 		}
-		buf := hc.collect()
-		if buf != nil {
-			n, err := tryWrite(hc.fd, *buf)
-			if err != nil {
-				putChunk(buf)
-				hc.end(writeFailed("updates", err))
-				return
-			}
-			if n < len(*buf) {
-				go hc.finish(buf, n)
-				return
-			}
-			hc.c.h.stats.wrote(hc.oldest)
-			putChunk(buf)
+		if hc.pending != nil && !hc.flush() { // the rest of a chunk that stalled
+			return // stalled again, or ended
+		}
+		if hc.pending, hc.sent = hc.collect(), 0; hc.pending != nil && !hc.flush() {
+			return // stalled, or ended
 		}
 		hc.state.Store(0)
 		if !hc.again.Load() || !hc.state.CompareAndSwap(0, 1) {
@@ -262,24 +294,52 @@ func (hc *hconn) work() {
 	}
 }
 
-// finish writes the rest of a chunk the socket could not take at once,
-// under the write deadline, then hands hc, which it still holds, back to
-// the writers.
-func (hc *hconn) finish(buf *[]byte, n int) {
-	hc.conn.SetWriteDeadline(time.Now().Add(hc.c.h.cfg.WriteTimeout))
-	if reason := hc.s.killedFor(); reason != "" { // abort's deadline may precede ours
-		putChunk(buf)
-		hc.end(reason)
-		return
+// flush writes what is left of the pending chunk and reports whether all
+// of it is written. When the socket has no room for the rest, hc stalls
+// (false): the chunk's write deadline starts, if it has not, and an
+// EPOLLOUT, a kill or the deadline resumes hc. A failed write ends hc
+// (false).
+func (hc *hconn) flush() bool {
+	err := hc.writePending()
+	if err == nil && hc.sent < len(*hc.pending) {
+		if hc.deadline == nil {
+			hc.deadline = time.AfterFunc(hc.c.h.cfg.WriteTimeout, func() {
+				hc.s.kill(writeFailed("updates", os.ErrDeadlineExceeded))
+			})
+		}
+		// Room that came after that write may have had its EPOLLOUT find
+		// hc not stalled yet: one more write, under stallMu, which resume
+		// takes. If it finds no room either, the next EPOLLOUT comes after
+		// the stall, and resumes hc.
+		hc.stallMu.Lock()
+		err = hc.writePending()
+		stalled := err == nil && hc.sent < len(*hc.pending)
+		hc.stalled = stalled
+		hc.stallMu.Unlock()
+		if stalled {
+			return false
+		}
 	}
-	_, err := hc.conn.Write((*buf)[n:])
-	putChunk(buf)
 	if err != nil {
 		hc.end(writeFailed("updates", err))
-		return
+		return false
 	}
 	hc.c.h.stats.wrote(hc.oldest)
-	hc.c.schedule(hc)
+	putChunk(hc.pending)
+	hc.pending = nil
+	if hc.deadline != nil {
+		hc.deadline.Stop()
+		hc.deadline = nil
+	}
+	return true
+}
+
+// writePending writes what it can of the rest of the pending chunk
+// without waiting.
+func (hc *hconn) writePending() error {
+	n, err := tryWrite(hc.fd, (*hc.pending)[hc.sent:])
+	hc.sent += n
+	return err
 }
 
 // collect takes the queue as writeQueued does and returns one HTTP
@@ -364,16 +424,28 @@ func (hc *hconn) end(reason string) {
 		if hc.expiry != nil {
 			hc.expiry.Stop()
 		}
+		if hc.deadline != nil {
+			hc.deadline.Stop()
+		}
+		cut := hc.pending != nil && hc.sent > 0 // a chunk half written
+		if hc.pending != nil {
+			putChunk(hc.pending)
+			hc.pending = nil
+		}
 		c := hc.c
 		c.mu.Lock()
 		_, watched := c.byTok[hc.tok]
 		delete(c.byTok, hc.tok)
 		c.mu.Unlock()
-		if watched && hc.raw != nil {
+		if watched {
 			syscall.EpollCtl(c.epfd, syscall.EPOLL_CTL_DEL, hc.fd, nil)
-			tryWrite(hc.fd, lastChunk)
+			if !cut {
+				tryWrite(hc.fd, lastChunk)
+			}
 		}
-		hc.conn.Close()
+		if hc.fd >= 0 {
+			syscall.Close(hc.fd)
+		}
 		hc.cleanup(hc.s.killedFor())
 		if watched {
 			c.open.Done()
@@ -384,7 +456,8 @@ func (hc *hconn) end(reason string) {
 // lastChunk ends a chunked response.
 var lastChunk = []byte("0\r\n\r\n")
 
-// hangups kills the subscribers whose clients hang up.
+// hangups kills the subscribers whose clients hang up, and resumes the
+// stalled connections whose sockets have room again.
 func (c *conns) hangups() {
 	defer c.wg.Done()
 	events := make([]syscall.EpollEvent, 128)
@@ -403,8 +476,12 @@ func (c *conns) hangups() {
 			c.mu.Lock()
 			hc := c.byTok[tok]
 			c.mu.Unlock()
-			if hc != nil {
-				hc.s.kill("the client left")
+			switch {
+			case hc == nil:
+			case ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0:
+				hc.s.kill("the client left") // which resumes hc (abort)
+			case ev.Events&syscall.EPOLLOUT != 0:
+				hc.resume()
 			}
 		}
 	}
@@ -438,9 +515,8 @@ func (c *conns) heartbeats() {
 
 // close ends every hijacked stream (the registry has killed their
 // subscribers) and stops the goroutines. Each stream ends in the
-// goroutine that holds it, woken for that, never beside a write in
-// progress (see hconn.fd); a write under way returns at once (kill's
-// abort set a past deadline).
+// goroutine that holds it, woken (or resumed, if stalled) for that,
+// never beside a write in progress (see hconn.fd); no write waits.
 func (c *conns) close() {
 	if c == nil {
 		return
@@ -453,7 +529,7 @@ func (c *conns) close() {
 	}
 	c.mu.Unlock()
 	for _, hc := range all {
-		hc.wakeUp()
+		hc.abort()
 	}
 	c.open.Wait()
 	c.runMu.Lock() // so that no writer misses the broadcast

@@ -86,6 +86,54 @@ func TestIdleStreamsParkNoGoroutine(t *testing.T) {
 	waitFor(t, func() bool { return th.SubscriberCount() == 0 }, "every subscriber that hung up unregistered")
 }
 
+// TestStalledStreamsWaitWithoutGoroutine: hijacked streams whose clients
+// stop reading until their sockets are full wait for room without a
+// goroutine each (not one blocked in a write per stream), and once the
+// clients read again, every update reaches them, in order, before the
+// write deadline.
+func TestStalledStreamsWaitWithoutGoroutine(t *testing.T) {
+	const n, updates = 50, 16 // 16 updates of 64 KiB: 1 MiB each, far beyond a capped socket's buffers
+	th := newHub(t, hub.Config{AllowAnonymous: true, QueueSize: updates, WriteTimeout: time.Minute, Heartbeat: time.Hour})
+	topic := "https://example.com/stalled"
+	before := runtime.NumGoroutine()
+	readers := make([]*bufio.Reader, n)
+	for i := range n {
+		_, readers[i] = rawSubscribe(t, th, topic)
+	}
+	waitFor(t, func() bool { return th.SubscriberCount() == n }, "every subscriber registered")
+	data := strings.Repeat("x", 64<<10)
+	for seq := 1; seq <= updates; seq++ {
+		th.Dispatch(hub.Update{ID: fmt.Sprintf("urn:example:%d", seq), Topics: []string{topic}, Data: data, Seq: int64(seq)})
+	}
+	time.Sleep(200 * time.Millisecond) // the writers fill every socket and stall
+	if grown := runtime.NumGoroutine() - before; grown > n/10 {
+		t.Errorf("goroutines grew by %d for %d stalled streams, want at most %d", grown, n, n/10)
+	}
+	var wg sync.WaitGroup
+	for i, r := range readers {
+		wg.Go(func() {
+			for seq := 1; seq <= updates; {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Errorf("subscriber %d: %v before update %d", i, err, seq)
+					return
+				}
+				if id, ok := strings.CutPrefix(line, "id: "); ok {
+					if want := fmt.Sprintf("urn:example:%d\n", seq); id != want {
+						t.Errorf("subscriber %d: got id %q, want %q", i, id, want)
+						return
+					}
+					seq++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := th.SubscriberCount(); got != n {
+		t.Errorf("got %d subscribers once they read again, want all %d: none was dropped", got, n)
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(streamTimeout)
