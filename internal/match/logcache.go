@@ -84,14 +84,14 @@ func (c *LogCache) Append(ctx context.Context, id int64, appendTo func(*Log) (Ap
 	l.leading = true
 	c.mu.Unlock()
 	if lead {
-		c.lead(l)
+		c.lead(id, l)
 	}
 	for {
 		r := <-t.done
 		if !r.lead {
 			return r.a, r.err
 		}
-		c.lead(l)
+		c.lead(id, l)
 	}
 }
 
@@ -115,9 +115,11 @@ type turnResult struct {
 	lead bool
 }
 
-// lead runs l's queued appends with l checked out, until none is left or
-// it has run maxLeadAppends; then it hands the lead to the first waiting.
-func (c *LogCache) lead(l *Log) {
+// lead runs the queued appends of match id's log l with l checked out,
+// until none is left or it has run maxLeadAppends; then it hands the lead
+// to the first waiting. A log that no append read (a match that does not
+// exist) leaves the cache once none is queued.
+func (c *LogCache) lead(id int64, l *Log) {
 	l.sem <- struct{}{} // as Checkout: an edit may hold the log a moment
 	defer l.Release()
 	for ran := 0; ; {
@@ -125,6 +127,11 @@ func (c *LogCache) lead(l *Log) {
 		batch := l.queue
 		if len(batch) == 0 {
 			l.leading = false
+			if !l.loaded && c.logs[id] == l {
+				// No append read the log: the match does not exist, or its
+				// read failed. Its place is not taken from a live match's.
+				delete(c.logs, id)
+			}
 			c.mu.Unlock()
 			return
 		}

@@ -114,6 +114,7 @@ func TestLogCacheAppend(t *testing.T) {
 			t.Error("got two appends running at once, want one at a time")
 		}
 		defer running.Add(-1)
+		l.loaded = true // as a store's Refresh leaves it
 		l.events = append(l.events, Event{MatchID: 1, Seq: int64(len(l.events) + 1)})
 		return Appended{Event: l.events[len(l.events)-1]}, nil
 	}
@@ -236,5 +237,34 @@ func TestLogCacheAppendCommits(t *testing.T) {
 	defer l.Release()
 	if len(l.events) != 1 || l.events[0].Seq != 1 {
 		t.Errorf("got %d events in the cached log (%+v), want the first append's alone", len(l.events), l.events)
+	}
+}
+
+// TestLogCacheForgetsMatchesNotFound appends to more matches that do not
+// exist than the cache holds: their appends read no log, so none of them
+// keeps a place, and the live match's log stays cached.
+func TestLogCacheForgetsMatchesNotFound(t *testing.T) {
+	t.Parallel()
+	var c LogCache
+	m := Match{ID: 1, Sport: "football"}
+	if _, err := c.Append(t.Context(), m.ID, func(l *Log) (Appended, error) {
+		if err := l.Refresh(m, func() ([]Event, error) { return nil, nil }); err != nil {
+			return Appended{}, err
+		}
+		ev, st, err := l.Record(m, NewEvent{Kind: KindNote, EventDetail: EventDetail{Text: "n"}}, t0)
+		return Appended{Event: ev, State: st}, err
+	}); err != nil {
+		t.Fatalf("Append to the live match: %v", err)
+	}
+	missing := func(*Log) (Appended, error) { return Appended{}, Errorf(ENOTFOUND, "no such match") }
+	for id := range int64(logCacheSize + 10) {
+		if _, err := c.Append(t.Context(), 1000+id, missing); ErrorCode(err) != ENOTFOUND {
+			t.Fatalf("Append to match %d: got %v, want ENOTFOUND", 1000+id, err)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.logs[m.ID]; !ok || len(c.logs) != 1 {
+		t.Errorf("got %d cached logs (the live match's among them: %v), want the live match's alone", len(c.logs), ok)
 	}
 }
