@@ -76,7 +76,7 @@ func (c *LogCache) entryLocked(id int64) *Log {
 // match's appends a second. An append whose ctx has ended before its turn
 // is not run; one that has begun runs to its end, as it would alone.
 func (c *LogCache) Append(ctx context.Context, id int64, appendTo func(*Log) (Appended, error)) (Appended, error) {
-	t := &turn{ctx: ctx, id: id, run: appendTo, done: make(chan turnResult, 1)}
+	t := &turn{ctx: ctx, run: appendTo, done: make(chan turnResult, 1)}
 	c.mu.Lock()
 	l := c.entryLocked(id)
 	l.queue = append(l.queue, t)
@@ -102,7 +102,6 @@ const maxLeadAppends = 64
 // turn is an append waiting for its turn (see Append).
 type turn struct {
 	ctx  context.Context
-	id   int64
 	run  func(*Log) (Appended, error)
 	done chan turnResult // buffered: the append's result, or the lead
 }
@@ -143,22 +142,22 @@ func (c *LogCache) lead(id int64, l *Log) {
 		l.queue = nil
 		c.mu.Unlock()
 		for _, t := range batch {
-			t.done <- l.runTurn(t)
+			t.done <- l.runTurn(id, t)
 			ran++
 		}
 	}
 }
 
-// runTurn runs t's append on l, unless its caller has gone. A panic is
+// runTurn runs t's append on l, match id's log, unless its caller has gone. A panic is
 // the append's error, with its stack: the callers waiting behind it must
 // still get their turns.
-func (l *Log) runTurn(t *turn) (r turnResult) {
+func (l *Log) runTurn(id int64, t *turn) (r turnResult) {
 	if t.ctx.Err() != nil {
-		return turnResult{err: fmt.Errorf("wait for the log of match %d: %w", t.id, context.Cause(t.ctx))}
+		return turnResult{err: fmt.Errorf("wait for the log of match %d: %w", id, context.Cause(t.ctx))}
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			r = turnResult{err: fmt.Errorf("append to match %d panicked: %v\n%s", t.id, p, debug.Stack())}
+			r = turnResult{err: fmt.Errorf("append to match %d panicked: %v\n%s", id, p, debug.Stack())}
 		}
 	}()
 	l.staged = nil // so that a turn that stages nothing commits nothing of an earlier one's

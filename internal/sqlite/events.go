@@ -32,17 +32,16 @@ func scanEvent(row scanner) (match.Event, error) {
 // Events returns the match's log after seq since (0: the whole log),
 // voided events included, in sequence order. Returns ENOTFOUND.
 func (db *DB) Events(ctx context.Context, id, since int64) ([]match.Event, error) {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	log, err := readLog(ctx, db.read, id, since)
 	if err != nil {
 		return nil, fmt.Errorf("list events of match %d: %w", id, err)
 	}
-	defer tx.Rollback()
-	if _, err := getMatch(ctx, tx, id); err != nil {
-		return nil, fmt.Errorf("list events of match %d: %w", id, err)
-	}
-	log, err := readLog(ctx, tx, id, since)
-	if err != nil {
-		return nil, fmt.Errorf("list events of match %d: %w", id, err)
+	if len(log) == 0 {
+		// An empty log (or nothing after since) and a missing match look
+		// alike; only the second is an error.
+		if _, err := getMatch(ctx, db.read, id); err != nil {
+			return nil, fmt.Errorf("list events of match %d: %w", id, err)
+		}
 	}
 	return log, nil
 }

@@ -52,6 +52,12 @@ func TestScorerOutsideTheirMatches(t *testing.T) {
 	r := e.call(nil, "POST", events, start, "Authorization", sam)
 	want(t, "scorer, not assigned", r, http.StatusForbidden, fmt.Sprintf("match %d is not assigned to sam@example.org", id))
 	want(t, "scorer creates a match", e.call(nil, "POST", "/api/v1/matches", `{}`, "Authorization", sam), http.StatusForbidden, "only admins may")
+	// A match that does not exist is not found, for a scorer as for an
+	// admin, whether they record in it or edit it.
+	for who, token := range map[string]string{"scorer": sam, "admin": admin} {
+		want(t, who+" records in a match that does not exist", e.call(nil, "POST", "/api/v1/matches/999999/events", start, "Authorization", token), http.StatusNotFound, "999999")
+		want(t, who+" edits a match that does not exist", e.call(nil, "PATCH", "/api/v1/matches/999999", `{"venue":"x"}`, "Authorization", token), http.StatusNotFound, "999999")
+	}
 
 	assign := e.call(nil, "PUT", fmt.Sprintf("/api/v1/matches/%d/scorers/%d", id, scorer.ID), nil, "Authorization", admin)
 	want(t, "assign the scorer", assign, http.StatusNoContent, "")

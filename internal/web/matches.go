@@ -232,7 +232,10 @@ func (s *server) editMatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.canRecord(r, id)
+	if err := s.mayRecord(r, id); err != nil {
+		return err
+	}
+	m, err := s.store.Match(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -251,33 +254,26 @@ func (s *server) editMatch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, matchDoc{Match: m, State: st, Topic: s.topic(id)})
 }
 
-// mayRecord refuses unless the current user may record events in match
-// id. An admin may in any match, and is not made to wait for a read of it
-// on every event (what records the event says when there is no such
-// match); a scorer is checked as by canRecord.
+// mayRecord refuses, with EFORBIDDEN naming the match, a user who may not
+// record in match id: a scorer an admin did not assign to it. Allowed, it
+// does not read the match (an event a second into one match need not
+// wait for that read each time): what the caller does next says when
+// there is no such match. Refused, a match that does not exist is
+// ENOTFOUND rather than EFORBIDDEN.
 func (s *server) mayRecord(r *http.Request, id int64) error {
-	if currentUser(r).Role == match.RoleAdmin {
-		return nil
-	}
-	_, err := s.canRecord(r, id)
-	return err
-}
-
-// canRecord returns match id for the current user to record, or refuses,
-// with EFORBIDDEN naming the match, a user who may not: a scorer an admin
-// did not assign to it. A match that does not exist is ENOTFOUND for
-// admins and scorers alike.
-func (s *server) canRecord(r *http.Request, id int64) (match.Match, error) {
 	u := currentUser(r)
-	m, err := s.store.Match(r.Context(), id)
-	if err != nil {
-		return match.Match{}, err
-	}
 	assigned := false
 	if u.Role != match.RoleAdmin {
+		var err error
 		if assigned, err = s.store.IsAssigned(r.Context(), id, u.ID); err != nil {
-			return match.Match{}, err
+			return err
 		}
 	}
-	return m, u.CanRecord(id, assigned)
+	if err := u.CanRecord(id, assigned); err != nil {
+		if _, merr := s.store.Match(r.Context(), id); merr != nil {
+			return merr
+		}
+		return err
+	}
+	return nil
 }
