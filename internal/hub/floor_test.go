@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,15 +19,22 @@ import (
 // do, one non-blocking write(2) each) and read at the other ends from one
 // epoll loop (as the load tool reads), and nothing else: no HTTP, no
 // SSE, no queue, no parsing. ns/op is one fan-out, from its first write
-// to the last read; write- and read-cpu-µs/delivery are the CPU time,
-// user and kernel, of the writing and the reading threads per message. The hub's figures under Performance in
-// the README read against it (run with -benchtime 20x; 9,000 pairs are
-// 18,000 descriptors, under the 20,000 a process may open here).
+// to the last read; p50-ms and p99-ms are the latency of a delivery, from
+// the fan-out's first write to the read that completed its message, as
+// the load tool's are from the publish; write- and read-cpu-µs/delivery
+// are the CPU time, user and kernel, of the writing and the reading
+// threads per message. The hub's figures under Performance in the README
+// read against it (run with -benchtime 20x; 9,000 pairs are 18,000
+// descriptors, under the 20,000 a process may open here).
 func BenchmarkLoopbackFloor(b *testing.B) {
 	for _, n := range []int{1000, 5000, 9000} {
 		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) { benchmarkLoopbackFloor(b, n) })
 	}
 }
+
+// floorGap is the time between two fan-outs: that between the load
+// test's publishes at -rate 5.
+const floorGap = 200 * time.Millisecond
 
 func benchmarkLoopbackFloor(b *testing.B, n int) {
 	senders, receivers := loopbackPairs(b, n)
@@ -48,9 +56,13 @@ func benchmarkLoopbackFloor(b *testing.B, n int) {
 	// locked to its thread), so that the writes' share shows apart.
 	var writing, reading time.Duration
 	var mu sync.Mutex
+	var latencies []time.Duration
+	received := make([]int, slices.Max(receivers)+1) // bytes read this fan-out, by descriptor
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for b.Loop() {
+	fanOut := func(measured bool) {
+		clear(received)
+		first := time.Now()
 		var wg sync.WaitGroup
 		for _, part := range [][]int{senders[:n/2], senders[n/2:]} {
 			wg.Go(func() {
@@ -75,14 +87,33 @@ func benchmarkLoopbackFloor(b *testing.B, n int) {
 				b.Fatal(err)
 			}
 			for _, ev := range events[:max(k, 0)] {
-				if m, _ := syscall.Read(int(ev.Fd), buf); m > 0 {
+				fd := int(ev.Fd)
+				if m, _ := syscall.Read(fd, buf); m > 0 {
 					got += m
+					if measured && received[fd] < size && received[fd]+m >= size {
+						latencies = append(latencies, time.Since(first))
+					}
+					received[fd] += m
 				}
 			}
 		}
 		reading += threadCPU() - start
 		wg.Wait()
 	}
+	// The hub's sockets have carried their response's headers before the
+	// first update: so have these. Then the fan-outs are as far apart as
+	// the load test's paced publishes.
+	fanOut(false)
+	writing, reading = 0, 0
+	for b.Loop() {
+		b.StopTimer()
+		time.Sleep(floorGap)
+		b.StartTimer()
+		fanOut(true)
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1e3, "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1e3, "p99-ms")
 	deliveries := float64(n * b.N)
 	b.ReportMetric(float64(writing.Nanoseconds())/1e3/deliveries, "write-cpu-µs/delivery")
 	b.ReportMetric(float64(reading.Nanoseconds())/1e3/deliveries, "read-cpu-µs/delivery")
